@@ -1,0 +1,56 @@
+package kernel
+
+import (
+	"fmt"
+	"testing"
+)
+
+func reportEvents(b *testing.B, events int) {
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkHold is the classic hold model: n events pending; each step fires
+// one and schedules one at a random later time.
+func BenchmarkHold(b *testing.B) {
+	for _, n := range []int{10, 1000, 100000} {
+		b.Run(fmt.Sprintf("pending=%d", n), func(b *testing.B) {
+			s := New()
+			r := NewStream(1, "hold")
+			s.Handle(0, func(ev Event) { s.After(Time(r.Uint64()%1000000), 0, 0, 0) })
+			for i := 0; i < n; i++ {
+				s.After(Time(r.Uint64()%1000000), 0, 0, 0)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.Step()
+			}
+			reportEvents(b, b.N)
+		})
+	}
+}
+
+// BenchmarkMMcK: c=4, λ=3.6, μ=1, 50 waiting places, on the kernel, against
+// the hand-inlined yardstick in the same run.
+func BenchmarkMMcK(b *testing.B) {
+	b.Run("kernel", func(b *testing.B) {
+		m := newMMcK(1, 4, 50, 3.6, 1)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			m.sim.Step()
+		}
+		reportEvents(b, b.N)
+	})
+	b.Run("yardstick", func(b *testing.B) {
+		y := &yardstick{c: 4, buffer: 50, arrivalMean: 1 / 3.6, serviceMean: 1,
+			arrivals: NewStream(1, "arrivals"), svcs: NewStream(1, "service")}
+		y.push(0, false)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			y.step()
+		}
+		reportEvents(b, b.N)
+	})
+}

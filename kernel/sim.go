@@ -1,0 +1,230 @@
+package kernel
+
+import "fmt"
+
+// Kind selects the handler an event fires. Kinds are small integers chosen by
+// the caller; register each one's handler with [Sim.Handle] before scheduling it.
+type Kind uint16
+
+// Event is what fires: a kind, the virtual time it fires at, and two integer
+// arguments whose meaning belongs to the handler (typically an entity id and
+// a detail). It is a value: scheduling one allocates nothing.
+type Event struct {
+	At   Time
+	Kind Kind
+	ID   int64
+	Arg  int64
+}
+
+// Handler reacts to an event. It may schedule and cancel events and stop the
+// run; it runs with [Sim.Now] equal to ev.At.
+type Handler func(ev Event)
+
+// EventID names a scheduled event, for [Sim.Cancel].
+type EventID struct {
+	at  Time
+	key uint64
+}
+
+// entry is one pending event in the heap: 32 bytes, no pointers. key packs
+// the scheduling sequence (high 48 bits) above the kind (low 16), so ordering
+// by key is ordering by sequence; 2⁴⁸ events is months at 10⁷ events/s.
+type entry struct {
+	at      Time
+	key     uint64
+	id, arg int64
+}
+
+// before reports whether a fires before b: earlier time first, then earlier
+// scheduling sequence. Sequences are unique, so this is a strict total order.
+func (a *entry) before(b *entry) bool {
+	return a.at < b.at || (a.at == b.at && a.key < b.key)
+}
+
+// Sim is a discrete-event simulator: a virtual clock and the pending events.
+//
+// Invariant: heap is a binary min-heap under entry.before, every pending event
+// is in it, and the events fire in strictly increasing (At, sequence) order.
+// That order is what makes cancellation O(1): an event has fired exactly when
+// its (At, sequence) is not after the last fired one.
+//
+// A Sim is not safe for concurrent use; it is meant to be driven by one
+// goroutine, and it starts none.
+type Sim struct {
+	now      Time
+	seq      uint64 // next scheduling sequence
+	heap     []entry
+	handlers []Handler
+	// cancelled holds the sequences of events cancelled while still pending.
+	// They stay in the heap until they reach its top and are then dropped
+	// (lazy deletion keeps Cancel O(1) and the heap free of back-pointers).
+	cancelled map[uint64]struct{}
+	last      EventID // the last fired event
+	fired     uint64
+	stopped   bool
+	trace     func(Event)
+}
+
+// New returns an empty simulator at time zero.
+func New() *Sim {
+	return &Sim{cancelled: make(map[uint64]struct{}), last: EventID{at: -1}}
+}
+
+// Handle registers h as the handler of kind k. It panics if k already has one.
+func (s *Sim) Handle(k Kind, h Handler) {
+	if int(k) >= len(s.handlers) {
+		s.handlers = append(s.handlers, make([]Handler, int(k)+1-len(s.handlers))...)
+	}
+	if s.handlers[k] != nil {
+		panic(fmt.Sprintf("kernel: kind %d already has a handler", k))
+	}
+	s.handlers[k] = h
+}
+
+// Trace sets a sink that sees every event as it fires, before its handler;
+// nil removes it. See [TraceHash].
+func (s *Sim) Trace(sink func(Event)) { s.trace = sink }
+
+// Now returns the current virtual time.
+func (s *Sim) Now() Time { return s.now }
+
+// Fired returns how many events have fired.
+func (s *Sim) Fired() uint64 { return s.fired }
+
+// Pending returns how many events are scheduled and not cancelled.
+func (s *Sim) Pending() int { return len(s.heap) - len(s.cancelled) }
+
+// At schedules an event of kind k at absolute time t. It panics if t is
+// before Now. O(log n) for n pending events; no allocation once the heap has
+// grown to its working size.
+func (s *Sim) At(t Time, k Kind, id, arg int64) EventID {
+	if t < s.now {
+		panicPast(t, s.now)
+	}
+	key := s.seq<<16 | uint64(k)
+	s.seq++
+	s.heap = append(s.heap, entry{at: t, key: key, id: id, arg: arg})
+	s.up(len(s.heap) - 1)
+	return EventID{at: t, key: key}
+}
+
+// After schedules an event of kind k after delay d (d ≥ 0). It panics if d is
+// negative. O(log n).
+func (s *Sim) After(d Time, k Kind, id, arg int64) EventID {
+	if d < 0 {
+		panicPast(s.now+d, s.now)
+	}
+	return s.At(s.now+d, k, id, arg)
+}
+
+// Cancel removes a pending event so that it never fires, and reports whether
+// it was pending. Cancelling an event that has fired or was already cancelled
+// does nothing and returns false. O(1).
+func (s *Sim) Cancel(id EventID) bool {
+	if id.key>>16 >= s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
+		return false // never scheduled, or already fired
+	}
+	seq := id.key >> 16
+	if _, ok := s.cancelled[seq]; ok {
+		return false
+	}
+	s.cancelled[seq] = struct{}{}
+	return true
+}
+
+// Stop makes the current Run or RunUntil return after the event being fired.
+// Pending events stay pending; a later Run continues with them.
+func (s *Sim) Stop() { s.stopped = true }
+
+// Step fires the next pending event and reports whether there was one.
+// O(log n).
+func (s *Sim) Step() bool {
+	for len(s.heap) > 0 {
+		e := s.heap[0]
+		s.removeTop()
+		if len(s.cancelled) > 0 {
+			if _, ok := s.cancelled[e.key>>16]; ok {
+				delete(s.cancelled, e.key>>16)
+				continue
+			}
+		}
+		s.now = e.at
+		s.last = EventID{at: e.at, key: e.key}
+		s.fired++
+		ev := Event{At: e.at, Kind: Kind(e.key), ID: e.id, Arg: e.arg}
+		if s.trace != nil {
+			s.trace(ev)
+		}
+		if int(ev.Kind) >= len(s.handlers) || s.handlers[ev.Kind] == nil {
+			panicNoHandler(ev.Kind)
+		}
+		s.handlers[ev.Kind](ev)
+		return true
+	}
+	return false
+}
+
+// Run fires events until none remain or Stop is called.
+func (s *Sim) Run() { s.RunUntil(Forever) }
+
+// RunUntil fires, in order, every event at or before t, until Stop is called.
+// If it was not stopped and t is not Forever, the clock then reads t.
+func (s *Sim) RunUntil(t Time) {
+	s.stopped = false
+	for !s.stopped && len(s.heap) > 0 && s.heap[0].at <= t {
+		s.Step()
+	}
+	if !s.stopped && t != Forever && t > s.now {
+		s.now = t
+	}
+}
+
+func panicPast(t, now Time) {
+	panic(fmt.Sprintf("kernel: event at %v scheduled in the past (now %v)", t, now))
+}
+
+func panicNoHandler(k Kind) { panic(fmt.Sprintf("kernel: no handler for kind %d", k)) }
+
+// removeTop removes the heap's first entry. The heap must not be empty.
+func (s *Sim) removeTop() {
+	h := s.heap
+	n := len(h) - 1
+	e := h[n]
+	h = h[:n]
+	s.heap = h
+	if n == 0 {
+		return
+	}
+	// Sift the former last entry down from the root.
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].before(&h[l]) {
+			m = r
+		}
+		if !h[m].before(&e) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = e
+}
+
+func (s *Sim) up(i int) {
+	h := s.heap
+	e := h[i]
+	for i > 0 {
+		p := (i - 1) / 2
+		if !e.before(&h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = e
+}

@@ -1,0 +1,202 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fired records events in firing order.
+type fired struct{ evs []Event }
+
+func (f *fired) add(ev Event) { f.evs = append(f.evs, ev) }
+
+// checkOrder schedules events described by (time, kind) pairs, some of them
+// from inside handlers, and checks the firing order against a stable sort of
+// the schedule by time: the reference for "(time, scheduling sequence)".
+func checkOrder(t *testing.T, times []uint8, nested []uint8) {
+	t.Helper()
+	s := New()
+	var got fired
+	type sched struct {
+		at  Time
+		seq int
+	}
+	var ref []sched
+	seq := 0
+	schedule := func(at Time) {
+		s.At(at, 0, int64(seq), 0)
+		ref = append(ref, sched{at, seq})
+		seq++
+	}
+	k := 0
+	s.Handle(0, func(ev Event) {
+		got.add(ev)
+		// Some events schedule others, at the same instant or later.
+		if k < len(nested) {
+			schedule(ev.At + Time(nested[k]%4))
+			k++
+		}
+	})
+	for _, at := range times {
+		schedule(Time(at % 16))
+	}
+	s.Run()
+	sort.SliceStable(ref, func(i, j int) bool { return ref[i].at < ref[j].at })
+	require.Len(t, got.evs, len(ref))
+	for i, ev := range got.evs {
+		require.Equal(t, ref[i].at, ev.At, "event %d", i)
+		require.Equal(t, int64(ref[i].seq), ev.ID, "event %d fired out of scheduling order", i)
+	}
+}
+
+func TestOrderMatchesReferenceSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 200; trial++ {
+		times := make([]uint8, r.IntN(300))
+		for i := range times {
+			times[i] = uint8(r.IntN(256))
+		}
+		nested := make([]uint8, r.IntN(100))
+		for i := range nested {
+			nested[i] = uint8(r.IntN(256))
+		}
+		checkOrder(t, times, nested)
+	}
+}
+
+func FuzzOrder(f *testing.F) {
+	f.Add([]byte{3, 1, 2, 1, 1, 0}, []byte{0, 1})
+	f.Add([]byte{}, []byte{})
+	f.Add([]byte{5, 5, 5, 5}, []byte{0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, times, nested []byte) { checkOrder(t, times, nested) })
+}
+
+func TestSameTimeFIFO(t *testing.T) {
+	s := New()
+	var got []int64
+	s.Handle(1, func(ev Event) { got = append(got, ev.ID) })
+	for i := int64(0); i < 1000; i++ {
+		s.At(42*Millisecond, 1, i, 0)
+	}
+	s.Run()
+	for i, id := range got {
+		require.Equal(t, int64(i), id)
+	}
+	require.Equal(t, 42*Millisecond, s.Now())
+}
+
+func TestCancel(t *testing.T) {
+	s := New()
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 5000
+	ids := make([]EventID, n)
+	var got []int64
+	s.Handle(0, func(ev Event) { got = append(got, ev.ID) })
+	for i := range ids {
+		ids[i] = s.At(Time(r.IntN(100)), 0, int64(i), 0)
+	}
+	cancelled := map[int64]bool{}
+	for i := 0; i < n; i += 3 {
+		require.True(t, s.Cancel(ids[i]))
+		require.False(t, s.Cancel(ids[i]), "second cancel of %d", i)
+		cancelled[int64(i)] = true
+	}
+	require.Equal(t, n-len(cancelled), s.Pending())
+
+	// Reference: the uncancelled events in (time, sequence) order.
+	var want []int64
+	for i := 0; i < n; i++ {
+		if !cancelled[int64(i)] {
+			want = append(want, int64(i))
+		}
+	}
+	sort.SliceStable(want, func(a, b int) bool { return ids[want[a]].at < ids[want[b]].at })
+	s.Run()
+	require.Equal(t, want, got)
+	require.Equal(t, 0, s.Pending())
+	// Fired events cannot be cancelled.
+	require.False(t, s.Cancel(ids[1]))
+}
+
+func TestCancelFromHandler(t *testing.T) {
+	// A timeout pattern: a completion cancels its pending timeout.
+	s := New()
+	var timeouts, completions int
+	var timeout EventID
+	s.Handle(0, func(Event) { completions++; require.True(t, s.Cancel(timeout)) })
+	s.Handle(1, func(Event) { timeouts++ })
+	timeout = s.At(10, 1, 0, 0)
+	s.At(5, 0, 0, 0)
+	s.At(7, 1, 1, 0) // an unrelated event of the same kind still fires
+	s.Run()
+	require.Equal(t, 1, completions)
+	require.Equal(t, 1, timeouts)
+	require.Equal(t, Time(7), s.Now())
+}
+
+func TestRunUntilStepStop(t *testing.T) {
+	s := New()
+	var got []Time
+	s.Handle(0, func(ev Event) {
+		got = append(got, ev.At)
+		if ev.ID == 1 {
+			s.Stop()
+		}
+	})
+	s.At(10, 0, 0, 0)
+	s.At(20, 0, 0, 0)
+	s.At(30, 0, 1, 0)
+	s.At(40, 0, 0, 0)
+
+	s.RunUntil(20)
+	require.Equal(t, []Time{10, 20}, got)
+	require.Equal(t, Time(20), s.Now())
+
+	s.RunUntil(25) // nothing due: the clock advances
+	require.Equal(t, Time(25), s.Now())
+
+	s.Run() // stops after the event at 30
+	require.Equal(t, []Time{10, 20, 30}, got)
+	require.Equal(t, 1, s.Pending())
+
+	require.True(t, s.Step())
+	require.Equal(t, []Time{10, 20, 30, 40}, got)
+	require.False(t, s.Step())
+	require.Equal(t, uint64(4), s.Fired())
+}
+
+func TestSchedulePanics(t *testing.T) {
+	s := New()
+	s.Handle(0, func(Event) {})
+	s.At(10, 0, 0, 0)
+	s.Run()
+	require.Panics(t, func() { s.At(5, 0, 0, 0) })
+	require.Panics(t, func() { s.After(-1, 0, 0, 0) })
+	require.Panics(t, func() { s.Handle(0, func(Event) {}) })
+	s.At(11, 7, 0, 0)
+	require.Panics(t, func() { s.Run() }, "an event with no handler")
+}
+
+func TestScheduleFireAllocatesNothing(t *testing.T) {
+	s := New()
+	s.Handle(0, func(ev Event) {})
+	for i := 0; i < 1000; i++ {
+		s.After(Time(i%17), 0, 0, 0)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		s.After(Time(13), 0, 0, 0)
+		s.Step()
+	})
+	require.Zero(t, allocs)
+}
+
+func TestSecondsConversion(t *testing.T) {
+	require.Equal(t, 1500*Millisecond, Seconds(1.5))
+	require.Equal(t, Time(1), Seconds(1e-9))
+	require.Equal(t, 0.25, (250 * Millisecond).Seconds())
+	require.Equal(t, "0.05s", (50 * Millisecond).String())
+	require.Panics(t, func() { Seconds(1e300) })
+}
