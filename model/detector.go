@@ -1,0 +1,162 @@
+package model
+
+import (
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// State is the detector's verdict on the system, ordered from best to worst.
+type State uint8
+
+// States.
+const (
+	Stable State = iota
+	Degraded
+	Collapsed
+	numStates
+)
+
+var stateNames = [...]string{"STABLE", "DEGRADED", "COLLAPSED"}
+
+func (s State) String() string { return stateNames[s] }
+
+// MarshalText makes a State a JSON string.
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Rule is the detector rule that decided a sample's state.
+type Rule uint8
+
+// Rules, in the order the detector tries them.
+const (
+	NoRule Rule = iota
+	// SaturationGrowth: saturation ≥ CollapseSaturation while dQ/dt has
+	// stayed positive for GrowthSamples consecutive periods.
+	SaturationGrowth
+	// P95Growth: the rolling p95 grew by more than P95Growth (1.0 = 100%)
+	// within one window.
+	P95Growth
+	// HighSaturation: saturation ≥ DegradedSaturation.
+	HighSaturation
+)
+
+var ruleNames = [...]string{"", "queue_growth_at_saturation", "p95_growth", "saturation"}
+
+func (r Rule) String() string { return ruleNames[r] }
+
+// MarshalText makes a Rule a JSON string.
+func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// Sample is what the monitor reads at the end of one control period, and
+// what the detector and throttle made of it. The timeline of a run is a
+// slice of these.
+type Sample struct {
+	T           kernel.Time // end of the period
+	Depth       int         // requests waiting
+	Saturation  float64     // Depth / Buffer
+	Growth      float64     // dQ/dt = λ − μ over the period, requests/s
+	P95         float64     // rolling p95 of served latency over the window, s (NaN if none)
+	WindowCount int         // completions in the window
+	P95Ratio    float64     // P95 / P95 one window earlier (0 if not comparable)
+	MeanLatency float64     // mean served latency in this period, s (0 if none)
+	Created     uint64      // requests created in this period
+	Completed   uint64      // requests served in this period
+	FailedBy    [numFailureKinds]uint64
+	State       State
+	Rule        Rule
+	Throttle    kernel.Time // the throttle's delay after this sample
+}
+
+// Detector is the seed's stability model, applied once per control period:
+//
+//   - COLLAPSED when dQ/dt has stayed positive for GrowthSamples
+//     consecutive periods and saturation is at least CollapseSaturation
+//     (the queue keeps growing as the buffer fills), or when the rolling p95
+//     exceeds (1+P95Growth) times its value one window earlier;
+//   - DEGRADED when saturation is at least DegradedSaturation;
+//   - STABLE otherwise.
+//
+// It holds only what those rules need: the run of positive dQ/dt and the
+// recent rolling p95 values.
+type Detector struct {
+	cfg         DetectorConfig
+	positiveRun int
+	lag         int // periods per window
+	p95s        []float64
+	counts      []int
+}
+
+// NewDetector returns a detector for cfg (validated).
+func NewDetector(cfg DetectorConfig) *Detector {
+	lag := int(kernel.Seconds(cfg.Window) / kernel.Seconds(cfg.Period))
+	if lag < 1 {
+		lag = 1
+	}
+	return &Detector{cfg: cfg, lag: lag}
+}
+
+// Observe classifies one sample, setting its State, Rule and P95Ratio.
+func (d *Detector) Observe(s *Sample) {
+	if s.Growth > 0 {
+		d.positiveRun++
+	} else {
+		d.positiveRun = 0
+	}
+	d.p95s = append(d.p95s, s.P95)
+	d.counts = append(d.counts, s.WindowCount)
+	s.P95Ratio = 0
+	if n := len(d.p95s); n > d.lag {
+		prev, prevCount := d.p95s[n-1-d.lag], d.counts[n-1-d.lag]
+		if prevCount >= d.cfg.MinWindowSamples && s.WindowCount >= d.cfg.MinWindowSamples && prev > 0 {
+			s.P95Ratio = s.P95 / prev
+		}
+	}
+	switch {
+	case d.positiveRun >= d.cfg.GrowthSamples && s.Saturation >= d.cfg.CollapseSaturation:
+		s.State, s.Rule = Collapsed, SaturationGrowth
+	case d.cfg.P95Growth > 0 && s.P95Ratio > 1+d.cfg.P95Growth:
+		s.State, s.Rule = Collapsed, P95Growth
+	case s.Saturation >= d.cfg.DegradedSaturation && d.cfg.DegradedSaturation > 0:
+		s.State, s.Rule = Degraded, HighSaturation
+	default:
+		s.State, s.Rule = Stable, NoRule
+	}
+}
+
+// Verdict is the final state of a run and how it was reached.
+type Verdict struct {
+	State State
+	// BreakPoint is the index in the timeline of the first sample at the
+	// final state or worse; -1 for a STABLE run.
+	BreakPoint int
+	// Periods counts the samples at each state.
+	Periods [numStates]int
+}
+
+// Decide reduces a timeline to its final state: the worst state S such that
+// at least FinalFraction of the samples are at S or worse. A blip (one
+// sample, or any run shorter than that fraction) cannot flip the verdict,
+// while a system that spends a real share of its time collapsed is called
+// collapsed even if it recovers.
+func Decide(timeline []Sample, finalFraction float64) Verdict {
+	v := Verdict{BreakPoint: -1}
+	for i := range timeline {
+		v.Periods[timeline[i].State]++
+	}
+	n := len(timeline)
+	atOrWorse := 0
+	for s := Collapsed; s > Stable; s-- {
+		atOrWorse += v.Periods[s]
+		if n > 0 && float64(atOrWorse) >= float64(finalFraction*float64(n)) {
+			v.State = s
+			break
+		}
+	}
+	if v.State != Stable {
+		for i := range timeline {
+			if timeline[i].State >= v.State {
+				v.BreakPoint = i
+				break
+			}
+		}
+	}
+	return v
+}

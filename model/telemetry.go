@@ -1,0 +1,246 @@
+package model
+
+import (
+	"math"
+	"slices"
+
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// Telemetry turns the event stream into run-wide statistics and the
+// per-period figures the detector reads. It is a Sink.
+//
+// Latency is completion − creation of successfully completed requests; the
+// error rate is failed / created, failures of every kind counted (rejected
+// at the door, failed by a fault after service, timed out in the queue).
+type Telemetry struct {
+	buffer int
+	window kernel.Time
+
+	Created, Accepted, Served uint64
+	FailedBy                  [numFailureKinds]uint64
+
+	// Run-wide latency of served requests.
+	exact   []int64 // every latency, in Exact mode
+	sketch  *Sketch // in Sketch mode
+	latSum  int64   // ns; int64 holds 292 years of summed latency
+	latMax  int64
+	lastT   kernel.Time
+	depth   int
+	inSys   int
+	areaQ   float64 // ∫ depth dt, request·ns
+	areaN   float64 // ∫ in-system dt, request·ns
+	sojourn int64   // Σ time in system of accepted requests that left, ns
+	left    uint64  // accepted requests that left (served, failed, timed out)
+
+	// The current control period.
+	period periodCounts
+
+	// Completions in the rolling window, oldest first (a ring).
+	win      []winEntry
+	winHead  int
+	scratch  []int64
+	lastTick kernel.Time
+}
+
+type periodCounts struct {
+	created, drained, completed uint64
+	failed                      [numFailureKinds]uint64
+	latSum                      int64
+}
+
+type winEntry struct{ t, lat kernel.Time }
+
+// NewTelemetry returns telemetry for a queue of the given buffer size, with
+// a rolling window of the given length and the given percentile mode.
+func NewTelemetry(buffer int, window kernel.Time, mode string) *Telemetry {
+	t := &Telemetry{buffer: buffer, window: window}
+	if mode == SketchPercentiles {
+		t.sketch = new(Sketch)
+	}
+	return t
+}
+
+// Observe consumes one event. O(1) amortised; allocates only to grow its
+// buffers.
+func (t *Telemetry) Observe(e Event) {
+	if dt := float64(e.T - t.lastT); dt > 0 {
+		t.areaQ += float64(float64(t.depth) * dt)
+		t.areaN += float64(float64(t.inSys) * dt)
+		t.lastT = e.T
+	}
+	t.depth = int(e.Depth)
+	switch e.Type {
+	case Created:
+		t.Created++
+		t.period.created++
+	case Enqueued:
+		t.Accepted++
+		t.inSys++
+	case Rejected:
+		t.FailedBy[e.Failure]++
+		t.period.failed[e.Failure]++
+	case Started:
+		t.period.drained++
+	case Completed:
+		t.Served++
+		t.inSys--
+		t.sojourn += int64(e.Latency)
+		t.left++
+		lat := int64(e.Latency)
+		if t.sketch != nil {
+			t.sketch.Add(lat)
+		} else {
+			t.exact = append(t.exact, lat)
+		}
+		t.latSum += lat
+		if lat > t.latMax {
+			t.latMax = lat
+		}
+		t.period.completed++
+		t.period.latSum += lat
+		t.win = append(t.win, winEntry{e.T, e.Latency})
+	case Failed:
+		t.FailedBy[e.Failure]++
+		t.period.failed[e.Failure]++
+		t.inSys--
+		t.sojourn += int64(e.Latency)
+		t.left++
+		if e.Failure == TimedOut {
+			t.period.drained++ // it left the queue without a worker
+		}
+	}
+}
+
+// Failed returns the number of failed requests of every kind.
+func (t *Telemetry) Failed() uint64 {
+	var n uint64
+	for _, c := range t.FailedBy {
+		n += c
+	}
+	return n
+}
+
+// Depth returns the queue depth after the last event.
+func (t *Telemetry) Depth() int { return t.depth }
+
+// sample closes the control period ending at now: it fills the period's
+// figures into s and starts the next period.
+func (t *Telemetry) sample(now kernel.Time, s *Sample) {
+	s.T = now
+	s.Depth = t.depth
+	if t.buffer > 0 {
+		s.Saturation = float64(t.depth) / float64(t.buffer)
+	}
+	length := now - t.lastTick
+	if length > 0 {
+		// The fluid model's dQ/dt = λ − μ: requests offered minus requests
+		// that left the queue, per second. Rejected arrivals count: a full
+		// buffer that turns work away still has λ > μ.
+		s.Growth = (float64(t.period.created) - float64(t.period.drained)) / length.Seconds()
+	}
+	s.Created = t.period.created
+	s.Completed = t.period.completed
+	s.FailedBy = t.period.failed
+	if t.period.completed > 0 {
+		s.MeanLatency = kernel.Time(t.period.latSum / int64(t.period.completed)).Seconds()
+	}
+	t.period = periodCounts{}
+	t.lastTick = now
+
+	// Drop completions older than the window, then take the p95 of the rest.
+	cut := now - t.window
+	for t.winHead < len(t.win) && t.win[t.winHead].t <= cut {
+		t.winHead++
+	}
+	if t.winHead > 4096 && t.winHead*2 > len(t.win) {
+		t.win = append(t.win[:0], t.win[t.winHead:]...)
+		t.winHead = 0
+	}
+	live := t.win[t.winHead:]
+	s.WindowCount = len(live)
+	t.scratch = t.scratch[:0]
+	for _, w := range live {
+		t.scratch = append(t.scratch, int64(w.lat))
+	}
+	slices.Sort(t.scratch)
+	s.P95 = exactQuantile(t.scratch, 0.95) / 1e9
+}
+
+// LatencySeconds returns the run-wide average and the p50, p95 and p99 of
+// served latency in seconds (NaN when nothing was served).
+func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
+	if t.Served == 0 {
+		n := math.NaN()
+		return n, n, n, n, n
+	}
+	avg = float64(t.latSum) / float64(t.Served) / 1e9
+	max = float64(t.latMax) / 1e9
+	if t.sketch != nil {
+		return avg, t.sketch.Quantile(0.5) / 1e9, t.sketch.Quantile(0.95) / 1e9, t.sketch.Quantile(0.99) / 1e9, max
+	}
+	slices.Sort(t.exact)
+	return avg, exactQuantile(t.exact, 0.5) / 1e9, exactQuantile(t.exact, 0.95) / 1e9, exactQuantile(t.exact, 0.99) / 1e9, max
+}
+
+// Latencies returns the served latencies in nanoseconds, sorted, in Exact
+// mode (nil in Sketch mode). The slice is the telemetry's own.
+func (t *Telemetry) Latencies() []int64 {
+	if t.sketch != nil {
+		return nil
+	}
+	slices.Sort(t.exact)
+	return t.exact
+}
+
+// exactQuantile is numpy's default (linear) percentile of sorted values.
+func exactQuantile(sorted []int64, p float64) float64 {
+	return interpolate(p, len(sorted), func(k int) int64 { return sorted[k] })
+}
+
+// interpolate computes numpy's linear-interpolation quantile from an order
+// statistic function: h = (n−1)p, x[⌊h⌋] + (h−⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]).
+// Exact products are forced (float64 conversions) so no FMA changes a bit.
+func interpolate(p float64, n int, at func(int) int64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(float64(n-1) * p)
+	lo := int(h)
+	if lo >= n-1 {
+		return float64(at(n - 1))
+	}
+	a, b := at(lo), at(lo+1)
+	return float64(a) + float64((h-float64(lo))*float64(b-a))
+}
+
+// Little returns the run's Little's-law figures from its own time averages:
+// L = ∫N dt / T, λ_eff = accepted / T, W = mean time in system of accepted
+// requests; L and λ_eff·W agree when the accounting is right.
+func (t *Telemetry) Little(end kernel.Time) LittleCheck {
+	if end <= 0 || t.left == 0 {
+		return LittleCheck{}
+	}
+	T := end.Seconds()
+	c := LittleCheck{
+		L:         t.areaN / 1e9 / T,
+		Lq:        t.areaQ / 1e9 / T,
+		LambdaEff: float64(t.Accepted) / T,
+		W:         float64(t.sojourn) / float64(t.left) / 1e9,
+	}
+	c.LambdaW = c.LambdaEff * c.W
+	if c.L > 0 {
+		c.RelErr = math.Abs(c.L-c.LambdaW) / c.L
+	}
+	return c
+}
+
+// LittleCheck is a Little's-law consistency check of one run.
+type LittleCheck struct {
+	L         float64 `json:"L"`          // time-average number in system
+	Lq        float64 `json:"Lq"`         // time-average number waiting
+	LambdaEff float64 `json:"lambda_eff"` // accepted requests per second
+	W         float64 `json:"W"`          // mean time in system, seconds
+	LambdaW   float64 `json:"lambda_W"`   // λ_eff·W
+	RelErr    float64 `json:"rel_err"`    // |L − λ_eff·W| / L
+}

@@ -1,0 +1,50 @@
+package model
+
+import "github.com/agentchaos/agentchaos/kernel"
+
+// Throttle is the closed loop the detector drives: while the last sample
+// was DEGRADED or COLLAPSED, every agent waits an extra delay before it
+// creates its next request. It records its own activity.
+type Throttle struct {
+	enabled             bool
+	degraded, collapsed kernel.Time
+	delay               kernel.Time
+
+	Engagements int         // times it switched from off to on
+	Delayed     uint64      // requests it delayed
+	TotalDelay  kernel.Time // sum of the delays it imposed
+}
+
+// NewThrottle returns the throttle for cfg.
+func NewThrottle(cfg ThrottleConfig) *Throttle {
+	return &Throttle{enabled: cfg.Enabled, degraded: kernel.Seconds(cfg.Degraded), collapsed: kernel.Seconds(cfg.Collapsed)}
+}
+
+// Set switches the throttle for the detector's latest state.
+func (t *Throttle) Set(s State) {
+	was := t.delay
+	t.delay = 0
+	if t.enabled {
+		switch s {
+		case Degraded:
+			t.delay = t.degraded
+		case Collapsed:
+			t.delay = t.collapsed
+		}
+	}
+	if was == 0 && t.delay > 0 {
+		t.Engagements++
+	}
+}
+
+// Delay returns the extra wait for an agent's next request and counts it.
+func (t *Throttle) Delay() kernel.Time {
+	if t.delay > 0 {
+		t.Delayed++
+		t.TotalDelay += t.delay
+	}
+	return t.delay
+}
+
+// Current returns the delay in force without counting a use.
+func (t *Throttle) Current() kernel.Time { return t.delay }

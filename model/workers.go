@@ -1,0 +1,81 @@
+package model
+
+import "github.com/agentchaos/agentchaos/kernel"
+
+// workerStage is the worker pool: c workers; a free worker takes the next
+// waiting request.
+type workerStage struct {
+	idle []int32 // free workers, as a stack: the most recently freed first
+}
+
+func (s *system) initWorkers() {
+	w := &s.cfg.Workers
+	s.idle = make([]int32, w.Count)
+	for i := range s.idle {
+		s.idle[i] = int32(w.Count - 1 - i) // worker 0 is taken first
+	}
+}
+
+func (s *system) idleWorker() (int32, bool) {
+	n := len(s.idle)
+	if n == 0 {
+		return 0, false
+	}
+	w := s.idle[n-1]
+	s.idle = s.idle[:n-1]
+	return w, true
+}
+
+// pressure is the queue's fill, depth/Buffer, in [0, 1].
+func (s *system) pressure() float64 {
+	if s.cfg.Queue.Buffer == 0 {
+		return 0
+	}
+	return float64(s.waiting) / float64(s.cfg.Queue.Buffer)
+}
+
+// start puts worker w on request slot. The service time and the fault
+// injector's decision (see Sampler.ServiceTime and Sampler.Fails) depend on
+// the queue's pressure as service starts.
+func (s *system) start(w int32, slot int32) {
+	r := &s.reqs[slot]
+	e := s.event(Started, slot)
+	e.Worker = w
+	s.emit(e)
+	p := s.pressure()
+	r.fail = s.draws.Fails(&r.Draws, p)
+	s.sim.After(s.draws.ServiceTime(&r.Draws, p), kindDone, int64(w), int64(slot))
+}
+
+// done: worker ev.ID finished request ev.Arg. It reports the outcome, then
+// takes the next waiting request or goes idle.
+func (s *system) done(ev kernel.Event) {
+	w, slot := int32(ev.ID), int32(ev.Arg)
+	r := &s.reqs[slot]
+	s.inSystem--
+	e := s.event(Completed, slot)
+	e.Worker = w
+	e.Latency = ev.At - r.created
+	if r.fail {
+		e.Type, e.Failure = Failed, FaultError
+	}
+	s.emit(e)
+	s.finish(slot, r.fail)
+	if next, ok := s.take(); ok {
+		s.start(w, next)
+		return
+	}
+	s.idle = append(s.idle, w)
+}
+
+// ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ)
+// plus the spike, for a request starting at the given queue pressure
+// (depth/Buffer in [0, 1]).
+func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Time {
+	w := &s.cfg.Workers
+	svc := w.Overhead + float64(s.cfg.Agents.Mix[d.Workload].Work*d.Base)
+	if w.Slowdown.Alpha > 0 && pressure > 0 {
+		svc = float64(svc * (1 + float64(w.Slowdown.Alpha*kernel.Pow(pressure, w.Slowdown.Gamma))))
+	}
+	return kernel.Seconds(svc) + d.Spike
+}

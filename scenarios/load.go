@@ -1,0 +1,183 @@
+package scenarios
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/agentchaos/agentchaos/model"
+)
+
+//go:embed profiles/*.json
+var profiles embed.FS
+
+// Default returns the configuration a profile starts from: everything but
+// the system's size and budget has a sensible value. The detector's and
+// throttle's figures are the original framework's.
+func Default() model.Config {
+	return model.Config{
+		Seed: 1,
+		Agents: model.AgentConfig{
+			Arrival: model.Closed,
+			Think:   model.Dist{Kind: model.Exponential, Mean: 1},
+			Mix: []model.WorkloadType{
+				{Name: "LIGHT", Weight: 2, Work: 1},
+				{Name: "HEAVY", Weight: 1, Work: 2.5},
+				{Name: "BURST", Weight: 1, Work: 1},
+			},
+		},
+		Workers: model.WorkerConfig{
+			Service: model.Dist{Kind: model.Exponential, Mean: 0.01},
+		},
+		Detector: model.DetectorConfig{
+			Period: 0.05, Window: 1, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
+			GrowthSamples: 3, P95Growth: 1, MinWindowSamples: 20, FinalFraction: 0.05,
+		},
+		Throttle:  model.ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2},
+		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
+	}
+}
+
+// Info describes one embedded profile.
+type Info struct {
+	Name        string
+	Description string
+	Agents      int
+	Workers     int
+	Buffer      int
+}
+
+// List returns the embedded profiles, sorted by name.
+func List() ([]Info, error) {
+	files, err := fs.Glob(profiles, "profiles/*.json")
+	if err != nil {
+		return nil, err
+	}
+	var out []Info
+	for _, f := range files {
+		cfg, err := loadEmbedded(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Info{cfg.Name, cfg.Description, cfg.Agents.Count, cfg.Workers.Count, cfg.Queue.Buffer})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Embedded returns the raw JSON of the embedded profile name (as listed,
+// case-insensitive), and whether it exists.
+func Embedded(name string) ([]byte, bool) {
+	data, err := profiles.ReadFile("profiles/" + strings.ToUpper(name) + ".json")
+	if err != nil {
+		return nil, false
+	}
+	return data, true
+}
+
+func loadEmbedded(file string) (*model.Config, error) {
+	data, err := profiles.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data, "embedded:"+path.Base(file))
+}
+
+// Load returns the configuration of an embedded profile (by name, e.g.
+// "EXP-002") or of a JSON file (by path). Errors in the file are *Error.
+func Load(nameOrPath string) (*model.Config, error) {
+	if data, ok := Embedded(nameOrPath); ok {
+		return Parse(data, "embedded:"+strings.ToUpper(nameOrPath)+".json")
+	}
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Source: nameOrPath, Msg: "no such scenario file, and no embedded profile of that name (see `agentchaos scenarios`)"}
+		}
+		return nil, &Error{Source: nameOrPath, Msg: err.Error()}
+	}
+	return Parse(data, nameOrPath)
+}
+
+// Error is a problem with a scenario, located in its source.
+type Error struct {
+	Source    string // file path or embedded:NAME
+	Line, Col int    // 1-based; 0 when the problem has no single place
+	Field     string // JSON path of the field, e.g. "workers.service.mean"
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Col)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Parse decodes a profile strictly over Default and validates it.
+func Parse(data []byte, source string) (*model.Config, error) {
+	fail := func(off int, field, msg string) error {
+		e := &Error{Source: source, Field: field, Msg: msg}
+		if off >= 0 {
+			e.Line, e.Col = lineCol(data, off)
+		}
+		return e
+	}
+	// Structure first: syntax, unknown and duplicate fields, with places.
+	if err := checkStructure(data); err != nil {
+		var se *structError
+		if errors.As(err, &se) {
+			return nil, fail(se.off, se.path, se.msg)
+		}
+		return nil, fail(-1, "", err.Error())
+	}
+	cfg := Default()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			return nil, fail(int(te.Offset)-1, field, fmt.Sprintf("wrong type: want %s, got JSON %s", te.Type, te.Value))
+		}
+		return nil, fail(-1, "", err.Error())
+	}
+	if err := cfg.Validate(); err != nil {
+		var fe *model.FieldError
+		if errors.As(err, &fe) {
+			return nil, fail(locate(data, fe.Path), fe.Path, fe.Msg)
+		}
+		return nil, fail(-1, "", err.Error())
+	}
+	if cfg.Name == "" {
+		return nil, fail(locate(data, "name"), "name", "is required")
+	}
+	return &cfg, nil
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in runes).
+func lineCol(data []byte, off int) (int, int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	if off < 0 {
+		off = 0
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return line, 1 + len([]rune(string(data[start:off])))
+}

@@ -1,0 +1,280 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/agentchaos/agentchaos/model"
+)
+
+// structError is a structural problem at a byte offset.
+type structError struct {
+	off  int
+	path string
+	msg  string
+}
+
+func (e *structError) Error() string { return e.path + ": " + e.msg }
+
+// walker walks a JSON document token by token, tracking the JSON path and
+// the byte offset where each token starts.
+type walker struct {
+	data []byte
+	dec  *json.Decoder
+}
+
+func newWalker(data []byte) *walker {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	return &walker{data: data, dec: d}
+}
+
+// next returns the next token and its starting offset.
+func (w *walker) next() (json.Token, int, error) {
+	off := int(w.dec.InputOffset())
+	for off < len(w.data) && strings.IndexByte(" \t\r\n,:", w.data[off]) >= 0 {
+		off++
+	}
+	tok, err := w.dec.Token()
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, int(se.Offset) - 1, &structError{off: int(se.Offset) - 1, msg: "invalid JSON: " + se.Error()}
+		}
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, len(w.data), &structError{off: len(w.data), msg: "invalid JSON: unexpected end of input"}
+		}
+		return nil, off, &structError{off: off, msg: "invalid JSON: " + err.Error()}
+	}
+	return tok, off, nil
+}
+
+// checkStructure rejects syntax errors, unknown fields, duplicate fields and
+// trailing data, naming the place. Types and ranges are checked later.
+func checkStructure(data []byte) error {
+	w := newWalker(data)
+	tok, off, err := w.next()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return &structError{off: off, msg: "a scenario must be a JSON object"}
+	}
+	if err := w.object(reflect.TypeOf(model.Config{}), ""); err != nil {
+		return err
+	}
+	if _, off, err := w.next(); err == nil || off < len(bytes.TrimRight(data, " \t\r\n")) {
+		return &structError{off: off, msg: "unexpected data after the scenario object"}
+	}
+	return nil
+}
+
+// object checks the members of an object already opened, against struct type t.
+func (w *walker) object(t reflect.Type, path string) error {
+	seen := map[string]bool{}
+	for {
+		tok, off, err := w.next()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok && d == '}' {
+			return nil
+		}
+		key := tok.(string)
+		p := join(path, key)
+		if seen[key] {
+			return &structError{off: off, path: p, msg: "duplicate field"}
+		}
+		seen[key] = true
+		f, ok := fieldByJSONName(t, key)
+		if !ok {
+			return &structError{off: off, path: p, msg: fmt.Sprintf("unknown field (known here: %s)", strings.Join(jsonNames(t), ", "))}
+		}
+		if err := w.value(f.Type, p); err != nil {
+			return err
+		}
+	}
+}
+
+// value checks one value against type t (its type is checked by the decoder).
+func (w *walker) value(t reflect.Type, path string) error {
+	tok, off, err := w.next()
+	if err != nil {
+		return err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch {
+	case d == '{' && t.Kind() == reflect.Struct:
+		return w.object(t, path)
+	case d == '[' && t.Kind() == reflect.Slice:
+		for i := 0; ; i++ {
+			if !w.dec.More() {
+				_, _, err := w.next() // ]
+				return err
+			}
+			if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	default:
+		kind := "an object"
+		if d == '[' {
+			kind = "an array"
+		}
+		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", typeName(t), kind)}
+	}
+}
+
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct:
+		return "an object"
+	case reflect.Slice:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint64, reflect.Uint32:
+		return "an integer"
+	default:
+		return "a number"
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tagName(f) == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func tagName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return ""
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "" {
+		return f.Name
+	}
+	return name
+}
+
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		if n := tagName(t.Field(i)); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// locate returns the offset of the value at path ("agents.mix[2].weight")
+// in data, the offset of the deepest enclosing value that exists if the
+// field itself is absent, or 0.
+func locate(data []byte, path string) int {
+	var want []string // keys, and "[i]" for indices
+	for _, part := range strings.Split(path, ".") {
+		name, rest, _ := strings.Cut(part, "[")
+		want = append(want, name)
+		for rest != "" {
+			idx, more, _ := strings.Cut(rest, "]")
+			want = append(want, "["+idx+"]")
+			rest = strings.TrimPrefix(more, "[")
+		}
+	}
+	w := newWalker(data)
+	best := 0
+	var find func(depth int) (int, bool)
+	// find expects the next token to be the value at want[:depth].
+	find = func(depth int) (int, bool) {
+		tok, off, err := w.next()
+		if err != nil {
+			return 0, false
+		}
+		best = off
+		if depth == len(want) {
+			return off, true
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return 0, false
+		}
+		switch d {
+		case '{':
+			for w.dec.More() {
+				k, koff, err := w.next()
+				if err != nil {
+					return 0, false
+				}
+				if k == want[depth] {
+					best = koff
+					return find(depth + 1)
+				}
+				if err := w.skip(); err != nil {
+					return 0, false
+				}
+			}
+		case '[':
+			idx, err := strconv.Atoi(strings.Trim(want[depth], "[]"))
+			if err != nil {
+				return 0, false
+			}
+			for i := 0; w.dec.More(); i++ {
+				if i == idx {
+					return find(depth + 1)
+				}
+				if err := w.skip(); err != nil {
+					return 0, false
+				}
+			}
+		}
+		return 0, false
+	}
+	if off, ok := find(0); ok {
+		return off
+	}
+	return best
+}
+
+// skip consumes one whole value.
+func (w *walker) skip() error {
+	depth := 0
+	for {
+		tok, _, err := w.next()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
