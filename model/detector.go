@@ -57,6 +57,7 @@ type Sample struct {
 	WindowCount int         // completions in the window
 	P95Ratio    float64     // P95 / P95 one window earlier (0 if not comparable)
 	MeanLatency float64     // mean served latency in this period, s (0 if none)
+	MaxLatency  float64     // largest served latency in this period, s (0 if none)
 	Created     uint64      // requests created in this period
 	Completed   uint64      // requests served in this period
 	FailedBy    [numFailureKinds]uint64

@@ -46,7 +46,7 @@ type Telemetry struct {
 type periodCounts struct {
 	created, drained, completed uint64
 	failed                      [numFailureKinds]uint64
-	latSum                      int64
+	latSum, latMax              int64
 }
 
 type winEntry struct{ t, lat kernel.Time }
@@ -99,6 +99,9 @@ func (t *Telemetry) Observe(e Event) {
 		}
 		t.period.completed++
 		t.period.latSum += lat
+		if lat > t.period.latMax {
+			t.period.latMax = lat
+		}
 		t.win = append(t.win, winEntry{e.T, e.Latency})
 	case Failed:
 		t.FailedBy[e.Failure]++
@@ -144,6 +147,7 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 	s.FailedBy = t.period.failed
 	if t.period.completed > 0 {
 		s.MeanLatency = kernel.Time(t.period.latSum / int64(t.period.completed)).Seconds()
+		s.MaxLatency = kernel.Time(t.period.latMax).Seconds()
 	}
 	t.period = periodCounts{}
 	t.lastTick = now
