@@ -151,8 +151,11 @@ func Parse(data []byte, source string) (*model.Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			field := te.Field
-			return nil, fail(int(te.Offset)-1, field, fmt.Sprintf("wrong type: want %s, got JSON %s", te.Type, te.Value))
+			off := int(te.Offset) - 1
+			if te.Field != "" {
+				off = locate(data, te.Field) // the value's start, not its end
+			}
+			return nil, fail(off, te.Field, fmt.Sprintf("wrong type: want %s, got JSON %s", te.Type, te.Value))
 		}
 		return nil, fail(-1, "", err.Error())
 	}
@@ -181,3 +184,16 @@ func lineCol(data []byte, off int) (int, int) {
 	start := bytes.LastIndexByte(data[:off], '\n') + 1
 	return line, 1 + len([]rune(string(data[start:off])))
 }
+
+// Marshal renders a configuration as a profile: indented JSON with every
+// field, ready to be embedded or loaded with Load.
+func Marshal(cfg *model.Config) ([]byte, error) {
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// Names of the published experiments' profiles, in table order.
+var Published = []string{"EXP-001", "EXP-002", "EXP-003"}

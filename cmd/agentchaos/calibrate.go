@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate"
+)
+
+func init() {
+	register(command{"calibrate", "", "fit the EXP profiles' free parameters to the published table and write them", cmdCalibrate})
+}
+
+func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("calibrate", stderr)
+	dir := fs.String("dir", filepath.Join("scenarios", "profiles"), "write the fitted profiles into `DIR`")
+	seeds := fs.Int("trend-seeds", 3, "seeds averaged per evaluation of the fit")
+	evals := fs.Int("evals", 1500, "Nelder–Mead evaluations per restart")
+	restarts := fs.Int("restarts", 2, "Nelder–Mead restarts")
+	trials := fs.Int("land-trials", 4000, "landing trials per experiment")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
+	}
+	if *seeds < 1 || *evals < 1 || *restarts < 1 || *trials < 1 {
+		return usageError{errors.New("--trend-seeds, --evals, --restarts and --land-trials must be at least 1")}
+	}
+	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
+		return usageError{fmt.Errorf("--dir %s: not a directory (run from the repository root, or pass --dir)", *dir)}
+	}
+	cfgs, err := loadPublished()
+	if err != nil {
+		return err
+	}
+	cal, err := validate.Calibrate(cfgs, validate.Table, validate.CalibrateOptions{
+		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Log: stderr})
+	if err != nil {
+		return err
+	}
+	for i, c := range cal.Configs {
+		data, err := scenarios.Marshal(c)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(*dir, scenarios.Published[i]+".json")
+		if err := writeFileAtomic(path, data); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s: wrote %s (landed: %v)\n", scenarios.Published[i], path, cal.Landed[i])
+	}
+	for _, ok := range cal.Landed {
+		if !ok {
+			return errors.New("not every experiment landed on the published cells; profiles written with the best fit")
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, so path is never half-written.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"text/tabwriter"
+
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate"
+)
+
+func init() {
+	register(command{"reproduce", "", "print the published EXP-001/002/003 table beside its simulation", cmdReproduce})
+}
+
+// loadPublished loads the embedded profiles of the published experiments.
+func loadPublished() ([]*model.Config, error) {
+	var cfgs []*model.Config
+	for _, name := range scenarios.Published {
+		c, err := scenarios.Load(name)
+		if err != nil {
+			return nil, err
+		}
+		cfgs = append(cfgs, c)
+	}
+	return cfgs, nil
+}
+
+func cmdReproduce(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("reproduce", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	seeds := fs.Int("seeds", 0, "also summarise each cell over `N` further seeds (mean, 95% CI, 95% prediction interval)")
+	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
+	}
+	if *seeds < 0 || *seeds == 1 {
+		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
+	}
+	cfgs, err := loadPublished()
+	if err != nil {
+		return err
+	}
+	rep, err := validate.Reproduce(cfgs, validate.Table, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	var spread []validate.SeedSpread
+	if *seeds > 0 {
+		spread, err = validate.Spread(cfgs, validate.Table, *seeds, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return err
+		}
+	}
+	if *report != "" {
+		if err := writeReproduceReport(*report, cfgs, rep); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		out := struct {
+			*validate.Reproduction
+			Seeds []validate.SeedSpread `json:"seeds,omitempty"`
+		}{rep, spread}
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+	} else {
+		printReproduction(stdout, rep)
+		if spread != nil {
+			printSpread(stdout, spread)
+		}
+	}
+	if rep.Matches != rep.Cells {
+		return fmt.Errorf("%d of %d cells match the published table", rep.Matches, rep.Cells)
+	}
+	return nil
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+func printReproduction(w io.Writer, rep *validate.Reproduction) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Scenario\tAgents\tWorkers\tBuffer\tAvg latency\tp95 latency\tError rate\tState")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d", r.Scenario, r.Agents, r.Workers, r.Buffer)
+		for _, c := range r.Cells {
+			fmt.Fprintf(tw, "\t%s", c.Published)
+		}
+		fmt.Fprintf(tw, "\tpublished\n")
+		fmt.Fprintf(tw, "\t\t\t")
+		for _, c := range r.Cells {
+			fmt.Fprintf(tw, "\t%s %s", c.Simulated, mark(c.Match))
+		}
+		fmt.Fprintf(tw, "\tsimulated (seed %d)\n", r.Seed)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d of %d cells match at the printed precision.\n", rep.Matches, rep.Cells)
+}
+
+func printSpread(w io.Writer, spread []validate.SeedSpread) {
+	fmt.Fprintf(w, "\nOver %d further seeds per experiment (95%% confidence interval of the mean; 95%% prediction interval for one seed):\n\n", spread[0].Seeds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Scenario\tCell\tPublished\tMean\t95% CI\tin\t95% PI\tin")
+	for _, sp := range spread {
+		for _, c := range sp.Cells {
+			f := func(v float64) string { return fmt.Sprintf("%.4f", v) }
+			if c.Name == "error_rate" {
+				f = func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t[%s, %s]\t%s\t[%s, %s]\t%s\n", sp.Scenario, c.Name, f(c.Published), f(c.Mean),
+				f(c.CI[0]), f(c.CI[1]), mark(c.InCI), f(c.PI[0]), f(c.PI[1]), mark(c.InPI))
+		}
+		fmt.Fprintf(tw, "%s\tstate\t\tSTABLE %d, DEGRADED %d, COLLAPSED %d\t\t\t\t\n", sp.Scenario, sp.States["STABLE"], sp.States["DEGRADED"], sp.States["COLLAPSED"])
+	}
+	tw.Flush()
+}

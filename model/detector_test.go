@@ -1,0 +1,181 @@
+package model
+
+import (
+	"math"
+	"testing"
+
+	"github.com/agentchaos/agentchaos/kernel"
+	"github.com/stretchr/testify/require"
+)
+
+func detectorConfig() DetectorConfig {
+	return DetectorConfig{Period: 0.05, Window: 0.2, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
+		GrowthSamples: 3, P95Growth: 1, MinWindowSamples: 20, FinalFraction: 0.05}
+}
+
+// feed runs hand-built samples through a detector and returns the states
+// and rules it gave.
+func feed(d *Detector, samples []Sample) ([]State, []Rule) {
+	var states []State
+	var rules []Rule
+	for i := range samples {
+		s := samples[i]
+		d.Observe(&s)
+		states = append(states, s.State)
+		rules = append(rules, s.Rule)
+	}
+	return states, rules
+}
+
+func TestDetectorSaturationGrowthNeedsConsecutivePositiveGrowth(t *testing.T) {
+	d := NewDetector(detectorConfig())
+	s := func(sat, growth float64) Sample {
+		return Sample{Saturation: sat, Growth: growth, P95: 0.1, WindowCount: 50}
+	}
+	states, rules := feed(d, []Sample{
+		s(0.2, 10), s(0.9, 10), // saturated, but growth only 2 periods old
+		s(0.95, 10),          // third positive period at saturation: collapsed
+		s(0.95, 0),           // growth stops: back to degraded (saturation rule)
+		s(0.9, 5), s(0.9, 5), // positive again but the run restarted
+		s(0.4, 5), // third positive, but below the collapse saturation: stable
+	})
+	require.Equal(t, []State{Stable, Degraded, Collapsed, Degraded, Degraded, Degraded, Stable}, states)
+	require.Equal(t, SaturationGrowth, rules[2])
+	require.Equal(t, HighSaturation, rules[3])
+}
+
+func TestDetectorP95GrowthWithinOneWindow(t *testing.T) {
+	d := NewDetector(detectorConfig()) // window = 4 periods
+	p95 := []float64{0.1, 0.1, 0.1, 0.1, 0.15, 0.19, 0.21, 0.25}
+	var samples []Sample
+	for _, p := range p95 {
+		samples = append(samples, Sample{P95: p, WindowCount: 50})
+	}
+	states, rules := feed(d, samples)
+	// Sample 6 compares 0.21 with 0.1 four periods earlier: more than +100%.
+	require.Equal(t, []State{Stable, Stable, Stable, Stable, Stable, Stable, Collapsed, Collapsed}, states)
+	require.Equal(t, P95Growth, rules[6])
+
+	// Too few completions in either window: the rule does not fire.
+	d = NewDetector(detectorConfig())
+	samples = samples[:0]
+	for i, p := range p95 {
+		n := 50
+		if i == 2 {
+			n = 5
+		}
+		samples = append(samples, Sample{P95: p, WindowCount: n})
+	}
+	states, _ = feed(d, samples)
+	require.Equal(t, Stable, states[6], "p95 of a window with 5 completions is not compared")
+	require.Equal(t, Collapsed, states[7])
+}
+
+func TestDetectorRuleOff(t *testing.T) {
+	cfg := detectorConfig()
+	cfg.P95Growth = 0
+	d := NewDetector(cfg)
+	states, _ := feed(d, []Sample{{P95: 0.1, WindowCount: 50}, {}, {}, {}, {P95: 10, WindowCount: 50}})
+	require.Equal(t, Stable, states[4])
+}
+
+func TestDecideFinalStateIgnoresBlips(t *testing.T) {
+	mk := func(states ...State) []Sample {
+		out := make([]Sample, len(states))
+		for i, s := range states {
+			out[i] = Sample{T: kernel.Time(i), State: s}
+		}
+		return out
+	}
+	rep := func(s State, n int) []State {
+		out := make([]State, n)
+		for i := range out {
+			out[i] = s
+		}
+		return out
+	}
+	// 1 collapsed sample in 100: a blip.
+	tl := append(rep(Stable, 60), append([]State{Collapsed}, rep(Degraded, 39)...)...)
+	v := Decide(mk(tl...), 0.05)
+	require.Equal(t, Degraded, v.State)
+	require.Equal(t, 60, v.BreakPoint, "the first sample at DEGRADED or worse")
+	require.Equal(t, [3]int{60, 39, 1}, v.Periods)
+
+	// 5 in 100: collapsed, even though it recovered.
+	tl = append(rep(Stable, 50), append(rep(Collapsed, 5), rep(Stable, 45)...)...)
+	v = Decide(mk(tl...), 0.05)
+	require.Equal(t, Collapsed, v.State)
+	require.Equal(t, 50, v.BreakPoint)
+
+	// 4 degraded in 100: stable.
+	tl = append(rep(Stable, 96), rep(Degraded, 4)...)
+	v = Decide(mk(tl...), 0.05)
+	require.Equal(t, Stable, v.State)
+	require.Equal(t, -1, v.BreakPoint)
+}
+
+func TestThrottleSwitching(t *testing.T) {
+	th := NewThrottle(ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2})
+	require.Zero(t, th.Delay())
+	th.Set(Degraded)
+	require.Equal(t, 50*kernel.Millisecond, th.Delay())
+	th.Set(Collapsed)
+	require.Equal(t, 200*kernel.Millisecond, th.Delay())
+	th.Set(Stable)
+	require.Zero(t, th.Delay())
+	th.Set(Collapsed)
+	require.Equal(t, 2, th.Engagements, "off→on twice")
+	require.Equal(t, uint64(2), th.Delayed)
+	require.Equal(t, 250*kernel.Millisecond, th.TotalDelay)
+
+	off := NewThrottle(ThrottleConfig{Enabled: false, Degraded: 0.05, Collapsed: 0.2})
+	off.Set(Collapsed)
+	require.Zero(t, off.Delay())
+	require.Zero(t, off.Engagements)
+}
+
+// The throttle closes the loop in a run: a collapsing closed system with the
+// throttle on creates its requests later than the same system without it.
+func TestThrottleSlowsAgentsInARun(t *testing.T) {
+	cfg := testConfig()
+	cfg.Agents = AgentConfig{Count: 200, Arrival: Closed, RequestsPerAgent: 20,
+		Think: Dist{Kind: Exponential, Mean: 0.05}, Mix: []WorkloadType{{"A", 1, 1}}}
+	cfg.Queue.Buffer = 20
+	cfg.Workers = WorkerConfig{Count: 1, Service: Dist{Kind: Exponential, Mean: 0.01}}
+	off, _ := run(t, cfg)
+	cfg.Throttle = ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2}
+	on, _ := run(t, cfg)
+	require.Equal(t, Collapsed, off.FinalState)
+	require.Zero(t, off.Throttle.Delayed)
+	require.Positive(t, on.Throttle.Engagements)
+	require.Positive(t, on.Throttle.Delayed)
+	require.Greater(t, on.Duration, off.Duration)
+	require.Less(t, on.ErrorRate, off.ErrorRate, "throttling sheds less load at the door")
+}
+
+func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
+	tel := NewTelemetry(10, 100*kernel.Millisecond, ExactPercentiles)
+	ms := kernel.Millisecond
+	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
+	for i := 0; i < 5; i++ {
+		tel.Observe(Event{T: ms, Type: Created})
+		tel.Observe(Event{T: ms, Type: Enqueued, Depth: int32(i + 1)})
+	}
+	tel.Observe(Event{T: 2 * ms, Type: Started, Depth: 4})
+	tel.Observe(Event{T: 3 * ms, Type: Started, Depth: 3})
+	tel.Observe(Event{T: 40 * ms, Type: Completed, Latency: 30 * ms, Depth: 3})
+	var s Sample
+	tel.sample(50*ms, &s)
+	require.Equal(t, 3, s.Depth)
+	require.InDelta(t, 0.3, s.Saturation, 1e-12)
+	require.InDelta(t, (5.0-2.0)/0.05, s.Growth, 1e-9)
+	require.InDelta(t, 0.030, s.P95, 1e-12)
+	require.Equal(t, 1, s.WindowCount)
+	// Two periods later the completion has left the 100 ms window.
+	tel.sample(100*ms, &s)
+	require.Equal(t, 1, s.WindowCount)
+	tel.sample(150*ms, &s)
+	require.Equal(t, 0, s.WindowCount)
+	require.True(t, math.IsNaN(s.P95))
+	require.Zero(t, s.Growth)
+}

@@ -1,0 +1,122 @@
+package validate
+
+import (
+	"fmt"
+
+	"github.com/agentchaos/agentchaos/kernel"
+	"github.com/agentchaos/agentchaos/model"
+)
+
+// Reproduction is the published table beside one simulation of each
+// experiment on its profile's own seed.
+type Reproduction struct {
+	Rows    []Comparison    `json:"rows"`
+	Matches int             `json:"matching_cells"`
+	Cells   int             `json:"cells"`
+	Reports []*model.Report `json:"-"`
+}
+
+// Reproduce simulates each configuration (in table order) on its own seed,
+// in parallel, and compares it with the table.
+func Reproduce(cfgs []*model.Config, table []Published, workers int) (*Reproduction, error) {
+	if len(cfgs) != len(table) {
+		return nil, fmt.Errorf("reproduce: %d configurations for %d table rows", len(cfgs), len(table))
+	}
+	reports := make([]*model.Report, len(cfgs))
+	errs := make([]error, len(cfgs))
+	parallel(len(cfgs), max(workers, 1), func(i int) {
+		r, err := model.Run(cfgs[i], model.Options{})
+		reports[i], errs[i] = &r, err
+	})
+	out := &Reproduction{Reports: reports}
+	for i := range cfgs {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("%s: %w", table[i].Scenario, errs[i])
+		}
+		c, err := Compare(table[i], reports[i])
+		if err != nil {
+			return nil, err
+		}
+		out.Rows = append(out.Rows, c)
+		out.Matches += c.Matches()
+		out.Cells += len(c.Cells)
+	}
+	return out, nil
+}
+
+// SeedStat is one numeric cell over further seeds.
+type SeedStat struct {
+	Name      string     `json:"name"`
+	Published float64    `json:"published"`
+	Mean      float64    `json:"mean"`
+	CI        [2]float64 `json:"ci95"`
+	PI        [2]float64 `json:"pi95"`
+	InCI      bool       `json:"published_in_ci"`
+	InPI      bool       `json:"published_in_pi"`
+}
+
+// SeedSpread is one experiment over further seeds.
+type SeedSpread struct {
+	Scenario string         `json:"scenario"`
+	Seeds    int            `json:"seeds"`
+	Cells    []SeedStat     `json:"cells"`
+	States   map[string]int `json:"states"` // final state → number of seeds
+}
+
+// Spread runs each configuration on n further seeds, derived from its own
+// seed as kernel.NewStream(seed, "reproduce-seeds", i), and summarises each
+// numeric cell: mean, 95% Student-t confidence interval of the mean, 95%
+// prediction interval for one more seed, and whether the published value
+// lies inside each. It shows how typical the published figures are under the
+// model, not only that one seed lands on them.
+func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpread, error) {
+	type job struct{ scen, seed int }
+	var jobs []job
+	for i := range cfgs {
+		for s := 0; s < n; s++ {
+			jobs = append(jobs, job{i, s})
+		}
+	}
+	reps := make([]model.Report, len(jobs))
+	errs := make([]error, len(jobs))
+	parallel(len(jobs), max(workers, 1), func(k int) {
+		j := jobs[k]
+		c := *cfgs[j.scen]
+		rs := kernel.NewStream(c.Seed, "reproduce-seeds", uint64(j.seed))
+		c.Seed = rs.Uint64()
+		reps[k], errs[k] = model.Run(&c, model.Options{})
+	})
+	var out []SeedSpread
+	for i := range cfgs {
+		sp := SeedSpread{Scenario: table[i].Scenario, Seeds: n, States: map[string]int{}}
+		var avg, p95, er []float64
+		for k, j := range jobs {
+			if j.scen != i {
+				continue
+			}
+			if errs[k] != nil {
+				return nil, errs[k]
+			}
+			avg = append(avg, reps[k].Latency.Avg)
+			p95 = append(p95, reps[k].Latency.P95)
+			er = append(er, reps[k].ErrorRate)
+			sp.States[reps[k].FinalState.String()]++
+		}
+		stat := func(name string, xs []float64, pub float64) SeedStat {
+			ci := MeanCI(xs, 0.95)
+			lo, hi := PredictionInterval(xs, 0.95)
+			s := SeedStat{Name: name, Published: pub, Mean: ci.Mean, CI: [2]float64{ci.Mean - ci.HalfWidth, ci.Mean + ci.HalfWidth}, PI: [2]float64{lo, hi}}
+			s.InCI = pub >= s.CI[0] && pub <= s.CI[1]
+			s.InPI = pub >= lo && pub <= hi
+			return s
+		}
+		p := table[i]
+		sp.Cells = []SeedStat{
+			stat("avg_latency", avg, Value(p.AvgLatency)),
+			stat("p95_latency", p95, Value(p.P95Latency)),
+			stat("error_rate", er, Value(p.ErrorRate)),
+		}
+		out = append(out, sp)
+	}
+	return out, nil
+}
