@@ -1,7 +1,8 @@
 package kernel
 
-// TraceHash is a running FNV-1a hash over the fired events' (time, kind, id,
-// arg), in firing order. Two runs with the same hash fired the same events at
+// TraceHash is a running hash over the fired events' (time, kind, id, arg),
+// in firing order: each word is folded in FNV-1a style (xor, multiply by the
+// 64-bit FNV prime) and the sum is finalised by an avalanche mix. Two runs with the same hash fired the same events at
 // the same instants: it identifies a run bit for bit. Use it as a trace sink:
 //
 //	var h kernel.TraceHash
@@ -19,27 +20,17 @@ func (t *TraceHash) Add(ev Event) {
 	if h == 0 {
 		h = fnvOffset
 	}
-	h = fnvWord(h, uint64(ev.At))
-	h = fnvWord(h, uint64(ev.Kind))
-	h = fnvWord(h, uint64(ev.ID))
-	h = fnvWord(h, uint64(ev.Arg))
+	h = (h ^ uint64(ev.At)) * fnvPrime
+	h = (h ^ uint64(ev.Kind)) * fnvPrime
+	h = (h ^ uint64(ev.ID)) * fnvPrime
+	h = (h ^ uint64(ev.Arg)) * fnvPrime
 	t.h = h
 }
 
 // Sum returns the hash of the events added so far.
 func (t *TraceHash) Sum() uint64 {
 	if t.h == 0 {
-		return fnvOffset
+		return mix64(fnvOffset)
 	}
-	return t.h
-}
-
-// fnvWord folds the 8 little-endian bytes of w into h.
-func fnvWord(h, w uint64) uint64 {
-	for i := 0; i < 8; i++ {
-		h ^= w & 0xff
-		h *= fnvPrime
-		w >>= 8
-	}
-	return h
+	return mix64(t.h)
 }

@@ -9,6 +9,7 @@ type agentStage struct {
 	activeAgents int
 	budget       int32
 	horizon      kernel.Time // 0: none
+	backsOff     [numFailureKinds]bool
 }
 
 type agentState struct {
@@ -24,6 +25,11 @@ func (s *system) initAgents() {
 	s.budget = int32(a.RequestsPerAgent)
 	if a.Horizon > 0 {
 		s.horizon = kernel.Seconds(a.Horizon)
+	}
+	if a.Backoff.Base > 0 {
+		for _, k := range a.Backoff.On {
+			s.backsOff[failureKind(k)] = true
+		}
 	}
 	for i := range s.agents {
 		s.sim.At(s.draws.Start(int32(i)), kindWake, int64(i), 0)
@@ -83,18 +89,17 @@ func (s *system) create(a int32) int32 {
 
 // agentReact is the agent's response to the end of one of its requests:
 // a closed-loop agent schedules its next request after its think time, or
-// after a backoff if the request failed, plus the throttle's delay.
-func (s *system) agentReact(r *request, failed bool) {
+// after a backoff if the request failed with a kind it backs off on, plus
+// the throttle's delay.
+func (s *system) agentReact(r *request, outcome FailureKind) {
 	if s.cfg.Agents.Arrival != Closed {
 		return
 	}
 	ag := &s.agents[r.agent]
 	delay := r.Think
-	if failed {
+	if s.backsOff[outcome] {
 		ag.failures++
-		if s.cfg.Agents.Backoff.Base > 0 {
-			delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
-		}
+		delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
 	} else {
 		ag.failures = 0
 	}

@@ -60,15 +60,22 @@ type WorkloadType struct {
 	Work   float64 `json:"work"`   // work units: multiplies the base service time
 }
 
-// BackoffConfig is a closed-loop agent's reaction to failures: after its k-th
-// consecutive failure it waits min(Max, Base·Multiplier^(k−1)) scaled by a
-// uniform jitter factor in [1−Jitter, 1] before its next request, in place
-// of the think time. A success resets k. Base 0 turns backoff off.
+// BackoffConfig is a closed-loop agent's reaction to overload: after its k-th
+// consecutive failure of a kind listed in On it waits
+// min(Max, Base·Multiplier^(k−1)) scaled by a uniform jitter factor in
+// [1−Jitter, 1] before its next request, in place of the think time. Any
+// other outcome resets k. Base 0 turns backoff off.
+//
+// On names failure kinds (QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT). The
+// profiles back off on the overload signals, 503 and 504, as clients honour
+// Retry-After, and treat a 500 as an application error that says nothing
+// about load.
 type BackoffConfig struct {
-	Base       float64 `json:"base"`
-	Multiplier float64 `json:"multiplier,omitempty"`
-	Max        float64 `json:"max,omitempty"`
-	Jitter     float64 `json:"jitter,omitempty"`
+	Base       float64  `json:"base"`
+	Multiplier float64  `json:"multiplier,omitempty"`
+	Max        float64  `json:"max,omitempty"`
+	Jitter     float64  `json:"jitter,omitempty"`
+	On         []string `json:"on,omitempty"`
 }
 
 // QueueConfig is the bounded async queue.
@@ -228,6 +235,14 @@ func (c *Config) Validate() error {
 		v.atLeast("agents.backoff.multiplier", b.Multiplier, 1)
 		v.atLeast("agents.backoff.max", b.Max, b.Base)
 		v.prob("agents.backoff.jitter", b.Jitter)
+		if len(b.On) == 0 {
+			v.fail("agents.backoff.on", "name the failure kinds to back off on (QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT)")
+		}
+	}
+	for i, k := range b.On {
+		if failureKind(k) == NoFailure {
+			v.fail(fmt.Sprintf("agents.backoff.on[%d]", i), fmt.Sprintf("unknown failure kind %q (QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT)", k))
+		}
 	}
 
 	v.intIn("queue.buffer", c.Queue.Buffer, 0, MaxBuffer)

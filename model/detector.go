@@ -53,13 +53,13 @@ type Sample struct {
 	Depth       int         // requests waiting
 	Saturation  float64     // Depth / Buffer
 	Growth      float64     // dQ/dt = λ − μ over the period, requests/s
-	P95         float64     // rolling p95 of served latency over the window, s (NaN if none)
+	P95         float64     // rolling p95 of latency over the window, s (NaN if none)
 	WindowCount int         // completions in the window
 	P95Ratio    float64     // P95 / P95 one window earlier (0 if not comparable)
-	MeanLatency float64     // mean served latency in this period, s (0 if none)
-	MaxLatency  float64     // largest served latency in this period, s (0 if none)
+	MeanLatency float64     // mean latency of requests finished in this period, s (0 if none)
+	MaxLatency  float64     // largest latency in this period, s (0 if none)
 	Created     uint64      // requests created in this period
-	Completed   uint64      // requests served in this period
+	Completed   uint64      // requests finished by a worker in this period (served or failed by a fault)
 	FailedBy    [numFailureKinds]uint64
 	State       State
 	Rule        Rule

@@ -39,6 +39,16 @@ var failureStatus = [...]int{200, 503, 500, 504}
 
 func (k FailureKind) String() string { return failureNames[k] }
 
+// failureKind returns the kind named name, or NoFailure.
+func failureKind(name string) FailureKind {
+	for k := QueueOverflow; k < numFailureKinds; k++ {
+		if failureNames[k] == name {
+			return k
+		}
+	}
+	return NoFailure
+}
+
 // Status returns the HTTP status code of the outcome.
 func (k FailureKind) Status() int { return failureStatus[k] }
 

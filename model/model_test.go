@@ -153,7 +153,7 @@ func TestBackoffAfterFailures(t *testing.T) {
 	cfg := testConfig()
 	cfg.Agents.Arrival, cfg.Agents.BurstSize, cfg.Agents.RequestsPerAgent = Closed, 0, 4
 	cfg.Agents.Think = Dist{Kind: Deterministic, Mean: 2}
-	cfg.Agents.Backoff = BackoffConfig{Base: 1, Multiplier: 3, Max: 5}
+	cfg.Agents.Backoff = BackoffConfig{Base: 1, Multiplier: 3, Max: 5, On: []string{"FAULT_ERROR"}}
 	cfg.Faults.ErrorProbability = 1 // every request fails after service
 	_, rec := run(t, cfg)
 	var created []kernel.Time
@@ -166,6 +166,42 @@ func TestBackoffAfterFailures(t *testing.T) {
 		require.Equal(t, FaultError, e.Failure)
 		require.Equal(t, 500, e.Failure.Status())
 	}
+}
+
+// With backoff only on overload signals (503, 504), a fault decision changes
+// nothing but the request's own outcome: every event happens at the same
+// instant whatever the error probability. This is what lets calibration set
+// a scenario's fault intensity without disturbing its dynamics.
+func TestFaultsDoNotFeedBackWithoutBackoffOnThem(t *testing.T) {
+	cfg := testConfig()
+	cfg.Agents = AgentConfig{Count: 30, Arrival: Closed, RequestsPerAgent: 30,
+		Think: Dist{Kind: Exponential, Mean: 0.05}, Mix: []WorkloadType{{"A", 1, 1}, {"B", 1, 2}},
+		Backoff: BackoffConfig{Base: 0.1, Multiplier: 2, Max: 1, Jitter: 1, On: []string{"QUEUE_OVERFLOW", "QUEUE_TIMEOUT"}}}
+	cfg.Queue = QueueConfig{Buffer: 5, Timeout: 0.2}
+	cfg.Workers = WorkerConfig{Count: 2, Service: Dist{Kind: Exponential, Mean: 0.01}, Slowdown: Slowdown{Alpha: 1, Gamma: 2}}
+	cfg.Throttle = ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2}
+	base, recBase := run(t, cfg)
+	cfg.Faults.ErrorProbability = 0.3
+	faulty, recFaulty := run(t, cfg)
+	require.Positive(t, base.FailedBy.QueueOverflow)
+	require.Positive(t, faulty.FailedBy.FaultError)
+	require.Len(t, recFaulty.evs, len(recBase.evs))
+	for i, e := range recBase.evs {
+		f := recFaulty.evs[i]
+		if e.Type == Completed && f.Type == Failed {
+			require.Equal(t, FaultError, f.Failure)
+			f.Type, f.Failure = Completed, NoFailure
+		}
+		require.Equal(t, e, f, "event %d", i)
+	}
+	require.Equal(t, base.Latency, faulty.Latency, "latency covers served and fault-failed requests alike")
+	require.Equal(t, base.FinalState, faulty.FinalState)
+	require.Equal(t, base.TraceHash, faulty.TraceHash)
+
+	// Backing off on faults too makes them feed back.
+	cfg.Agents.Backoff.On = append(cfg.Agents.Backoff.On, "FAULT_ERROR")
+	fed, _ := run(t, cfg)
+	require.NotEqual(t, base.TraceHash, fed.TraceHash)
 }
 
 func TestPressureSlowdown(t *testing.T) {
@@ -227,7 +263,7 @@ func TestDeterministicReportAcrossGOMAXPROCS(t *testing.T) {
 	cfg := testConfig()
 	cfg.Agents = AgentConfig{Count: 50, Arrival: Closed, RequestsPerAgent: 40, Stagger: 0.5,
 		Think: Dist{Kind: Exponential, Mean: 0.2}, Mix: []WorkloadType{{"A", 2, 1}, {"B", 1, 2.5}},
-		Backoff: BackoffConfig{Base: 0.1, Multiplier: 2, Max: 1, Jitter: 1}}
+		Backoff: BackoffConfig{Base: 0.1, Multiplier: 2, Max: 1, Jitter: 1, On: []string{"QUEUE_OVERFLOW"}}}
 	cfg.Queue.Buffer = 20
 	cfg.Workers = WorkerConfig{Count: 3, Service: Dist{Kind: LogNormal, Mean: 0.01, CV: 0.5}, Overhead: 0.002,
 		Slowdown: Slowdown{Alpha: 1, Gamma: 2}}
@@ -293,6 +329,20 @@ func sortedCopy(xs []int64) []int64 {
 		}
 	}
 	return out
+}
+
+func TestSelectQuantileAgreesWithSorting(t *testing.T) {
+	r := kernel.NewStream(9, "select")
+	for trial := 0; trial < 300; trial++ {
+		n := 1 + r.IntN(200)
+		xs := make([]int64, n)
+		for i := range xs {
+			xs[i] = int64(r.IntN(50)) // many ties
+		}
+		p := r.Float64()
+		want := exactQuantile(sortedCopy(xs), p)
+		require.Equal(t, want, selectQuantile(xs, p), "n=%d p=%g", n, p)
+	}
 }
 
 func TestExactQuantileIsNumpyLinear(t *testing.T) {

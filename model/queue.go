@@ -38,7 +38,7 @@ func (s *system) offer(slot int32) {
 	e := s.event(Rejected, slot)
 	e.Failure = QueueOverflow
 	s.emit(e)
-	s.finish(slot, true)
+	s.finish(slot, QueueOverflow)
 }
 
 // take removes the oldest waiting request, skipping (and freeing) entries
@@ -79,5 +79,5 @@ func (s *system) expire(ev kernel.Event) {
 	e.Failure = TimedOut
 	e.Latency = s.sim.Now() - r.created
 	s.emit(e)
-	s.finish(slot, true)
+	s.finish(slot, TimedOut)
 }

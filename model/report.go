@@ -26,8 +26,8 @@ type Report struct {
 	FailedBy  Failures `json:"failed_by"`
 	ErrorRate float64  `json:"error_rate"` // Failed / Created
 
-	// Latency of served requests (completion − creation); zeros when
-	// nothing was served.
+	// Latency (completion − creation) of requests a worker finished: served,
+	// or failed by a fault after service. Zeros when none was.
 	Latency    Latency `json:"latency"`
 	Throughput float64 `json:"throughput"` // served per second of the run
 	Duration   float64 `json:"duration"`   // from start to the last event
@@ -47,7 +47,7 @@ type Report struct {
 
 	// Timeline holds one sample per control period, for charts.
 	Timeline []Sample `json:"-"`
-	// Latencies holds every served latency in ns, sorted (Exact mode only).
+	// Latencies holds every finished request's latency in ns, sorted (Exact mode only).
 	Latencies []int64 `json:"-"`
 }
 
@@ -58,7 +58,8 @@ type Failures struct {
 	QueueTimeout  uint64 `json:"QUEUE_TIMEOUT"`
 }
 
-// Latency summarises served latency, in seconds.
+// Latency summarises the latency of requests a worker finished (served, or
+// failed by a fault after service), in seconds.
 type Latency struct {
 	Avg float64 `json:"avg"`
 	P50 float64 `json:"p50"`
@@ -107,7 +108,7 @@ func BuildReport(cfg *Config, m *Monitor, end kernel.Time, mode string) Report {
 	if r.Created > 0 {
 		r.ErrorRate = float64(r.Failed) / float64(r.Created)
 	}
-	if t.Served > 0 {
+	if t.Finished > 0 {
 		avg, p50, p95, p99, max := t.LatencySeconds()
 		r.Latency = Latency{avg, p50, p95, p99, max}
 		r.Latencies = t.Latencies()

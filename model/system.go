@@ -108,11 +108,11 @@ func (s *system) allocSlot() int32 {
 	return int32(len(s.reqs) - 1)
 }
 
-// finish ends an accepted or rejected request: the agent reacts, and the slot
-// is freed unless a queue entry still refers to it.
-func (s *system) finish(slot int32, failed bool) {
+// finish ends an accepted or rejected request with its outcome: the agent
+// reacts, and the slot is freed unless a queue entry still refers to it.
+func (s *system) finish(slot int32, outcome FailureKind) {
 	r := &s.reqs[slot]
-	s.agentReact(r, failed)
+	s.agentReact(r, outcome)
 	if !r.abandoned {
 		s.free = append(s.free, slot)
 	}

@@ -10,7 +10,10 @@ import (
 // Telemetry turns the event stream into run-wide statistics and the
 // per-period figures the detector reads. It is a Sink.
 //
-// Latency is completion − creation of successfully completed requests; the
+// Latency is completion − creation of every request a worker finished:
+// served ones and those the fault injector failed after service (a 500
+// takes as long as a 200, and a load tester's response time counts both).
+// Rejected and timed-out requests never reached a worker and have none. The
 // error rate is failed / created, failures of every kind counted (rejected
 // at the door, failed by a fault after service, timed out in the queue).
 type Telemetry struct {
@@ -18,6 +21,7 @@ type Telemetry struct {
 	window kernel.Time
 
 	Created, Accepted, Served uint64
+	Finished                  uint64 // requests a worker finished: served or failed by a fault
 	FailedBy                  [numFailureKinds]uint64
 
 	// Run-wide latency of served requests.
@@ -87,6 +91,25 @@ func (t *Telemetry) Observe(e Event) {
 		t.inSys--
 		t.sojourn += int64(e.Latency)
 		t.left++
+		t.finished(e)
+	case Failed:
+		t.FailedBy[e.Failure]++
+		t.period.failed[e.Failure]++
+		t.inSys--
+		t.sojourn += int64(e.Latency)
+		t.left++
+		switch e.Failure {
+		case TimedOut:
+			t.period.drained++ // it left the queue without a worker
+		case FaultError:
+			t.finished(e)
+		}
+	}
+}
+
+// finished records the latency of a request a worker finished.
+func (t *Telemetry) finished(e Event) {
+	{
 		lat := int64(e.Latency)
 		if t.sketch != nil {
 			t.sketch.Add(lat)
@@ -97,21 +120,13 @@ func (t *Telemetry) Observe(e Event) {
 		if lat > t.latMax {
 			t.latMax = lat
 		}
+		t.Finished++
 		t.period.completed++
 		t.period.latSum += lat
 		if lat > t.period.latMax {
 			t.period.latMax = lat
 		}
 		t.win = append(t.win, winEntry{e.T, e.Latency})
-	case Failed:
-		t.FailedBy[e.Failure]++
-		t.period.failed[e.Failure]++
-		t.inSys--
-		t.sojourn += int64(e.Latency)
-		t.left++
-		if e.Failure == TimedOut {
-			t.period.drained++ // it left the queue without a worker
-		}
 	}
 }
 
@@ -167,18 +182,17 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 	for _, w := range live {
 		t.scratch = append(t.scratch, int64(w.lat))
 	}
-	slices.Sort(t.scratch)
-	s.P95 = exactQuantile(t.scratch, 0.95) / 1e9
+	s.P95 = selectQuantile(t.scratch, 0.95) / 1e9
 }
 
 // LatencySeconds returns the run-wide average and the p50, p95 and p99 of
-// served latency in seconds (NaN when nothing was served).
+// latency in seconds (NaN when no request was finished).
 func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
-	if t.Served == 0 {
+	if t.Finished == 0 {
 		n := math.NaN()
 		return n, n, n, n, n
 	}
-	avg = float64(t.latSum) / float64(t.Served) / 1e9
+	avg = float64(t.latSum) / float64(t.Finished) / 1e9
 	max = float64(t.latMax) / 1e9
 	if t.sketch != nil {
 		return avg, t.sketch.Quantile(0.5) / 1e9, t.sketch.Quantile(0.95) / 1e9, t.sketch.Quantile(0.99) / 1e9, max
@@ -187,7 +201,7 @@ func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 	return avg, exactQuantile(t.exact, 0.5) / 1e9, exactQuantile(t.exact, 0.95) / 1e9, exactQuantile(t.exact, 0.99) / 1e9, max
 }
 
-// Latencies returns the served latencies in nanoseconds, sorted, in Exact
+// Latencies returns the finished requests' latencies in nanoseconds, sorted, in Exact
 // mode (nil in Sketch mode). The slice is the telemetry's own.
 func (t *Telemetry) Latencies() []int64 {
 	if t.sketch != nil {
@@ -195,6 +209,66 @@ func (t *Telemetry) Latencies() []int64 {
 	}
 	slices.Sort(t.exact)
 	return t.exact
+}
+
+// selectQuantile is exactQuantile of unsorted values, which it reorders: it
+// selects the two order statistics it needs in O(n) instead of sorting.
+func selectQuantile(xs []int64, p float64) float64 {
+	n := len(xs)
+	if n == 0 {
+		return math.NaN()
+	}
+	h := float64(float64(n-1) * p)
+	lo := int(h)
+	if lo >= n-1 {
+		return float64(slices.Max(xs))
+	}
+	selectKth(xs, lo)
+	a := xs[lo]
+	b := slices.Min(xs[lo+1:]) // the next order statistic: everything after lo is ≥ a
+	return float64(a) + float64((h-float64(lo))*float64(b-a))
+}
+
+// selectKth reorders xs so that xs[k] is its k-th smallest value, everything
+// before it no larger and everything after no smaller (Hoare's quickselect
+// with a median-of-three pivot; deterministic).
+func selectKth(xs []int64, k int) {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		pivot := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // exactQuantile is numpy's default (linear) percentile of sorted values.

@@ -60,7 +60,7 @@ func (s *system) done(ev kernel.Event) {
 		e.Type, e.Failure = Failed, FaultError
 	}
 	s.emit(e)
-	s.finish(slot, r.fail)
+	s.finish(slot, e.Failure)
 	if next, ok := s.take(); ok {
 		s.start(w, next)
 		return

@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
+	"strconv"
 	"sync"
 
 	"gonum.org/v1/gonum/optimize"
@@ -25,10 +27,12 @@ type Knob struct {
 	set      func(*model.Config, float64)
 }
 
-// Knobs lists what `agentchaos calibrate` fits. Everything else in the
-// profiles (agents, workers and buffer from the table; the workload mix;
-// the detector's and the throttle's figures from the original framework;
-// the request budget; the seed) is fixed.
+// Knobs lists the shared parameters `agentchaos calibrate` fits. Each
+// experiment's fault intensity (faults.error_probability) is set by the
+// landing, not fitted. Everything else in the profiles (agents, workers and
+// buffer from the table; the workload mix; the detector's and the
+// throttle's figures from the original framework; the request budget; the
+// seed) is fixed.
 var Knobs = []Knob{
 	{Name: "agents.think.mean", Scenario: -1, Lo: 0.2, Hi: 5, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Think.Mean },
@@ -60,12 +64,6 @@ var Knobs = []Knob{
 	{Name: "faults.spike_duration.mean", Scenario: -1, Lo: 0.001, Hi: 1, Log: true,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeDuration.Mean },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeDuration.Mean = v }},
-	{Name: "faults.error_probability", Scenario: 1, Lo: 0, Hi: 0.6,
-		get: func(c *model.Config) float64 { return c.Faults.ErrorProbability },
-		set: func(c *model.Config, v float64) { c.Faults.ErrorProbability = v }},
-	{Name: "faults.error_probability", Scenario: 2, Lo: 0, Hi: 0.6,
-		get: func(c *model.Config) float64 { return c.Faults.ErrorProbability },
-		set: func(c *model.Config, v float64) { c.Faults.ErrorProbability = v }},
 }
 
 // toUnit maps a knob value into [0, 1] of its range (log or linear).
@@ -105,39 +103,54 @@ func Round4(v float64) float64 {
 // CalibrateOptions tune the fit.
 type CalibrateOptions struct {
 	// TrendSeeds: each evaluation of the fit averages the loss over this many
-	// seeds, so the optimiser follows the model's trend, not one sample path.
+	// seeds other than the experiments' own, so the optimiser follows the
+	// model's trend, not one sample path.
 	TrendSeeds int
 	// MaxEvals bounds the Nelder–Mead evaluations per restart; Restarts
 	// restarts it from the best point found.
 	MaxEvals, Restarts int
-	// LandTrials bounds the landing search per experiment.
+	// LandTrials bounds the landing search.
 	LandTrials int
-	Workers    int       // parallel runs; 0 means GOMAXPROCS
-	Log        io.Writer // progress; nil for none
+	// Spread is the relative size of the landing's perturbations (e.g. 0.003).
+	Spread  float64
+	Workers int       // parallel runs; 0 means GOMAXPROCS
+	Log     io.Writer // progress; nil for none
 }
 
 // Calibration is the outcome: the fitted configurations (same order as the
-// table) and how the landing went.
+// table) and how the search went.
 type Calibration struct {
 	Configs []*model.Config
 	Loss    float64 // trend loss of the fitted shared parameters
-	Landed  []bool  // per experiment: every cell matches on its own seed
-	Evals   int
+	Landed  bool    // every cell of every experiment prints as published
+	Trials  int     // landing trials used
+	Evals   int     // fit evaluations used
 }
 
-// Calibrate fits the knobs so that simulating each configuration on its own
-// seed prints the published table. cfgs are the three profiles in table
-// order; they are not modified.
+// Calibrate fits the shared knobs, then lands every cell of the table on
+// the experiments' own seeds. cfgs are the profiles in table order; they
+// are not modified.
 //
-// Two stages. Fit: Nelder–Mead (gonum/optimize) from the profiles' current
-// values minimises the squared relative misses of every cell plus a penalty
-// on states, averaged over TrendSeeds seeds (the trend). Land: keyed
-// streams make every request's draws fixed, so the per-experiment error
-// probability, stepped in units of 10⁻⁵ around its fitted value, flips a
-// few requests at a time; each step is a fresh sample path around the same
-// trend, and the first step on which all four cells print as published is
-// kept. Deterministic: fixed start, fixed seeds, results reduced in index
-// order whatever the number of workers.
+// Why it can land exactly: agents back off on overload (503, 504), not on
+// injected 500s, and latency counts fault-failed requests too, so an
+// experiment's fault intensity changes nothing but which finished requests
+// fail. Every request's fault draw is fixed by its keyed stream; so once a
+// run's latencies and states print as published, the fault intensity that
+// makes the error count print as published is read off the sorted fault
+// draws of the finished requests. The latencies, in turn, come from the
+// shared parameters, and these are the chaotic part: the slightest change
+// re-routes the run onto another sample path around the same trend.
+//
+// Two stages. Fit: Nelder–Mead (gonum/optimize) from the profiles' values
+// minimises the squared relative misses of the latency cells, a penalty on
+// the detector's time shares when they do not support the published state,
+// and a penalty when overload alone fails more requests than published,
+// averaged over TrendSeeds seeds. Land: perturb the fitted knobs by up to
+// ±Spread (relative; draws from a keyed stream, values rounded to 4
+// significant digits as written) until one perturbation prints every
+// latency and state cell on the experiments' own seeds; then set each fault
+// intensity. Deterministic: fixed start, fixed seeds, results reduced in
+// index order whatever the number of workers.
 func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*Calibration, error) {
 	if len(cfgs) != len(table) {
 		return nil, fmt.Errorf("calibrate: %d configurations for %d table rows", len(cfgs), len(table))
@@ -153,44 +166,39 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 	base := make([]*model.Config, len(cfgs))
 	for i, c := range cfgs {
 		cp := *c
+		cp.Faults.ErrorProbability = 0 // set by the landing
 		base[i] = &cp
 	}
-	apply := func(x []float64) []*model.Config {
+	apply := func(vals []float64) []*model.Config {
 		out := make([]*model.Config, len(base))
 		for i := range base {
 			cp := *base[i]
 			out[i] = &cp
-		}
-		for j := range Knobs {
-			k := &Knobs[j]
-			v := Round4(k.fromUnit(sigmoid(x[j])))
-			for i := range out {
-				if k.Scenario < 0 || k.Scenario == i {
-					k.set(out[i], v)
-				}
+			for j := range Knobs {
+				Knobs[j].set(out[i], vals[j])
 			}
-		}
-		for _, c := range out {
-			if c.Agents.Backoff.Max < c.Agents.Backoff.Base {
-				c.Agents.Backoff.Max = c.Agents.Backoff.Base
+			if cp.Agents.Backoff.Max < cp.Agents.Backoff.Base {
+				cp.Agents.Backoff.Max = cp.Agents.Backoff.Base
 			}
 		}
 		return out
 	}
+	fromX := func(x []float64) []float64 {
+		vals := make([]float64, len(x))
+		for j := range Knobs {
+			vals[j] = Round4(Knobs[j].fromUnit(sigmoid(x[j])))
+		}
+		return vals
+	}
 	x0 := make([]float64, len(Knobs))
 	for j := range Knobs {
-		k := &Knobs[j]
-		i := k.Scenario
-		if i < 0 {
-			i = len(base) - 1
-		}
-		x0[j] = logit(k.toUnit(k.get(base[i])))
+		x0[j] = logit(Knobs[j].toUnit(Knobs[j].get(base[0])))
 	}
 
 	evals := 0
 	loss := func(x []float64) float64 {
 		evals++
-		trial := apply(x)
+		trial := apply(fromX(x))
 		type job struct{ scen, seed int }
 		var jobs []job
 		for i := range trial {
@@ -209,129 +217,205 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 				losses[n] = math.Inf(1)
 				return
 			}
-			losses[n] = cellLoss(table[j.scen], &r)
+			losses[n] = trendLoss(table[j.scen], &r)
 		})
 		sum := 0.0
 		for _, l := range losses {
 			sum += l
 		}
+		if evals%50 == 0 {
+			logf("  fit: %d evaluations\n", evals)
+		}
 		return sum / float64(opt.TrendSeeds)
 	}
 
 	best, bestLoss := x0, loss(x0)
-	logf("start loss %.5g\n", bestLoss)
+	logf("fit: start loss %.5g\n", bestLoss)
 	for r := 0; r < opt.Restarts; r++ {
 		res, err := optimize.Minimize(optimize.Problem{Func: loss}, best,
-			&optimize.Settings{FuncEvaluations: opt.MaxEvals, Converger: &optimize.FunctionConverge{Absolute: 1e-6, Iterations: 200}},
-			&optimize.NelderMead{SimplexSize: 0.6 / float64(r+1)})
+			&optimize.Settings{FuncEvaluations: opt.MaxEvals, Converger: &optimize.FunctionConverge{Absolute: 1e-5, Iterations: 100}},
+			&optimize.NelderMead{SimplexSize: 0.5 / float64(r+1)})
 		if err != nil && res == nil {
 			return nil, err
 		}
 		if res.F < bestLoss {
 			best, bestLoss = res.X, res.F
 		}
-		logf("restart %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
+		logf("fit: restart %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
 	}
-	fitted := apply(best)
+	center := fromX(best)
 	for j := range Knobs {
-		k := &Knobs[j]
-		i := k.Scenario
-		if i < 0 {
-			i = 0
-		}
-		logf("  %-28s %-8s %g\n", k.Name, scope(k, table), k.get(fitted[i]))
+		logf("  %-28s %g\n", Knobs[j].Name, center[j])
 	}
-
-	out := &Calibration{Configs: fitted, Loss: bestLoss, Landed: make([]bool, len(fitted)), Evals: evals}
-	for i := range fitted {
-		out.Landed[i] = land(fitted[i], table[i], opt, logf)
-	}
+	out := &Calibration{Configs: apply(center), Loss: bestLoss, Evals: evals}
+	out.Landed, out.Trials = landAll(out, center, apply, table, opt, logf)
 	return out, nil
 }
 
-func scope(k *Knob, table []Published) string {
-	if k.Scenario < 0 {
-		return "shared"
-	}
-	return table[k.Scenario].Scenario
-}
-
-// land steps the experiment's error probability by 10⁻⁵ around its fitted
-// value (0, +1, −1, +2, −2, ...) until its own seed prints every cell as
-// published. Experiments with no faults are only checked.
-func land(cfg *model.Config, p Published, opt CalibrateOptions, logf func(string, ...any)) bool {
-	f0 := cfg.Faults.ErrorProbability
-	try := func(f float64) (int, *model.Report) {
-		c := *cfg
-		c.Faults.ErrorProbability = f
-		r, err := model.Run(&c, model.Options{})
-		if err != nil {
-			return 0, nil
-		}
-		cmp, err := Compare(p, &r)
-		if err != nil {
-			return 0, nil
-		}
-		return cmp.Matches(), &r
-	}
-	if f0 == 0 {
-		n, _ := try(0)
-		logf("%s: %d/4 cells match (no fault knob to land with)\n", p.Scenario, n)
-		return n == 4
-	}
-	const step = 1e-5
-	batch := opt.Workers * 4
-	bestN := -1
+// landAll searches perturbations of the fitted knobs for one whose runs
+// print every latency and state cell as published, then sets each fault
+// intensity from the sorted fault draws. It reports whether it landed and
+// the trials used; on failure out.Configs keep the fitted centre.
+func landAll(out *Calibration, center []float64, apply func([]float64) []*model.Config,
+	table []Published, opt CalibrateOptions, logf func(string, ...any)) (bool, int) {
+	batch := opt.Workers
+	bestScore := -1
 	for start := 0; start < opt.LandTrials; start += batch {
-		fs := make([]float64, batch)
-		for b := range fs {
-			k := start + b
-			off := float64((k+1)/2) * step
-			if k%2 == 0 {
-				off = -off
-			}
-			fs[b] = math.Round((f0+off)*1e6) / 1e6
+		type result struct {
+			vals  []float64
+			score int
+			cfgs  []*model.Config
 		}
-		ns := make([]int, batch)
+		results := make([]result, batch)
 		parallel(batch, opt.Workers, func(b int) {
-			if fs[b] > 0 && fs[b] <= 1 {
-				ns[b], _ = try(fs[b])
+			t := start + b
+			vals := append([]float64(nil), center...)
+			if t > 0 {
+				rs := kernel.NewStream(uint64(t), "calibration-landing")
+				for j := range vals {
+					vals[j] = Round4(vals[j] * (1 + opt.Spread*(2*rs.Float64()-1)))
+					vals[j] = math.Min(math.Max(vals[j], Knobs[j].Lo), Knobs[j].Hi)
+				}
 			}
+			cfgs := apply(vals)
+			score := 0
+			// The congested experiments first: they fail most often, and
+			// the first failure ends the trial.
+			for i := len(cfgs) - 1; i >= 0; i-- {
+				n, ok := landOne(cfgs[i], table[i])
+				score += n
+				if !ok {
+					break
+				}
+			}
+			results[b] = result{vals, score, cfgs}
 		})
-		for b, n := range ns {
-			if n > bestN {
-				bestN = n
+		for b, r := range results {
+			if r.score > bestScore {
+				bestScore = r.score
 			}
-			if n == 4 {
-				cfg.Faults.ErrorProbability = fs[b]
-				logf("%s: landed at faults.error_probability %g after %d trials\n", p.Scenario, fs[b], start+b+1)
-				return true
+			if r.score == 4*len(table) {
+				out.Configs = r.cfgs
+				logf("landed on trial %d:\n", start+b)
+				for j := range Knobs {
+					logf("  %-28s %g\n", Knobs[j].Name, r.vals[j])
+				}
+				for i, c := range r.cfgs {
+					logf("  %s faults.error_probability %g\n", table[i].Scenario, c.Faults.ErrorProbability)
+				}
+				return true, start + b + 1
 			}
 		}
-		logf("%s: %d trials, best %d/4 cells\n", p.Scenario, start+batch, bestN)
+		if (start/batch)%10 == 9 {
+			logf("land: %d trials, best %d of %d cells\n", start+batch, bestScore, 4*len(table))
+		}
 	}
-	return false
+	return false, opt.LandTrials
 }
 
-// cellLoss is one run's squared relative miss on each cell, plus a penalty
-// when the detector's time shares do not support the published state.
-func cellLoss(p Published, r *model.Report) float64 {
+// landOne runs cfg (fault intensity 0) on its own seed; if its latency and
+// state cells print as published and overload alone does not exceed the
+// published error rate, it sets cfg's fault intensity so that the error rate
+// prints as published too, and checks the whole row. It returns the number
+// of matching cells and whether the row landed.
+func landOne(cfg *model.Config, p Published) (int, bool) {
+	cfg.Faults.ErrorProbability = 0
+	var fin finishedDraws
+	sampler := model.NewSampler(cfg)
+	fin.sampler = sampler
+	r, err := model.Run(cfg, model.Options{Sinks: []model.Sink{&fin}})
+	if err != nil {
+		return 0, false
+	}
+	cmp, err := Compare(p, &r)
+	if err != nil {
+		return 0, false
+	}
+	n := cmp.Matches()
+	if !cmp.Cells[0].Match || !cmp.Cells[1].Match || !cmp.Cells[3].Match {
+		return n, false
+	}
+	if cmp.Cells[2].Match {
+		return n, true
+	}
+	// The error count that prints as published, nearest the exact fraction.
+	want := int64(math.Round(Value(p.ErrorRate) * float64(r.Created)))
+	k := want - int64(r.Failed) // fault failures needed
+	if k <= 0 || k > int64(len(fin.u)) {
+		return n, false
+	}
+	slices.Sort(fin.u)
+	f, ok := between(fin.u[k-1], fin.u[k:])
+	if !ok {
+		return n, false
+	}
+	cfg.Faults.ErrorProbability = f
+	r2, err := model.Run(cfg, model.Options{})
+	if err != nil {
+		return n, false
+	}
+	cmp, _ = Compare(p, &r2)
+	return cmp.Matches(), cmp.Matches() == len(cmp.Cells)
+}
+
+// between returns the shortest decimal f with lo < f ≤ next[0] (or any
+// f > lo when next is empty): requests with a fault draw below f fail.
+func between(lo float64, next []float64) (float64, bool) {
+	hi := 1.0
+	if len(next) > 0 {
+		hi = next[0]
+	}
+	if !(hi > lo) {
+		return 0, false
+	}
+	for digits := 1; digits <= 17; digits++ {
+		f, _ := strconv.ParseFloat(strconv.FormatFloat((lo+hi)/2, 'f', digits, 64), 64)
+		if f > lo && f <= hi {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// finishedDraws collects the fault draw of every request a worker finished.
+type finishedDraws struct {
+	sampler *model.Sampler
+	u       []float64
+}
+
+func (f *finishedDraws) Observe(e model.Event) {
+	if e.Type == model.Completed || (e.Type == model.Failed && e.Failure == model.FaultError) {
+		d := f.sampler.Draw(e.Agent, e.Seq)
+		f.u = append(f.u, d.ErrU)
+	}
+}
+
+// trendLoss is one run's squared relative miss on the latency cells, plus
+// penalties when the detector's time shares do not support the published
+// state or when overload alone fails more requests than published.
+func trendLoss(p Published, r *model.Report) float64 {
 	rel := func(sim, pub float64) float64 { d := (sim - pub) / pub; return d * d }
 	l := rel(r.Latency.Avg, Value(p.AvgLatency)) + rel(r.Latency.P95, Value(p.P95Latency))
-	e := (r.ErrorRate - Value(p.ErrorRate)) / math.Max(Value(p.ErrorRate), 0.02)
-	l += e * e
-	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
-	if total == 0 {
-		return l + 10
-	}
-	col := r.TimeInState.Collapsed / total
-	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	hinge := func(x float64) float64 {
 		if x < 0 {
 			return 0
 		}
 		return 100 * x * x
 	}
+	overload := 0.0
+	if r.Created > 0 {
+		overload = float64(r.Failed) / float64(r.Created)
+	}
+	l += hinge(overload - (Value(p.ErrorRate) - 0.01))
+	if Value(p.ErrorRate) == 0 && r.Failed > 0 {
+		l += 1
+	}
+	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
+	if total == 0 {
+		return l + 10
+	}
+	col := r.TimeInState.Collapsed / total
+	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	switch p.State {
 	case "STABLE":
 		l += hinge(deg - 0.025)

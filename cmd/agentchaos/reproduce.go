@@ -43,6 +43,11 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	if *seeds < 0 || *seeds == 1 {
 		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
 	}
+	if *report != "" {
+		if err := checkReportDir(*report); err != nil {
+			return err
+		}
+	}
 	cfgs, err := loadPublished()
 	if err != nil {
 		return err
@@ -62,6 +67,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		if err := writeReproduceReport(*report, cfgs, rep); err != nil {
 			return err
 		}
+		fmt.Fprintf(stderr, "report written to %s\n", reportPath(*report))
 	}
 	if *asJSON {
 		out := struct {

@@ -14,6 +14,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 0, "root seed (default: the scenario's)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	trace := fs.String("trace", "", "write every lifecycle event to `FILE` (.csv for CSV, else JSON Lines)")
+	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -27,6 +28,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if isSet(fs, "seed") {
 		cfg.Seed = *seed
+	}
+	if isSet(fs, "report") {
+		if err := checkReportDir(*report); err != nil {
+			return err
+		}
 	}
 	var opt model.Options
 	var tw *model.TraceWriter
@@ -45,6 +51,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if isSet(fs, "report") {
+		if err := writeRunReport(*report, cfg, &rep, stderr); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return writeJSON(stdout, rep)

@@ -1,0 +1,33 @@
+// Package charts writes the final experiment report of a run as a
+// self-contained directory: report.html and report.md with the summary
+// table, the detector's verdict and five charts, each as SVG (shown by the
+// pages) and PNG:
+//
+//	latency.svg       served latency per control period and the rolling p95
+//	queue.svg         queue depth against the buffer and the detector's thresholds
+//	state.svg         the detector's state as a coloured band, with the throttle's delay
+//	errors.svg        failed / created over the detector's window, by failure kind
+//	distribution.svg  histogram of served latency
+//
+// [WriteRun] writes one run; [WriteComparison] writes the reproduction
+// page: published and simulated figures side by side, then every
+// experiment's charts.
+//
+// Charts are aggregates, never one element per request: the timeline has one
+// sample per control period, drawn as is up to [MaxPeriods] periods and
+// re-bucketed beyond that to at most [MaxPoints] points (mean latency
+// weighted by completions, the maximum of maxima and of the rolling p95, the
+// worst state, summed counts); the latency histogram has [Bins] bins. A
+// million-request run gives files no larger than a short one's.
+//
+// Pages load nothing from outside: the CSS is inline and charts are
+// referenced by relative file name. Outputs hold no wall-clock time, and
+// the SVG is byte-identical across machines (gonum/plot's PNG is not).
+//
+// Files are rendered in memory, written into a temporary directory beside
+// the target and renamed into place, pages last: a failure while rendering
+// or writing leaves the target as it was, and a page never points at a
+// missing chart. A new target is one rename; in an existing target
+// directory only the files this package names are replaced, one rename each
+// (if one of those fails, the pages are left as they were).
+package charts

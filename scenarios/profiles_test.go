@@ -1,0 +1,48 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPublishedProfileReports pins the full JSON report of each published
+// experiment on its own seed. .ci/run runs it under arm64 too: the same
+// bytes on both architectures.
+func TestPublishedProfileReports(t *testing.T) {
+	for _, name := range Published {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := Load(name)
+			require.NoError(t, err)
+			r, err := model.Run(cfg, model.Options{})
+			require.NoError(t, err)
+			out, err := json.MarshalIndent(r, "", "  ")
+			require.NoError(t, err)
+			golden.Check(t, "testdata/"+name+".report.golden", append(out, '\n'))
+		})
+	}
+}
+
+// BenchmarkRunEXP003 runs EXP-003 end to end: events/s and allocations per
+// run (the run's buffers grow with its requests; the event loop itself does
+// not allocate per event).
+func BenchmarkRunEXP003(b *testing.B) {
+	cfg, err := Load("EXP-003")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var events uint64
+	for i := 0; i < b.N; i++ {
+		r, err := model.Run(cfg, model.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += r.Events
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(events)/float64(b.N), "events/run")
+}
