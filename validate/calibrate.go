@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strconv"
@@ -58,6 +59,9 @@ var Knobs = []Knob{
 	{Name: "agents.backoff.max", Scenario: -1, Lo: 0.5, Hi: 120, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Backoff.Max },
 		set: func(c *model.Config, v float64) { c.Agents.Backoff.Max = v }},
+	{Name: "agents.backoff.jitter", Scenario: -1, Lo: 0, Hi: 1,
+		get: func(c *model.Config) float64 { return c.Agents.Backoff.Jitter },
+		set: func(c *model.Config, v float64) { c.Agents.Backoff.Jitter = v }},
 	{Name: "faults.spike_probability", Scenario: -1, Lo: 0, Hi: 0.2,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeProbability },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeProbability = v }},
@@ -231,8 +235,37 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 
 	best, bestLoss := x0, loss(x0)
 	logf("fit: start loss %.5g\n", bestLoss)
+	// A global search first (CMA-ES: the loss has several basins, a queue
+	// that stays full and one that storms), then Nelder–Mead polishing.
+	{
+		limit := evals + opt.MaxEvals
+		status := func() (optimize.Status, error) {
+			if evals >= limit {
+				return optimize.FunctionEvaluationLimit, nil
+			}
+			return optimize.NotTerminated, nil
+		}
+		res, err := optimize.Minimize(optimize.Problem{Func: loss, Status: status}, best, nil,
+			&optimize.CmaEsChol{InitStepSize: 1, Population: 12, Src: rand.NewPCG(20261128, 1)})
+		if err != nil && res == nil {
+			return nil, err
+		}
+		if res.F < bestLoss {
+			best, bestLoss = res.X, res.F
+		}
+		logf("fit: global search: loss %.5g after %d evaluations\n", bestLoss, evals)
+	}
 	for r := 0; r < opt.Restarts; r++ {
-		res, err := optimize.Minimize(optimize.Problem{Func: loss}, best,
+		limit := evals + opt.MaxEvals
+		// A hard stop: Settings.FuncEvaluations alone did not always end
+		// Nelder–Mead here.
+		status := func() (optimize.Status, error) {
+			if evals >= limit {
+				return optimize.FunctionEvaluationLimit, nil
+			}
+			return optimize.NotTerminated, nil
+		}
+		res, err := optimize.Minimize(optimize.Problem{Func: loss, Status: status}, best,
 			&optimize.Settings{FuncEvaluations: opt.MaxEvals, Converger: &optimize.FunctionConverge{Absolute: 1e-5, Iterations: 100}},
 			&optimize.NelderMead{SimplexSize: 0.5 / float64(r+1)})
 		if err != nil && res == nil {
@@ -241,7 +274,7 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		if res.F < bestLoss {
 			best, bestLoss = res.X, res.F
 		}
-		logf("fit: restart %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
+		logf("fit: polish %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
 	}
 	center := fromX(best)
 	for j := range Knobs {

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/validate"
+	"github.com/stretchr/testify/require"
+)
+
+func cli(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// TestReproduceGolden pins `reproduce --json` and asserts every cell of the
+// published table matches. .ci/run also runs it for arm64 under qemu.
+func TestReproduceGolden(t *testing.T) {
+	code, out, errOut := cli("reproduce", "--json")
+	golden.Check(t, "testdata/reproduce.json.golden", []byte(out))
+	var rep validate.Reproduction
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	require.Len(t, rep.Rows, 3)
+	for _, row := range rep.Rows {
+		for _, c := range row.Cells {
+			require.True(t, c.Match, "%s %s: published %s, simulated %s", row.Scenario, c.Name, c.Published, c.Simulated)
+		}
+	}
+	require.Equal(t, 12, rep.Matches)
+	require.Equal(t, exitOK, code, errOut)
+}
+
+func TestRunIsDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	var outs []string
+	for _, procs := range []int{1, 2} {
+		old := runtime.GOMAXPROCS(procs)
+		code, out, errOut := cli("run", "EXP-002", "--json", "--seed", "7")
+		runtime.GOMAXPROCS(old)
+		require.Equal(t, exitOK, code, errOut)
+		outs = append(outs, out)
+	}
+	require.Equal(t, outs[0], outs[1])
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"name": "x", "agents": {"count": -1}}`), 0o644))
+
+	cases := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"help"}, exitOK, ""},
+		{[]string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{[]string{"run"}, exitUsage, "want exactly one scenario"},
+		{[]string{"run", "EXP-001", "--no-such-flag"}, exitUsage, "flag provided but not defined"},
+		{[]string{"run", "NOPE-404"}, exitUsage, "no such scenario file"},
+		{[]string{"run", bad}, exitUsage, bad + ":1:35: agents.count: must be in [1, 10000000] (got -1)"},
+		{[]string{"run", "EXP-001", "--trace", filepath.Join(dir, "missing", "t.jsonl")}, exitUsage, "no such file"},
+		{[]string{"reproduce", "extra"}, exitUsage, "takes no arguments"},
+		{[]string{"reproduce", "--seeds", "1"}, exitUsage, "--seeds must be 0 or at least 2"},
+		{[]string{"scenarios"}, exitOK, ""},
+	}
+	for _, c := range cases {
+		code, _, errOut := cli(c.args...)
+		require.Equal(t, c.code, code, "%v: %s", c.args, errOut)
+		require.Contains(t, errOut, c.msg, "%v", c.args)
+	}
+}
+
+func TestRunTraceFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"t.jsonl", "t.csv"} {
+		path := filepath.Join(dir, name)
+		cfgPath := filepath.Join(dir, "small.json")
+		require.NoError(t, os.WriteFile(cfgPath, []byte(`{"name": "small", "agents": {"count": 3, "requests_per_agent": 4},
+			"queue": {"buffer": 1}, "workers": {"count": 1}}`), 0o644))
+		code, out, errOut := cli("run", cfgPath, "--trace", path)
+		require.Equal(t, exitOK, code, errOut)
+		require.Contains(t, out, "12 created")
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+		if name == "t.csv" {
+			require.Equal(t, "t,event,agent,seq,workload,worker,depth,latency,failure,status", string(lines[0]))
+			lines = lines[1:]
+		} else {
+			var first map[string]any
+			require.NoError(t, json.Unmarshal(lines[0], &first))
+			require.Equal(t, "created", first["event"])
+		}
+		// created + (enqueued+started+completed | rejected) per request.
+		require.GreaterOrEqual(t, len(lines), 12*2)
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			require.NotContains(t, e.Name(), ".tmp", "no temporary file left behind")
+		}
+	}
+}
