@@ -23,6 +23,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	restarts := fs.Int("restarts", 2, "Nelder–Mead restarts")
 	trials := fs.Int("land-trials", 20000, "landing trials")
 	spread := fs.Float64("spread", 0.003, "relative size of the landing's perturbations")
+	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
+	recenter := fs.Int("recenter", 3, "rounds moving the fitted centre onto the published latencies before landing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -30,8 +32,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 0 {
 		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
 	}
-	if *seeds < 1 || *evals < 1 || *restarts < 1 || *trials < 1 {
-		return usageError{errors.New("--trend-seeds, --evals, --restarts and --land-trials must be at least 1")}
+	if *seeds < 1 || *evals < 1 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) {
+		return usageError{errors.New("--trend-seeds, --evals and --land-trials must be at least 1, --restarts and --recenter at least 0, --spread in (0, 0.5)")}
 	}
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 		return usageError{fmt.Errorf("--dir %s: not a directory (run from the repository root, or pass --dir)", *dir)}
@@ -41,7 +43,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cal, err := validate.Calibrate(cfgs, validate.Table, validate.CalibrateOptions{
-		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Spread: *spread, Log: stderr})
+		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Spread: *spread, Recenter: *recenter, FitBudget: *fitBudget, Log: stderr})
 	if err != nil {
 		return err
 	}
