@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate"
+)
+
+func init() {
+	register(command{"validate", "[name|file ...]",
+		"check the simulator against queueing theory (M/M/c, M/M/c/B, Erlang B, M/G/1) with confidence intervals", cmdValidate})
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	seed := fs.Uint64("seed", 1, "root seed of the replications")
+	workers := fs.Int("workers", 0, "goroutines (default: the number of CPUs); results do not depend on it")
+	budget := fs.Float64("budget", 0, "cap on simulated requests per configuration (default 1.5e7)")
+	relErr := fs.Float64("rel-err", 0, "target relative half-width of every 99% interval (default 0.03)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *workers < 0 {
+		return usageError{fmt.Errorf("--workers must not be negative, got %d", *workers)}
+	}
+	if *budget < 0 || *relErr < 0 || *relErr >= 1 {
+		return usageError{fmt.Errorf("--budget must be ≥ 0 and --rel-err in [0, 1)")}
+	}
+	queues := validate.TextbookSuite()
+	if len(pos) > 0 {
+		queues = nil
+		for _, p := range pos {
+			cfg, err := scenarios.Load(p)
+			if err != nil {
+				return err
+			}
+			q, err := validate.QueueFromConfig(cfg)
+			if err != nil {
+				return usageError{err}
+			}
+			queues = append(queues, q)
+		}
+	}
+	opt := validate.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
+		Precision: validate.Precision{MaxRelErr: *relErr}}
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && stderr == os.Stderr {
+		opt.Progress = func(done, total int, name string) {
+			fmt.Fprintf(stderr, "\r\033[Kvalidate: %d/%d configurations (%s)", done, total, name)
+			if done == total {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+		}
+	}
+	rep, err := validate.RunSuite(queues, opt)
+	if err != nil {
+		return usageError{err}
+	}
+	if *asJSON {
+		err = writeJSON(stdout, rep)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.Pass {
+		return fmt.Errorf("%d of %d checks failed", rep.Checks-rep.Passed, rep.Checks)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate"
+)
+
+// TestValidateScenarios runs `validate` on the embedded textbook profiles
+// with a small budget: JSON on stdout, exit 0.
+func TestValidateScenarios(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"validate", "--json", "--budget", "4e5", "MM1-090", "mmc-016"}, &stdout, &stderr)
+	require.Equal(t, exitOK, code, stderr.String())
+	var rep validate.SuiteReport
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
+	require.True(t, rep.Pass)
+	require.Len(t, rep.Configurations, 2)
+	require.Equal(t, "MM1-090", rep.Configurations[0].Name)
+	require.Equal(t, 7, rep.Checks)
+	require.Empty(t, stderr.String(), "no progress when stderr is not a terminal")
+}
+
+// TestTextbookProfiles: every MM1-*/MMC-* profile is a textbook queue.
+func TestTextbookProfiles(t *testing.T) {
+	list, err := scenarios.List()
+	require.NoError(t, err)
+	n := 0
+	for _, s := range list {
+		if !strings.HasPrefix(s.Name, "MM1-") && !strings.HasPrefix(s.Name, "MMC-") {
+			continue
+		}
+		n++
+		cfg, err := scenarios.Load(s.Name)
+		require.NoError(t, err)
+		q, err := validate.QueueFromConfig(cfg)
+		require.NoError(t, err, s.Name)
+		_, err = q.Theory()
+		require.NoError(t, err, s.Name)
+	}
+	require.GreaterOrEqual(t, n, 2)
+}
+
+func TestValidateBadInput(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "closed.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"name": "closed", "agents": {"count": 2, "requests_per_agent": 5},
+		"queue": {"buffer": 4}, "workers": {"count": 1}}`), 0o644))
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"validate", "--workers", "-1"}, "--workers"},
+		{[]string{"validate", "--rel-err", "2"}, "--rel-err"},
+		{[]string{"validate", "--nope"}, "nope"},
+		{[]string{"validate", "no-such-profile"}, "no such scenario"},
+		{[]string{"validate", "EXP-001"}, "agents.arrival"},
+		{[]string{"validate", bad}, "agents.arrival"},
+		{[]string{"validate", "MM1-090", "mm1-090"}, "two configurations named"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(tc.args, &stdout, &stderr)
+		require.Equal(t, exitUsage, code, "%v: %s", tc.args, stderr.String())
+		require.Contains(t, stderr.String(), tc.msg, tc.args)
+		require.Empty(t, stdout.String(), tc.args)
+	}
+}
