@@ -113,12 +113,20 @@ type Slowdown struct {
 }
 
 // FaultConfig is the fault injector. Each request independently gets a
-// latency spike with probability SpikeProbability (adding a SpikeDuration
-// draw to its service) and fails after service (500, FAULT_ERROR) with
-// probability min(1, ErrorProbability + PressureError · pressure^PressureExponent).
+// latency spike with probability SpikeProbability, a SpikeDuration draw,
+// and fails after service (500, FAULT_ERROR) with probability
+// min(1, ErrorProbability + PressureError · pressure^PressureExponent).
+//
+// A spike stalls the worker (added to the service time: a GC pause, a lock,
+// a slow dependency the worker waits on) unless SpikeInResponse is set; then
+// the worker is free as soon as its work is done and the response is
+// delayed on its way back to the agent (a slow network hop or proxy, as a
+// toxiproxy latency toxic injects it): only that request, and its agent's
+// next request, are late.
 type FaultConfig struct {
 	SpikeProbability float64 `json:"spike_probability"`
 	SpikeDuration    Dist    `json:"spike_duration"`
+	SpikeInResponse  bool    `json:"spike_in_response,omitempty"`
 	ErrorProbability float64 `json:"error_probability"`
 	PressureError    float64 `json:"pressure_error,omitempty"`
 	PressureExponent float64 `json:"pressure_exponent,omitempty"`

@@ -361,3 +361,23 @@ func ExampleRun() {
 	fmt.Println(r.Served, r.FailedBy.QueueOverflow, r.FinalState)
 	// Output: 4 6 STABLE
 }
+
+func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
+	for _, inResponse := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.Agents.BurstSize, cfg.Agents.RequestsPerAgent = 2, 2
+		cfg.Faults = FaultConfig{SpikeProbability: 1, SpikeDuration: Dist{Kind: Deterministic, Mean: 5}, SpikeInResponse: inResponse}
+		_, rec := run(t, cfg)
+		started, done := rec.of(Started), rec.of(Completed)
+		require.Len(t, done, 2)
+		if inResponse {
+			// The worker is free after its 1 s of work; each response arrives 5 s later.
+			require.Equal(t, kernel.Second, started[1].T)
+			require.Equal(t, []kernel.Time{6 * kernel.Second, 7 * kernel.Second}, []kernel.Time{done[0].T, done[1].T})
+		} else {
+			require.Equal(t, 6*kernel.Second, started[1].T)
+			require.Equal(t, []kernel.Time{6 * kernel.Second, 12 * kernel.Second}, []kernel.Time{done[0].T, done[1].T})
+		}
+		require.Equal(t, 6*kernel.Second, done[0].Latency)
+	}
+}

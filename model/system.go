@@ -12,6 +12,7 @@ const (
 	kindDone                       // a worker finishes a service; ID = worker, Arg = request slot
 	kindTimeout                    // a waiting request times out; ID = request slot
 	kindTick                       // the monitor's control period ends
+	kindRespond                    // a delayed response reaches its agent; ID = worker, Arg = request slot
 )
 
 // Options are the per-run settings that are not part of a scenario.
@@ -75,6 +76,7 @@ func newSystem(cfg *Config, opt Options) *system {
 	s.sim.Handle(kindDone, s.done)
 	s.sim.Handle(kindTimeout, s.expire)
 	s.sim.Handle(kindTick, s.tick)
+	s.sim.Handle(kindRespond, s.respond)
 	s.initAgents()
 	s.initQueue()
 	s.initWorkers()

@@ -52,15 +52,11 @@ func (s *system) start(w int32, slot int32) {
 func (s *system) done(ev kernel.Event) {
 	w, slot := int32(ev.ID), int32(ev.Arg)
 	r := &s.reqs[slot]
-	s.inSystem--
-	e := s.event(Completed, slot)
-	e.Worker = w
-	e.Latency = ev.At - r.created
-	if r.fail {
-		e.Type, e.Failure = Failed, FaultError
+	if d := s.draws.ResponseDelay(&r.Draws); d > 0 {
+		s.sim.After(d, kindRespond, int64(w), int64(slot))
+	} else {
+		s.respond(ev)
 	}
-	s.emit(e)
-	s.finish(slot, e.Failure)
 	if next, ok := s.take(); ok {
 		s.start(w, next)
 		return
@@ -68,14 +64,42 @@ func (s *system) done(ev kernel.Event) {
 	s.idle = append(s.idle, w)
 }
 
-// ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ)
-// plus the spike, for a request starting at the given queue pressure
-// (depth/Buffer in [0, 1]).
+// respond: the response to request ev.Arg, served by worker ev.ID, reaches
+// its agent: the request completes, or fails if the fault injector decided so.
+func (s *system) respond(ev kernel.Event) {
+	w, slot := int32(ev.ID), int32(ev.Arg)
+	r := &s.reqs[slot]
+	s.inSystem--
+	e := s.event(Completed, slot)
+	e.Worker = w
+	e.Latency = s.sim.Now() - r.created
+	if r.fail {
+		e.Type, e.Failure = Failed, FaultError
+	}
+	s.emit(e)
+	s.finish(slot, e.Failure)
+}
+
+// ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ),
+// plus the spike unless it is in the response, for a request starting at
+// the given queue pressure (depth/Buffer in [0, 1]).
 func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Time {
 	w := &s.cfg.Workers
 	svc := w.Overhead + float64(s.cfg.Agents.Mix[d.Workload].Work*d.Base)
 	if w.Slowdown.Alpha > 0 && pressure > 0 {
 		svc = float64(svc * (1 + float64(w.Slowdown.Alpha*kernel.Pow(pressure, w.Slowdown.Gamma))))
 	}
+	if s.cfg.Faults.SpikeInResponse {
+		return kernel.Seconds(svc)
+	}
 	return kernel.Seconds(svc) + d.Spike
+}
+
+// ResponseDelay is how long the response to a finished request takes to
+// reach its agent: the spike when spikes are in the response, else 0.
+func (s *Sampler) ResponseDelay(d *Draws) kernel.Time {
+	if s.cfg.Faults.SpikeInResponse {
+		return d.Spike
+	}
+	return 0
 }

@@ -29,8 +29,9 @@ type Knob struct {
 	set      func(*model.Config, float64)
 }
 
-// Knobs lists the shared parameters `agentchaos calibrate` fits. Each
-// experiment's fault intensity (faults.error_probability) is set by the
+// Knobs lists the parameters `agentchaos calibrate` fits: shared ones, and
+// the latency-spike probability of EXP-002 and EXP-003 (EXP-001, the
+// control, has no faults). Each experiment's error probability is set by the
 // landing, not fitted. Everything else in the profiles (agents, workers and
 // buffer from the table; the workload mix; the detector's and the
 // throttle's figures from the original framework; the request budget; the
@@ -63,12 +64,18 @@ var Knobs = []Knob{
 	{Name: "agents.backoff.jitter", Scenario: -1, Lo: 0, Hi: 1,
 		get: func(c *model.Config) float64 { return c.Agents.Backoff.Jitter },
 		set: func(c *model.Config, v float64) { c.Agents.Backoff.Jitter = v }},
-	{Name: "faults.spike_probability", Scenario: -1, Lo: 0, Hi: 0.2,
+	{Name: "faults.spike_probability", Scenario: 1, Lo: 0, Hi: 0.5,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeProbability },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeProbability = v }},
-	{Name: "faults.spike_duration.mean", Scenario: -1, Lo: 0.001, Hi: 1, Log: true,
+	{Name: "faults.spike_probability", Scenario: 2, Lo: 0, Hi: 0.5,
+		get: func(c *model.Config) float64 { return c.Faults.SpikeProbability },
+		set: func(c *model.Config, v float64) { c.Faults.SpikeProbability = v }},
+	{Name: "faults.spike_duration.mean", Scenario: -1, Lo: 0.001, Hi: 2, Log: true,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeDuration.Mean },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeDuration.Mean = v }},
+	{Name: "faults.spike_duration.cv", Scenario: -1, Lo: 0.01, Hi: 3, Log: true,
+		get: func(c *model.Config) float64 { return c.Faults.SpikeDuration.CV },
+		set: func(c *model.Config, v float64) { c.Faults.SpikeDuration.CV = v }},
 }
 
 // toUnit maps a knob value into [0, 1] of its range (log or linear).
@@ -111,6 +118,8 @@ type CalibrateOptions struct {
 	// seeds other than the experiments' own, so the optimiser follows the
 	// model's trend, not one sample path.
 	TrendSeeds int
+	// Global runs CMA-ES before the Nelder–Mead polishes.
+	Global bool
 	// FitBudget scales the request budget of the fit's runs (e.g. 0.25): the
 	// fit only has to find the basin, the recentering works at full budget.
 	FitBudget float64
@@ -186,7 +195,9 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 			cp := *base[i]
 			out[i] = &cp
 			for j := range Knobs {
-				Knobs[j].set(out[i], vals[j])
+				if k := &Knobs[j]; k.Scenario < 0 || k.Scenario == i {
+					k.set(out[i], vals[j])
+				}
 			}
 			if cp.Agents.Backoff.Max < cp.Agents.Backoff.Base {
 				cp.Agents.Backoff.Max = cp.Agents.Backoff.Base
@@ -203,7 +214,8 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 	}
 	x0 := make([]float64, len(Knobs))
 	for j := range Knobs {
-		x0[j] = logit(Knobs[j].toUnit(Knobs[j].get(base[0])))
+		i := max(Knobs[j].Scenario, 0)
+		x0[j] = logit(Knobs[j].toUnit(Knobs[j].get(base[i])))
 	}
 
 	evals := 0
@@ -243,11 +255,14 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		return sum / float64(opt.TrendSeeds)
 	}
 
-	best, bestLoss := x0, loss(x0)
-	logf("fit: start loss %.5g\n", bestLoss)
+	best, bestLoss := x0, math.NaN()
+	if opt.MaxEvals > 0 {
+		bestLoss = loss(x0)
+		logf("fit: start loss %.5g\n", bestLoss)
+	}
 	// A global search first (CMA-ES: the loss has several basins, a queue
 	// that stays full and one that storms), then Nelder–Mead polishing.
-	{
+	if opt.MaxEvals > 0 && opt.Global {
 		limit := evals + opt.MaxEvals
 		status := func() (optimize.Status, error) {
 			if evals >= limit {
@@ -265,7 +280,7 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		}
 		logf("fit: global search: loss %.5g after %d evaluations\n", bestLoss, evals)
 	}
-	for r := 0; r < opt.Restarts; r++ {
+	for r := 0; r < opt.Restarts && opt.MaxEvals > 0; r++ {
 		limit := evals + opt.MaxEvals
 		// A hard stop: Settings.FuncEvaluations alone did not always end
 		// Nelder–Mead here.
@@ -287,28 +302,70 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		logf("fit: polish %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
 	}
 	center := fromX(best)
-	for j := range Knobs {
-		logf("  %-28s %g\n", Knobs[j].Name, center[j])
-	}
+	logKnobs(logf, center, table)
 	for r := 0; r < opt.Recenter; r++ {
-		center = recenter(center, apply, table, opt, r, logf)
+		// Coarse steps first, then finer: the regression needs perturbations
+		// large enough to see slopes through the noise.
+		spread := math.Max(0.05/float64(r+1), 2*opt.Spread)
+		center = recenter(center, apply, table, opt, r, spread, logf)
 	}
 	out := &Calibration{Configs: apply(center), Loss: bestLoss, Evals: evals}
 	out.Landed, out.Trials = landAll(out, center, apply, table, opt, logf)
 	return out, nil
 }
 
-// recenter moves the centre so that the latency cells, over perturbations
-// on the experiments' own seeds, centre on the published values: it runs
-// trials perturbed by up to ±2% (relative), regresses the cells' relative
-// misses on the perturbations by least squares, and takes a damped
-// Gauss–Newton step of at most 5% per knob. The fit's optimum is biased towards a lucky sample
-// path; this averages over many.
+func logKnobs(logf func(string, ...any), vals []float64, table []Published) {
+	for j := range Knobs {
+		logf("  %-28s %-8s %g\n", Knobs[j].Name, scope(&Knobs[j], table), vals[j])
+	}
+}
+
+func scope(k *Knob, table []Published) string {
+	if k.Scenario < 0 {
+		return "shared"
+	}
+	return table[k.Scenario].Scenario
+}
+
+// residuals are what the recentering drives to zero for one run: the
+// latency cells' relative misses, and the detector's time shares' distance
+// from the published state's safe side (zero once inside it). The states'
+// margins keep a landing away from the edge: DEGRADED wants at least 10% of
+// periods degraded or worse and at most 2.5% collapsed; COLLAPSED at least
+// 10% collapsed; STABLE at most 2.5% degraded.
+func residuals(p Published, r *model.Report) [4]float64 {
+	var y [4]float64
+	y[0] = r.Latency.Avg/Value(p.AvgLatency) - 1
+	y[1] = r.Latency.P95/Value(p.P95Latency) - 1
+	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
+	if total == 0 {
+		return y
+	}
+	col := r.TimeInState.Collapsed / total
+	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
+	pos := func(x float64) float64 { return math.Max(0, x) / 0.05 }
+	switch p.State {
+	case "STABLE":
+		y[2] = pos(deg - 0.025)
+	case "DEGRADED":
+		y[2], y[3] = pos(0.10-deg), pos(col-0.025)
+	case "COLLAPSED":
+		y[2] = pos(0.10 - col)
+	}
+	return y
+}
+
+// recenter moves the centre so that, over perturbations on the experiments'
+// own seeds, the latency cells centre on the published values and the
+// detector's shares sit inside the published states: it runs trials
+// perturbed by up to ±spread (relative), regresses the residuals on the
+// perturbations by least squares, and takes a damped Gauss–Newton step of
+// at most 2·spread per knob. The fit's optimum is biased towards a lucky
+// sample path; this averages over many.
 func recenter(center []float64, apply func([]float64) []*model.Config, table []Published,
-	opt CalibrateOptions, round int, logf func(string, ...any)) []float64 {
+	opt CalibrateOptions, round int, spread float64, logf func(string, ...any)) []float64 {
 	const m = 32
-	nk, nc := len(Knobs), 2*len(table)
-	const spread, maxStep = 0.02, 0.05
+	nk, nc := len(Knobs), 4*len(table)
 	D := mat.NewDense(m, nk+1, nil)
 	Y := mat.NewDense(m, nc, nil)
 	parallel(m, opt.Workers, func(t int) {
@@ -327,12 +384,14 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 			if err != nil {
 				continue
 			}
-			Y.Set(t, 2*i, r.Latency.Avg/Value(table[i].AvgLatency)-1)
-			Y.Set(t, 2*i+1, r.Latency.P95/Value(table[i].P95Latency)-1)
+			y := residuals(table[i], &r)
+			for k, v := range y {
+				Y.Set(t, 4*i+k, v)
+			}
 		}
 	})
-	// Ridge least squares: B = (DᵀD + λI)⁻¹ DᵀY; row 0 is the miss at the
-	// centre, rows 1.. the sensitivities J.
+	// Ridge least squares: B = (DᵀD + λI)⁻¹ DᵀY; row 0 is the residual at
+	// the centre, rows 1.. the sensitivities J.
 	var dtd mat.Dense
 	dtd.Mul(D.T(), D)
 	for j := 1; j <= nk; j++ {
@@ -363,76 +422,104 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 	}
 	next := append([]float64(nil), center...)
 	for j := range next {
-		d := math.Max(-maxStep, math.Min(maxStep, -0.7*delta.AtVec(j)))
+		d := math.Max(-2*spread, math.Min(2*spread, -0.7*delta.AtVec(j)))
 		next[j] = math.Min(math.Max(Round4(center[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
 	}
-	misses := make([]string, nc)
-	for c := range misses {
-		misses[c] = fmt.Sprintf("%+.2f%%", 100*y0.AtVec(c))
+	var b []string
+	for i := range table {
+		b = append(b, fmt.Sprintf("%s avg %+.1f%% p95 %+.1f%% state %.2f/%.2f", table[i].Scenario,
+			100*y0.AtVec(4*i), 100*y0.AtVec(4*i+1), y0.AtVec(4*i+2), y0.AtVec(4*i+3)))
 	}
-	logf("recenter %d: misses at the centre (avg, p95 per experiment) %v\n", round+1, misses)
+	logf("recenter %d (±%.1f%%): at the centre %s\n", round+1, 100*spread, b)
 	return next
 }
 
-// landAll searches perturbations of the fitted knobs for one whose runs
-// print every latency and state cell as published, then sets each fault
-// intensity from the sorted fault draws. It reports whether it landed and
-// the trials used; on failure out.Configs keep the fitted centre.
+// landAll lands the table row by row. The rows that depend only on shared
+// knobs and their own (EXP-001, EXP-002) land first: perturb every knob but
+// the last experiment's own by up to ±Spread until both print every cell as
+// published. Then, with those fixed, perturb only the last experiment's own
+// knobs until it lands too. Each perturbation is a fresh sample path around
+// the same trend, so the expected trials are the inverse of each stage's
+// hit rate, added, not multiplied. It reports whether it landed and the
+// trials used; on failure out.Configs keep the centre.
 func landAll(out *Calibration, center []float64, apply func([]float64) []*model.Config,
 	table []Published, opt CalibrateOptions, logf func(string, ...any)) (bool, int) {
-	batch := opt.Workers
-	bestScore := -1
-	for start := 0; start < opt.LandTrials; start += batch {
-		type result struct {
-			vals  []float64
-			score int
-			cfgs  []*model.Config
-		}
-		results := make([]result, batch)
-		parallel(batch, opt.Workers, func(b int) {
-			t := start + b
-			vals := append([]float64(nil), center...)
-			if t > 0 {
-				rs := kernel.NewStream(uint64(t), "calibration-landing")
-				for j := range vals {
-					vals[j] = Round4(vals[j] * (1 + opt.Spread*(2*rs.Float64()-1)))
-					vals[j] = math.Min(math.Max(vals[j], Knobs[j].Lo), Knobs[j].Hi)
+	last := len(table) - 1
+	trials := 0
+	stage := func(name string, perturb func(j int) bool, rows []int, from []float64) ([]float64, []*model.Config, bool) {
+		best := -1
+		for start := 0; trials < opt.LandTrials; start += opt.Workers {
+			type result struct {
+				vals  []float64
+				cfgs  []*model.Config
+				score int
+			}
+			results := make([]result, opt.Workers)
+			parallel(opt.Workers, opt.Workers, func(b int) {
+				t := start + b
+				vals := append([]float64(nil), from...)
+				if t > 0 {
+					rs := kernel.NewStream(uint64(t), "calibration-landing", uint64(len(rows)))
+					for j := range vals {
+						d := opt.Spread * (2*rs.Float64() - 1)
+						if perturb(j) {
+							vals[j] = math.Min(math.Max(Round4(vals[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
+						}
+					}
+				}
+				cfgs := apply(vals)
+				score := 0
+				for _, i := range rows {
+					n, ok := landOne(cfgs[i], table[i])
+					score += n
+					if !ok {
+						break
+					}
+				}
+				results[b] = result{vals, cfgs, score}
+			})
+			trials += opt.Workers
+			for _, r := range results {
+				best = max(best, r.score)
+				if r.score == 4*len(rows) {
+					logf("land %s: landed after %d trials\n", name, start+opt.Workers)
+					return r.vals, r.cfgs, true
 				}
 			}
-			cfgs := apply(vals)
-			score := 0
-			// The congested experiments first: they fail most often, and
-			// the first failure ends the trial.
-			for i := len(cfgs) - 1; i >= 0; i-- {
-				n, ok := landOne(cfgs[i], table[i])
-				score += n
-				if !ok {
-					break
-				}
-			}
-			results[b] = result{vals, score, cfgs}
-		})
-		for b, r := range results {
-			if r.score > bestScore {
-				bestScore = r.score
-			}
-			if r.score == 4*len(table) {
-				out.Configs = r.cfgs
-				logf("landed on trial %d:\n", start+b)
-				for j := range Knobs {
-					logf("  %-28s %g\n", Knobs[j].Name, r.vals[j])
-				}
-				for i, c := range r.cfgs {
-					logf("  %s faults.error_probability %g\n", table[i].Scenario, c.Faults.ErrorProbability)
-				}
-				return true, start + b + 1
+			if (start/opt.Workers)%25 == 24 {
+				logf("land %s: %d trials, best %d of %d cells\n", name, start+opt.Workers, best, 4*len(rows))
 			}
 		}
-		if (start/batch)%10 == 9 {
-			logf("land: %d trials, best %d of %d cells\n", start+batch, bestScore, 4*len(table))
+		return nil, nil, false
+	}
+	var first []int
+	for i := 0; i < last; i++ {
+		first = append(first, i)
+	}
+	// The shared knobs are perturbed with the first rows' own knobs; the
+	// last row's own knobs wait for the second stage.
+	vals, _, ok := stage("first rows", func(j int) bool { return Knobs[j].Scenario != last }, first, center)
+	if !ok {
+		return false, trials
+	}
+	vals, cfgs, ok := stage(table[last].Scenario, func(j int) bool { return Knobs[j].Scenario == last }, []int{last}, vals)
+	if !ok {
+		return false, trials
+	}
+	// The first rows' fault intensities were set on the first stage's
+	// configurations; set them again on the final knobs (same shared values).
+	for _, i := range first {
+		if _, ok := landOne(cfgs[i], table[i]); !ok {
+			return false, trials
 		}
 	}
-	return false, opt.LandTrials
+	out.Configs = cfgs
+	logf("landed:\n")
+	logKnobs(logf, vals, table)
+	for i, c := range cfgs {
+		logf("  %-28s %-8s %g\n", "faults.error_probability", table[i].Scenario, c.Faults.ErrorProbability)
+	}
+	return true, trials
 }
 
 // landOne runs cfg (fault intensity 0) on its own seed; if its latency and

@@ -19,12 +19,13 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("calibrate", stderr)
 	dir := fs.String("dir", filepath.Join("scenarios", "profiles"), "write the fitted profiles into `DIR`")
 	seeds := fs.Int("trend-seeds", 1, "seeds averaged per evaluation of the fit")
-	evals := fs.Int("evals", 600, "Nelder–Mead evaluations per restart")
-	restarts := fs.Int("restarts", 2, "Nelder–Mead restarts")
-	trials := fs.Int("land-trials", 20000, "landing trials")
+	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from the profiles)")
+	global := fs.Bool("global", false, "start the fit with a CMA-ES global search")
+	restarts := fs.Int("restarts", 1, "Nelder–Mead polishes in the fit")
+	trials := fs.Int("land-trials", 6000, "landing trials")
 	spread := fs.Float64("spread", 0.003, "relative size of the landing's perturbations")
 	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
-	recenter := fs.Int("recenter", 3, "rounds moving the fitted centre onto the published latencies before landing")
+	recenter := fs.Int("recenter", 6, "rounds moving the fitted centre onto the published latencies before landing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -32,8 +33,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 0 {
 		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
 	}
-	if *seeds < 1 || *evals < 1 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) {
-		return usageError{errors.New("--trend-seeds, --evals and --land-trials must be at least 1, --restarts and --recenter at least 0, --spread in (0, 0.5)")}
+	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) {
+		return usageError{errors.New("--trend-seeds and --land-trials must be at least 1, --evals, --restarts and --recenter at least 0, --spread in (0, 0.5)")}
 	}
 	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 		return usageError{fmt.Errorf("--dir %s: not a directory (run from the repository root, or pass --dir)", *dir)}
@@ -43,7 +44,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cal, err := validate.Calibrate(cfgs, validate.Table, validate.CalibrateOptions{
-		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Spread: *spread, Recenter: *recenter, FitBudget: *fitBudget, Log: stderr})
+		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Spread: *spread, Recenter: *recenter, FitBudget: *fitBudget, Global: *global, Log: stderr})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,121 @@
+package live
+
+import (
+	"github.com/agentchaos/agentchaos/kernel"
+	"github.com/agentchaos/agentchaos/model"
+)
+
+// workerStage is the worker pool: one goroutine per worker, each with a
+// one-place channel through which the queue hands it a request when it is
+// idle. Which workers are idle is kept under the run's lock, so a request
+// that finds a worker free never waits, as in the simulation.
+type workerStage struct {
+	idle   []int32 // free workers, as a stack: the most recently freed first
+	assign []chan *request
+}
+
+func (s *system) initWorkers() {
+	n := s.cfg.Workers.Count
+	s.idle = make([]int32, n)
+	s.assign = make([]chan *request, n)
+	for i := range s.idle {
+		s.idle[i] = int32(n - 1 - i) // worker 0 is taken first
+		s.assign[i] = make(chan *request, 1)
+	}
+}
+
+func (s *system) idleWorker() (int32, bool) {
+	n := len(s.idle)
+	if n == 0 {
+		return 0, false
+	}
+	w := s.idle[n-1]
+	s.idle = s.idle[:n-1]
+	return w, true
+}
+
+// pressure is the queue's fill, depth/Buffer, in [0, 1]. mu held.
+func (s *system) pressure() float64 {
+	if s.cfg.Queue.Buffer == 0 {
+		return 0
+	}
+	return float64(s.waiting) / float64(s.cfg.Queue.Buffer)
+}
+
+// start puts worker w on request r at time t. The service time and the
+// fault decision depend on the queue's pressure as service starts. mu held.
+func (s *system) start(w int32, r *request, t kernel.Time) {
+	e := s.event(t, model.Started, r)
+	e.Worker = w
+	s.emit(e)
+	p := s.pressure()
+	r.fail = s.draws.Fails(&r.Draws, p)
+	r.end = t + s.draws.ServiceTime(&r.Draws, p)
+}
+
+// worker is worker w's goroutine: it serves what it is handed, and after
+// each service takes the next waiting request itself, or goes idle.
+func (s *system) worker(w int32) {
+	defer s.wg.Done()
+	for {
+		var r *request
+		select {
+		case r = <-s.assign[w]:
+		case <-s.ctx.Done():
+			return
+		}
+		for r != nil {
+			if !s.sleepUntil(r.end) {
+				return
+			}
+			s.mu.Lock()
+			r = s.done(w, r)
+			s.mu.Unlock()
+		}
+	}
+}
+
+// done: worker w finished request r. It reports the outcome (at once, or
+// after the response delay on a goroutine of its own), then returns the next
+// waiting request, now started, or nil and goes idle. mu held.
+func (s *system) done(w int32, r *request) *request {
+	t := s.clk.now()
+	s.late = append(s.late, int64(t-r.end))
+	if d := s.draws.ResponseDelay(&r.Draws); d > 0 {
+		s.wg.Add(1)
+		go func(due kernel.Time) {
+			defer s.wg.Done()
+			if !s.sleepUntil(due) {
+				return
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if !s.closed {
+				s.respond(w, r, s.clk.now())
+			}
+		}(t + d)
+	} else {
+		s.respond(w, r, t)
+	}
+	if next, ok := s.take(); ok {
+		s.start(w, next, t)
+		return next
+	}
+	s.idle = append(s.idle, w)
+	return nil
+}
+
+// respond: the response to request r, served by worker w, reaches its agent
+// at t: the request completes, or fails if the fault injector decided so.
+// mu held.
+func (s *system) respond(w int32, r *request, t kernel.Time) {
+	s.inSystem--
+	e := s.event(t, model.Completed, r)
+	e.Worker = w
+	e.Latency = t - r.created
+	if r.fail {
+		e.Type, e.Failure = model.Failed, model.FaultError
+	}
+	s.emit(e)
+	s.finish(r, e.Failure, t)
+}
