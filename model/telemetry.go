@@ -306,7 +306,9 @@ func (t *Telemetry) Little(end kernel.Time) LittleCheck {
 		LambdaEff: float64(t.Accepted) / T,
 		W:         float64(t.sojourn) / float64(t.left) / 1e9,
 	}
-	c.LambdaW = c.LambdaEff * c.W
+	// float64(...) keeps the product rounded on its own: fused into the
+	// subtraction below (arm64 does that) it would change rel_err's bits.
+	c.LambdaW = float64(c.LambdaEff * c.W)
 	if c.L > 0 {
 		c.RelErr = math.Abs(c.L-c.LambdaW) / c.L
 	}

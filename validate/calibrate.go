@@ -24,7 +24,8 @@ type Knob struct {
 	Name     string // the field's JSON path
 	Scenario int    // index into the table, or −1 when shared
 	Lo, Hi   float64
-	Log      bool // searched on a log scale
+	Log      bool    // searched on a log scale
+	Start    float64 // where the calibration starts, whatever the profiles hold
 	get      func(*model.Config) float64
 	set      func(*model.Config, float64)
 }
@@ -37,43 +38,43 @@ type Knob struct {
 // throttle's figures from the original framework; the request budget; the
 // seed) is fixed.
 var Knobs = []Knob{
-	{Name: "agents.think.mean", Scenario: -1, Lo: 0.2, Hi: 5, Log: true,
+	{Name: "agents.think.mean", Scenario: -1, Start: 1.06, Lo: 0.2, Hi: 5, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Think.Mean },
 		set: func(c *model.Config, v float64) { c.Agents.Think.Mean = v }},
-	{Name: "workers.service.mean", Scenario: -1, Lo: 0.0002, Hi: 0.02, Log: true,
+	{Name: "workers.service.mean", Scenario: -1, Start: 0.001826, Lo: 0.0002, Hi: 0.02, Log: true,
 		get: func(c *model.Config) float64 { return c.Workers.Service.Mean },
 		set: func(c *model.Config, v float64) { c.Workers.Service.Mean = v }},
-	{Name: "workers.service.cv", Scenario: -1, Lo: 0.05, Hi: 2, Log: true,
+	{Name: "workers.service.cv", Scenario: -1, Start: 0.2548, Lo: 0.05, Hi: 2, Log: true,
 		get: func(c *model.Config) float64 { return c.Workers.Service.CV },
 		set: func(c *model.Config, v float64) { c.Workers.Service.CV = v }},
-	{Name: "workers.overhead", Scenario: -1, Lo: 0, Hi: 0.02,
+	{Name: "workers.overhead", Scenario: -1, Start: 0.009735, Lo: 0, Hi: 0.02,
 		get: func(c *model.Config) float64 { return c.Workers.Overhead },
 		set: func(c *model.Config, v float64) { c.Workers.Overhead = v }},
-	{Name: "workers.slowdown.alpha", Scenario: -1, Lo: 0, Hi: 10,
+	{Name: "workers.slowdown.alpha", Scenario: -1, Start: 0.1833, Lo: 0, Hi: 10,
 		get: func(c *model.Config) float64 { return c.Workers.Slowdown.Alpha },
 		set: func(c *model.Config, v float64) { c.Workers.Slowdown.Alpha = v }},
-	{Name: "workers.slowdown.gamma", Scenario: -1, Lo: 0.5, Hi: 40, Log: true,
+	{Name: "workers.slowdown.gamma", Scenario: -1, Start: 4.431, Lo: 0.5, Hi: 40, Log: true,
 		get: func(c *model.Config) float64 { return c.Workers.Slowdown.Gamma },
 		set: func(c *model.Config, v float64) { c.Workers.Slowdown.Gamma = v }},
-	{Name: "agents.backoff.base", Scenario: -1, Lo: 0.05, Hi: 10, Log: true,
+	{Name: "agents.backoff.base", Scenario: -1, Start: 6.771, Lo: 0.05, Hi: 10, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Backoff.Base },
 		set: func(c *model.Config, v float64) { c.Agents.Backoff.Base = v }},
-	{Name: "agents.backoff.max", Scenario: -1, Lo: 0.5, Hi: 120, Log: true,
+	{Name: "agents.backoff.max", Scenario: -1, Start: 48.43, Lo: 0.5, Hi: 120, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Backoff.Max },
 		set: func(c *model.Config, v float64) { c.Agents.Backoff.Max = v }},
-	{Name: "agents.backoff.jitter", Scenario: -1, Lo: 0, Hi: 1,
+	{Name: "agents.backoff.jitter", Scenario: -1, Start: 1, Lo: 0, Hi: 1,
 		get: func(c *model.Config) float64 { return c.Agents.Backoff.Jitter },
 		set: func(c *model.Config, v float64) { c.Agents.Backoff.Jitter = v }},
-	{Name: "faults.spike_probability", Scenario: 1, Lo: 0, Hi: 0.5,
+	{Name: "faults.spike_probability", Scenario: 1, Start: 0.06, Lo: 0, Hi: 0.5,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeProbability },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeProbability = v }},
-	{Name: "faults.spike_probability", Scenario: 2, Lo: 0, Hi: 0.5,
+	{Name: "faults.spike_probability", Scenario: 2, Start: 0.17, Lo: 0, Hi: 0.5,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeProbability },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeProbability = v }},
-	{Name: "faults.spike_duration.mean", Scenario: -1, Lo: 0.001, Hi: 2, Log: true,
+	{Name: "faults.spike_duration.mean", Scenario: -1, Start: 0.45, Lo: 0.001, Hi: 2, Log: true,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeDuration.Mean },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeDuration.Mean = v }},
-	{Name: "faults.spike_duration.cv", Scenario: -1, Lo: 0.01, Hi: 3, Log: true,
+	{Name: "faults.spike_duration.cv", Scenario: -1, Start: 1, Lo: 0.01, Hi: 3, Log: true,
 		get: func(c *model.Config) float64 { return c.Faults.SpikeDuration.CV },
 		set: func(c *model.Config, v float64) { c.Faults.SpikeDuration.CV = v }},
 }
@@ -112,6 +113,17 @@ func Round4(v float64) float64 {
 	return math.Round(v*p) / p
 }
 
+// round6 rounds to 6 significant digits: the landing's perturbations are
+// finer than Round4, or a stage with one knob would revisit a handful of
+// values.
+func round6(v float64) float64 {
+	if v == 0 {
+		return 0
+	}
+	p := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*p) / p
+}
+
 // CalibrateOptions tune the fit.
 type CalibrateOptions struct {
 	// TrendSeeds: each evaluation of the fit averages the loss over this many
@@ -147,30 +159,35 @@ type Calibration struct {
 	Evals   int     // fit evaluations used
 }
 
-// Calibrate fits the shared knobs, then lands every cell of the table on
-// the experiments' own seeds. cfgs are the profiles in table order; they
+// Calibrate fits the knobs, then lands every cell of the table on the
+// experiments' own seeds. cfgs are the profiles in table order; their
+// fields that are not knobs are kept, the knobs start from Knob.Start. They
 // are not modified.
 //
 // Why it can land exactly: agents back off on overload (503, 504), not on
 // injected 500s, and latency counts fault-failed requests too, so an
-// experiment's fault intensity changes nothing but which finished requests
-// fail. Every request's fault draw is fixed by its keyed stream; so once a
-// run's latencies and states print as published, the fault intensity that
-// makes the error count print as published is read off the sorted fault
-// draws of the finished requests. The latencies, in turn, come from the
-// shared parameters, and these are the chaotic part: the slightest change
+// experiment's error probability changes nothing but which finished
+// requests fail. Every request's fault draw is fixed by its keyed stream;
+// so once a run's latencies and states print as published, the error
+// probability that makes the error count print as published is read off the
+// sorted fault draws of the finished requests. The latencies come from the
+// other knobs, and these are the chaotic part: the slightest change
 // re-routes the run onto another sample path around the same trend.
 //
-// Two stages. Fit: Nelder–Mead (gonum/optimize) from the profiles' values
-// minimises the squared relative misses of the latency cells, a penalty on
-// the detector's time shares when they do not support the published state,
-// and a penalty when overload alone fails more requests than published,
-// averaged over TrendSeeds seeds. Land: perturb the fitted knobs by up to
-// ±Spread (relative; draws from a keyed stream, values rounded to 4
-// significant digits as written) until one perturbation prints every
-// latency and state cell on the experiments' own seeds; then set each fault
-// intensity. Deterministic: fixed start, fixed seeds, results reduced in
-// index order whatever the number of workers.
+// Stages:
+//   - Fit (optional, MaxEvals > 0): CMA-ES and Nelder–Mead (gonum/optimize)
+//     minimise the squared relative misses of the latency cells plus
+//     penalties on the detector's time shares and on overload alone
+//     exceeding the published error rate, over TrendSeeds other seeds.
+//   - Recenter: Gauss–Newton steps from regressions of the cells on random
+//     perturbations, on the experiments' own seeds (see recenter).
+//   - Land: perturbations of ±Spread (relative; 6 significant digits) until
+//     one prints every cell as published, first for the rows that share
+//     knobs, then for the last row by its own knobs (see landAll); then each
+//     error probability is read off.
+//
+// Deterministic: fixed start, fixed keyed streams, results reduced in index
+// order whatever the number of workers.
 func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*Calibration, error) {
 	if len(cfgs) != len(table) {
 		return nil, fmt.Errorf("calibrate: %d configurations for %d table rows", len(cfgs), len(table))
@@ -213,9 +230,10 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		return vals
 	}
 	x0 := make([]float64, len(Knobs))
+	// A fixed start: a rerun gives the same parameters, whatever the
+	// profiles hold now (they hold the previous run's result).
 	for j := range Knobs {
-		i := max(Knobs[j].Scenario, 0)
-		x0[j] = logit(Knobs[j].toUnit(Knobs[j].get(base[i])))
+		x0[j] = logit(Knobs[j].toUnit(Knobs[j].Start))
 	}
 
 	evals := 0
@@ -302,6 +320,12 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		logf("fit: polish %d: loss %.5g after %d evaluations\n", r+1, bestLoss, evals)
 	}
 	center := fromX(best)
+	if opt.MaxEvals == 0 {
+		center = make([]float64, len(Knobs))
+		for j := range Knobs {
+			center[j] = Knobs[j].Start // exact, not through the logistic map
+		}
+	}
 	logKnobs(logf, center, table)
 	for r := 0; r < opt.Recenter; r++ {
 		// Coarse steps first, then finer: the regression needs perturbations
@@ -463,7 +487,7 @@ func landAll(out *Calibration, center []float64, apply func([]float64) []*model.
 					for j := range vals {
 						d := opt.Spread * (2*rs.Float64() - 1)
 						if perturb(j) {
-							vals[j] = math.Min(math.Max(Round4(vals[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
+							vals[j] = math.Min(math.Max(round6(vals[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
 						}
 					}
 				}
