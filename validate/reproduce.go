@@ -57,10 +57,11 @@ type SeedStat struct {
 
 // SeedSpread is one experiment over further seeds.
 type SeedSpread struct {
-	Scenario string         `json:"scenario"`
-	Seeds    int            `json:"seeds"`
-	Cells    []SeedStat     `json:"cells"`
-	States   map[string]int `json:"states"` // final state → number of seeds
+	Scenario  string         `json:"scenario"`
+	Published string         `json:"published_state"`
+	Seeds     int            `json:"seeds"`
+	Cells     []SeedStat     `json:"cells"`
+	States    map[string]int `json:"states"` // final state → number of seeds
 }
 
 // Spread runs each configuration on n further seeds, derived from its own
@@ -88,7 +89,7 @@ func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpre
 	})
 	var out []SeedSpread
 	for i := range cfgs {
-		sp := SeedSpread{Scenario: table[i].Scenario, Seeds: n, States: map[string]int{}}
+		sp := SeedSpread{Scenario: table[i].Scenario, Published: table[i].State, Seeds: n, States: map[string]int{}}
 		var avg, p95, er []float64
 		for k, j := range jobs {
 			if j.scen != i {

@@ -121,14 +121,15 @@ func printSpread(w io.Writer, spread []validate.SeedSpread) {
 	fmt.Fprintln(tw, "Scenario\tCell\tPublished\tMean\t95% CI\tin\t95% PI\tin")
 	for _, sp := range spread {
 		for _, c := range sp.Cells {
-			f := func(v float64) string { return fmt.Sprintf("%.4f", v) }
+			f := func(v float64) string { return fmt.Sprintf("%.5fs", v) }
 			if c.Name == "error_rate" {
 				f = func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) }
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t[%s, %s]\t%s\t[%s, %s]\t%s\n", sp.Scenario, c.Name, f(c.Published), f(c.Mean),
 				f(c.CI[0]), f(c.CI[1]), mark(c.InCI), f(c.PI[0]), f(c.PI[1]), mark(c.InPI))
 		}
-		fmt.Fprintf(tw, "%s\tstate\t\tSTABLE %d, DEGRADED %d, COLLAPSED %d\t\t\t\t\n", sp.Scenario, sp.States["STABLE"], sp.States["DEGRADED"], sp.States["COLLAPSED"])
+		fmt.Fprintf(tw, "%s\tfinal state\t%s\tSTABLE %d, DEGRADED %d, COLLAPSED %d of %d seeds\n", sp.Scenario,
+			sp.Published, sp.States["STABLE"], sp.States["DEGRADED"], sp.States["COLLAPSED"], sp.Seeds)
 	}
 	tw.Flush()
 }
