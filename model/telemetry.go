@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -223,18 +224,21 @@ func selectQuantile(xs []int64, p float64) float64 {
 	if lo >= n-1 {
 		return float64(slices.Max(xs))
 	}
-	selectKth(xs, lo)
-	a := xs[lo]
+	a := SelectKth(xs, lo)
 	b := slices.Min(xs[lo+1:]) // the next order statistic: everything after lo is ≥ a
 	return float64(a) + float64((h-float64(lo))*float64(b-a))
 }
 
-// selectKth reorders xs so that xs[k] is its k-th smallest value, everything
-// before it no larger and everything after no smaller (Hoare's quickselect
-// with a median-of-three pivot; deterministic).
-func selectKth(xs []int64, k int) {
+// SelectKth returns the k-th smallest of xs (from 0), reordering xs, in
+// expected linear time: quickselect with median-of-three pivots, falling
+// back to sorting the remaining range if the partitions stay unbalanced.
+func SelectKth(xs []int64, k int) int64 {
 	lo, hi := 0, len(xs)-1
-	for lo < hi {
+	for budget := 2 * bits.Len(uint(len(xs))); hi > lo; budget-- {
+		if budget == 0 {
+			slices.Sort(xs[lo : hi+1])
+			break
+		}
 		mid := lo + (hi-lo)/2
 		if xs[mid] < xs[lo] {
 			xs[mid], xs[lo] = xs[lo], xs[mid]
@@ -246,29 +250,25 @@ func selectKth(xs []int64, k int) {
 			xs[hi], xs[mid] = xs[mid], xs[hi]
 		}
 		pivot := xs[mid]
-		i, j := lo, hi
-		for i <= j {
-			for xs[i] < pivot {
-				i++
+		// Hoare partition: xs[lo..j] ≤ pivot ≤ xs[j+1..hi].
+		i, j := lo-1, hi+1
+		for {
+			for i++; xs[i] < pivot; i++ {
 			}
-			for xs[j] > pivot {
-				j--
+			for j--; xs[j] > pivot; j-- {
 			}
-			if i <= j {
-				xs[i], xs[j] = xs[j], xs[i]
-				i++
-				j--
+			if i >= j {
+				break
 			}
+			xs[i], xs[j] = xs[j], xs[i]
 		}
-		switch {
-		case k <= j:
+		if k <= j {
 			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return
+		} else {
+			lo = j + 1
 		}
 	}
+	return xs[k]
 }
 
 // exactQuantile is numpy's default (linear) percentile of sorted values.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -423,49 +422,7 @@ func (c *Collector) Quantile(p float64) kernel.Time {
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
 	k = min(max(k, 0), n-1)
-	return kernel.Time(selectKth(c.samples, k))
-}
-
-// selectKth returns the k-th smallest of xs (from 0), reordering xs, in
-// expected linear time: quickselect with median-of-three pivots, falling
-// back to sorting the remaining range if the partitions stay unbalanced.
-func selectKth(xs []int64, k int) int64 {
-	lo, hi := 0, len(xs)-1
-	for budget := 2 * bits.Len(uint(len(xs))); hi > lo; budget-- {
-		if budget == 0 {
-			slices.Sort(xs[lo : hi+1])
-			break
-		}
-		mid := lo + (hi-lo)/2
-		if xs[mid] < xs[lo] {
-			xs[mid], xs[lo] = xs[lo], xs[mid]
-		}
-		if xs[hi] < xs[lo] {
-			xs[hi], xs[lo] = xs[lo], xs[hi]
-		}
-		if xs[hi] < xs[mid] {
-			xs[hi], xs[mid] = xs[mid], xs[hi]
-		}
-		pivot := xs[mid]
-		// Hoare partition: xs[lo..j] ≤ pivot ≤ xs[j+1..hi].
-		i, j := lo-1, hi+1
-		for {
-			for i++; xs[i] < pivot; i++ {
-			}
-			for j--; xs[j] > pivot; j-- {
-			}
-			if i >= j {
-				break
-			}
-			xs[i], xs[j] = xs[j], xs[i]
-		}
-		if k <= j {
-			hi = j
-		} else {
-			lo = j + 1
-		}
-	}
-	return xs[k]
+	return kernel.Time(model.SelectKth(c.samples, k))
 }
 
 // QueueFromConfig recognises a scenario that is a textbook queue (see

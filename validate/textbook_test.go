@@ -170,9 +170,9 @@ func TestSelectKth(t *testing.T) {
 			sorted := slices.Sorted(slices.Values(xs))
 			for _, k := range []int{0, n / 3, n / 2, n - 1} {
 				ys := slices.Clone(xs)
-				require.Equal(t, sorted[k], selectKth(ys, k), "%s n=%d k=%d", name, n, k)
+				require.Equal(t, sorted[k], model.SelectKth(ys, k), "%s n=%d k=%d", name, n, k)
 				slices.Sort(ys)
-				require.Equal(t, sorted, ys, "selectKth only permutes")
+				require.Equal(t, sorted, ys, "SelectKth only permutes")
 			}
 		}
 	}
