@@ -59,7 +59,10 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s\n", scenarios.Published[i], path)
 	}
-	fmt.Fprintf(stdout, "fit: %d evaluations, trend loss %.4g; landing: %d trials, landed: %v\n", cal.Evals, cal.Loss, cal.Trials, cal.Landed)
+	if cal.Evals > 0 {
+		fmt.Fprintf(stdout, "fit: %d evaluations, trend loss %.4g\n", cal.Evals, cal.Loss)
+	}
+	fmt.Fprintf(stdout, "landing: %d trials, landed: %v\n", cal.Trials, cal.Landed)
 	if !cal.Landed {
 		return errors.New("no landing matched every cell; profiles written with the fitted centre")
 	}
