@@ -55,7 +55,9 @@ func TestSpreadOverSeeds(t *testing.T) {
 		require.GreaterOrEqual(t, c.CI[1], c.Mean)
 		require.LessOrEqual(t, c.PI[0], c.CI[0], "a prediction interval is wider than the confidence interval")
 		require.GreaterOrEqual(t, c.PI[1], c.CI[1])
-		require.Equal(t, c.Published >= c.CI[0] && c.Published <= c.CI[1], c.InCI)
+		require.Equal(t, c.PrintsAs[0] <= c.CI[1] && c.PrintsAs[1] >= c.CI[0], c.InCI)
+		require.Less(t, c.PrintsAs[0], c.Published)
+		require.Greater(t, c.PrintsAs[1], c.Published)
 	}
 	// The same call gives the same numbers whatever the worker count.
 	sp1, err := Spread([]*model.Config{cfg}, []Published{pub}, 5, 1)
