@@ -175,7 +175,8 @@ func CrossValidate(ctx context.Context, cfg *model.Config, opt live.Options, tol
 }
 
 // MeanService returns cfg's mean service time at zero pressure, in seconds:
-// Overhead + E[work]·E[service] + SpikeProbability·E[spike].
+// Overhead + E[work]·E[service], plus SpikeProbability·E[spike] when spikes
+// stall the worker.
 func MeanService(cfg *model.Config) float64 {
 	var w, ww float64
 	for _, t := range cfg.Agents.Mix {
@@ -183,7 +184,8 @@ func MeanService(cfg *model.Config) float64 {
 		ww += t.Weight * t.Work
 	}
 	s := cfg.Workers.Overhead + ww/w*cfg.Workers.Service.MeanValue()
-	if p := cfg.Faults.SpikeProbability; p > 0 {
+	// A spike stalls the worker unless it is in the response.
+	if p := cfg.Faults.SpikeProbability; p > 0 && !cfg.Faults.SpikeInResponse {
 		s += p * cfg.Faults.SpikeDuration.MeanValue()
 	}
 	return s
