@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -104,4 +106,14 @@ func TestRunTraceFile(t *testing.T) {
 			require.NotContains(t, e.Name(), ".tmp", "no temporary file left behind")
 		}
 	}
+}
+
+func TestExitErrorCarriesItsStatus(t *testing.T) {
+	register(command{"test-interrupted", "", "", func([]string, io.Writer, io.Writer) error {
+		return exitError{exitInterrupted, errors.New("interrupted: 3 of 9 runs are in x.csv")}
+	}})
+	defer delete(commands, "test-interrupted")
+	code, _, errOut := cli("test-interrupted")
+	require.Equal(t, 130, code)
+	require.Contains(t, errOut, "interrupted: 3 of 9 runs")
 }

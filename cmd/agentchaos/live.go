@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/live"
+	"github.com/agentchaos/agentchaos/scenarios"
+)
+
+func init() {
+	register(command{"live", "<name|file>", "run one scenario with real goroutines and timers and print its report", cmdLive})
+}
+
+// liveFlags are the flags live and crossval share.
+type liveFlags struct {
+	fs       *flag.FlagSet
+	seed     *uint64
+	scale    *float64
+	requests *int
+	asJSON   *bool
+}
+
+func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
+	fs := newFlags(name, stderr)
+	return &liveFlags{fs: fs,
+		seed:     fs.Uint64("seed", 0, "root seed (default: the scenario's)"),
+		scale:    fs.Float64("scale", scale, "run `k` times slower than simulated time (sleeps ×k, timestamps ÷k)"),
+		requests: fs.Int("requests", 0, "override agents.requests_per_agent with `N`"),
+		asJSON:   fs.Bool("json", false, "print JSON"),
+	}
+}
+
+// load parses args and returns the scenario with the flags applied.
+func (f *liveFlags) load(args []string) (*model.Config, error) {
+	pos, err := parse(f.fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) != 1 {
+		return nil, usageError{errors.New("want exactly one scenario name or file")}
+	}
+	if k := *f.scale; !(k > 0 && k <= live.MaxScale) || math.IsNaN(k) {
+		return nil, usageError{fmt.Errorf("--scale: must be in (0, %d], got %g", live.MaxScale, k)}
+	}
+	if isSet(f.fs, "requests") && *f.requests < 1 {
+		return nil, usageError{fmt.Errorf("--requests: must be at least 1, got %d", *f.requests)}
+	}
+	cfg, err := scenarios.Load(pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if isSet(f.fs, "seed") {
+		cfg.Seed = *f.seed
+	}
+	if isSet(f.fs, "requests") {
+		cfg.Agents.RequestsPerAgent = *f.requests
+	}
+	return cfg, cfg.Validate()
+}
+
+// interruptible returns a context that Ctrl-C (or SIGTERM) cancels; a
+// second Ctrl-C kills the process at once.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
+// progress is a Sink that counts created requests and, while stderr is a
+// terminal, redraws one status line twice a second until stopped.
+type progress struct {
+	created atomic.Int64
+	total   int64
+	done    chan struct{}
+	exited  chan struct{}
+}
+
+func (p *progress) Observe(e model.Event) {
+	if e.Type == model.Created {
+		p.created.Add(1)
+	}
+}
+
+// startProgress returns nil when stderr is not a terminal. expect is the
+// expected wall time in seconds, 0 if unknown.
+func startProgress(stderr io.Writer, what string, cfg *model.Config, expect float64) *progress {
+	if !isTerminal(stderr) {
+		return nil
+	}
+	p := &progress{total: int64(cfg.Agents.Count) * int64(cfg.Agents.RequestsPerAgent),
+		done: make(chan struct{}), exited: make(chan struct{})}
+	start := time.Now()
+	go func() {
+		defer close(p.exited)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.done:
+				fmt.Fprint(stderr, "\r\033[K")
+				return
+			case <-t.C:
+				of := ""
+				if expect > 0 {
+					of = fmt.Sprintf(" of about %.0fs", expect)
+				}
+				fmt.Fprintf(stderr, "\r\033[K%s: %d/%d requests created, %.0fs%s (Ctrl-C stops)",
+					what, p.created.Load(), p.total, time.Since(start).Seconds(), of)
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) stop() {
+	if p != nil {
+		close(p.done)
+		<-p.exited
+	}
+}
+
+func (p *progress) sinks() []model.Sink {
+	if p == nil {
+		return nil
+	}
+	return []model.Sink{p}
+}
+
+// liveOutput is the JSON of a live run: its report and timer lateness.
+type liveOutput struct {
+	model.Report
+	Lateness live.Lateness `json:"lateness"`
+}
+
+func cmdLive(args []string, stdout, stderr io.Writer) error {
+	f := newLiveFlags("live", 1, stderr)
+	cfg, err := f.load(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	var expect float64
+	if isTerminal(stderr) {
+		sim, err := model.Run(cfg, model.Options{})
+		if err != nil {
+			return err
+		}
+		expect = sim.Duration * *f.scale
+	}
+	p := startProgress(stderr, "live "+cfg.Name, cfg, expect)
+	rep, late, err := live.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()})
+	p.stop()
+	if err != nil && ctx.Err() == nil {
+		return err
+	}
+	interrupted := err != nil
+	if interrupted {
+		fmt.Fprintf(stderr, "agentchaos live: interrupted after %.1fs of simulated time; the report covers that part only\n", rep.Duration)
+	}
+	if *f.asJSON {
+		err = writeJSON(stdout, liveOutput{rep, late})
+	} else if err = rep.WriteText(stdout); err == nil {
+		_, err = fmt.Fprintf(stdout, "lateness       services ended late by mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms (simulated time, scale %g, %d services)\n",
+			1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
+	}
+	if err == nil && interrupted {
+		err = errors.New("interrupted")
+	}
+	return err
+}

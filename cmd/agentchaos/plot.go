@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/agentchaos/agentchaos/scenarios/phase"
+)
+
+func init() {
+	register(command{"plot", "<results> --out PREFIX", "draw the phase diagram (state, mean p95) of a two-axis sweep as SVG and PNG", cmdPlot})
+}
+
+func cmdPlot(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plot", stderr)
+	out := fs.String("out", "", "write PREFIX-state.{svg,png} and PREFIX-p95.{svg,png} (default: the results file's name without extension)")
+	asJSON := fs.Bool("json", false, "print the files written as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{errors.New("want exactly one results file (of a complete, merged two-axis grid sweep)")}
+	}
+	prefix := *out
+	if prefix == "" {
+		prefix = strings.TrimSuffix(pos[0], ".csv")
+		prefix = strings.TrimSuffix(prefix, ".jsonl")
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return usageError{err}
+	}
+	defer f.Close()
+	g, err := phase.Read(pos[0], f)
+	if err != nil {
+		return err
+	}
+	files, err := phase.Render(g, prefix)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, struct {
+			Files []string `json:"files"`
+		}{files})
+	}
+	fmt.Fprintf(stdout, "phase diagram of %s × %s (%d × %d points):\n", g.X, g.Y, len(g.XValues), len(g.YValues))
+	for _, f := range files {
+		fmt.Fprintln(stdout, "  "+f)
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/agentchaos/agentchaos/scenarios"
+)
+
+func init() {
+	register(command{"sweep", "<spec.json>", "run a parameter sweep in parallel, resumable and shardable", cmdSweep})
+}
+
+// Environment variables that choose a shard when --shard is not given.
+const (
+	// Kubernetes Indexed Job: the pod's 0-based index; the shard count comes
+	// from envShards (set it to the Job's completions).
+	envK8sIndex = "JOB_COMPLETION_INDEX"
+	envShards   = "AGENTCHAOS_SHARDS"
+	// Slurm job array: the task id (offset by SLURM_ARRAY_TASK_MIN) and the
+	// task count.
+	envSlurmID    = "SLURM_ARRAY_TASK_ID"
+	envSlurmCount = "SLURM_ARRAY_TASK_COUNT"
+	envSlurmMin   = "SLURM_ARRAY_TASK_MIN"
+)
+
+// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT).
+const exitInterrupted = 130
+
+func cmdSweep(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sweep", stderr)
+	out := fs.String("out", "", "results `FILE` (.jsonl for JSON Lines, else CSV); default: the spec's name with .csv, plus .shard-I-of-N when sharded")
+	workers := fs.Int("workers", runtime.NumCPU(), "runs simulated at once")
+	resume := fs.Bool("resume", false, "finish an interrupted sweep in FILE (a missing FILE starts afresh)")
+	shard := fs.String("shard", "", "run only shard `i/n` (0-based: run indices ≡ i mod n); default from $"+envK8sIndex+" and $"+envShards+", or $"+envSlurmID+" and $"+envSlurmCount)
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{errors.New("want exactly one sweep spec file")}
+	}
+	if *workers < 1 {
+		return usageError{fmt.Errorf("--workers must be at least 1 (got %d)", *workers)}
+	}
+	sh, shardFrom, err := chooseShard(*shard, isSet(fs, "shard"), os.Getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	spec, err := scenarios.LoadSpec(pos[0])
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = defaultOut(pos[0], sh)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once; the file stays consistent
+	}()
+	start := time.Now()
+	opt := scenarios.SweepOptions{Out: *out, Workers: *workers, Resume: *resume, Shard: sh}
+	if isTerminal(stderr) {
+		opt.Progress = progressPrinter(stderr, start)
+	}
+	res, err := scenarios.Sweep(ctx, spec, opt)
+	if opt.Progress != nil && res.Ran > 0 {
+		fmt.Fprintln(stderr)
+	}
+	secs := time.Since(start).Seconds()
+	if errors.Is(err, scenarios.ErrInterrupted) {
+		return exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: agentchaos sweep %s --out %s --resume",
+			res.Resumed+res.Ran, res.Total, res.Out, pos[0], res.Out)}
+	}
+	if err != nil {
+		return err
+	}
+	sum := sweepSummary{
+		Spec: pos[0], Fingerprint: spec.Fingerprint(), Out: res.Out, PointsOut: res.PointsOut,
+		Shard: sh.String(), ShardFrom: shardFrom, Points: spec.Points(), Replications: spec.Replications,
+		Runs: res.Total, Resumed: res.Resumed, Ran: res.Ran, Events: res.Events, Workers: *workers, Seconds: secs,
+	}
+	if secs > 0 {
+		sum.RunsPerSecond = float64(res.Ran) / secs
+		sum.EventsPerSecond = float64(res.Events) / secs
+	}
+	if *asJSON {
+		return writeJSON(stdout, sum)
+	}
+	fmt.Fprintf(stdout, "sweep %s: %d points × %d replications", pos[0], sum.Points, sum.Replications)
+	if sh.Count > 1 {
+		fmt.Fprintf(stdout, ", shard %s (%d runs)", sum.Shard, sum.Runs)
+	}
+	fmt.Fprintf(stdout, "\nran %d runs (%d already done) on %d workers in %.2fs: %.1f runs/s, %.3g events/s\n",
+		sum.Ran, sum.Resumed, sum.Workers, secs, sum.RunsPerSecond, sum.EventsPerSecond)
+	fmt.Fprintf(stdout, "results: %s\n", res.Out)
+	if res.PointsOut != "" {
+		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
+	}
+	return nil
+}
+
+type sweepSummary struct {
+	Spec            string  `json:"spec"`
+	Fingerprint     string  `json:"fingerprint"`
+	Out             string  `json:"out"`
+	PointsOut       string  `json:"points_out,omitempty"`
+	Shard           string  `json:"shard"`
+	ShardFrom       string  `json:"shard_from"`
+	Points          int     `json:"points"`
+	Replications    int     `json:"replications"`
+	Runs            int     `json:"runs"` // of this shard
+	Resumed         int     `json:"resumed"`
+	Ran             int     `json:"ran"`
+	Events          uint64  `json:"events"`
+	Workers         int     `json:"workers"`
+	Seconds         float64 `json:"seconds"`
+	RunsPerSecond   float64 `json:"runs_per_second"`
+	EventsPerSecond float64 `json:"events_per_second"`
+}
+
+// chooseShard picks the shard from the flag, else from a Kubernetes
+// Indexed Job's or a Slurm array's environment, else the whole sweep. It
+// also says where the choice came from.
+func chooseShard(flagValue string, flagSet bool, getenv func(string) string) (scenarios.Shard, string, error) {
+	if flagSet {
+		sh, err := scenarios.ParseShard(flagValue)
+		if err != nil {
+			return sh, "", fmt.Errorf("--shard: %w", err)
+		}
+		return sh, "flag", nil
+	}
+	atoi := func(name string) (int, error) {
+		n, err := strconv.Atoi(strings.TrimSpace(getenv(name)))
+		if err != nil {
+			return 0, fmt.Errorf("$%s=%q is not an integer", name, getenv(name))
+		}
+		return n, nil
+	}
+	if getenv(envK8sIndex) != "" {
+		if getenv(envShards) == "" {
+			return scenarios.Shard{}, "", fmt.Errorf("$%s is set (a Kubernetes Indexed Job) but $%s is not: set it to the Job's completions, or pass --shard", envK8sIndex, envShards)
+		}
+		i, err := atoi(envK8sIndex)
+		if err != nil {
+			return scenarios.Shard{}, "", err
+		}
+		n, err := atoi(envShards)
+		if err != nil {
+			return scenarios.Shard{}, "", err
+		}
+		sh, err := scenarios.ParseShard(fmt.Sprintf("%d/%d", i, n))
+		if err != nil {
+			return sh, "", fmt.Errorf("$%s/$%s: %w", envK8sIndex, envShards, err)
+		}
+		return sh, envK8sIndex, nil
+	}
+	if getenv(envSlurmID) != "" {
+		id, err := atoi(envSlurmID)
+		if err != nil {
+			return scenarios.Shard{}, "", err
+		}
+		n, err := atoi(envSlurmCount)
+		if err != nil {
+			return scenarios.Shard{}, "", err
+		}
+		lo := 0
+		if getenv(envSlurmMin) != "" {
+			if lo, err = atoi(envSlurmMin); err != nil {
+				return scenarios.Shard{}, "", err
+			}
+		}
+		sh, err := scenarios.ParseShard(fmt.Sprintf("%d/%d", id-lo, n))
+		if err != nil {
+			return sh, "", fmt.Errorf("$%s−$%s / $%s (use a contiguous --array such as 0-%d): %w", envSlurmID, envSlurmMin, envSlurmCount, n-1, err)
+		}
+		return sh, envSlurmID, nil
+	}
+	return scenarios.Shard{Index: 0, Count: 1}, "none", nil
+}
+
+// defaultOut is the spec's file name with .csv, in the current folder,
+// with .shard-I-of-N before the extension for a shard.
+func defaultOut(spec string, sh scenarios.Shard) string {
+	name := strings.TrimSuffix(filepath.Base(spec), filepath.Ext(spec))
+	if sh.Count > 1 {
+		name += fmt.Sprintf(".shard-%d-of-%d", sh.Index, sh.Count)
+	}
+	return name + ".csv"
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressPrinter redraws one status line at most five times a second.
+func progressPrinter(w io.Writer, start time.Time) func(scenarios.Progress) {
+	var last time.Time
+	return func(p scenarios.Progress) {
+		now := time.Now()
+		if now.Sub(last) < 200*time.Millisecond && p.Done < p.Total {
+			return
+		}
+		last = now
+		el := now.Sub(start).Seconds()
+		rate := float64(p.Done-p.Resumed) / el
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "\r\x1b[Ksweep: %d/%d runs (%.0f%%)  %.1f runs/s  %.3g events/s  ETA %s",
+			p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), rate, float64(p.Events)/el, eta)
+	}
+}

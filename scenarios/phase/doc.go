@@ -1,0 +1,14 @@
+// Package phase draws the phase diagram of a two-axis sweep: the final
+// state of the system and its mean p95 latency over the grid of the two
+// swept parameters, as heat maps (SVG and PNG) made with gonum/plot.
+//
+// Each cell is one point of the sweep, summarised over its replications
+// (scenarios.PointSummary). The state map colours a cell by the majority
+// final state of its replications (ties go to the worse state) and writes
+// the share of replications that ended COLLAPSED in the cell when the grid
+// is small enough to read it; the latency map colours a cell by the mean
+// over replications of the run's p95 latency, with a colour bar.
+//
+// Axes are drawn as categories in the order of the sweep's values, so log
+// ranges and string values are evenly spaced and labelled as written.
+package phase

@@ -1,0 +1,77 @@
+package phase
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot/vg"
+)
+
+func sweep(t *testing.T, spec string) string {
+	t.Helper()
+	s, err := scenarios.ParseSpec([]byte(spec), "spec.json", "../testdata")
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "r.csv")
+	_, err = scenarios.Sweep(context.Background(), s, scenarios.SweepOptions{Out: out, Workers: 2})
+	require.NoError(t, err)
+	return out
+}
+
+func TestReadArrangesTheGrid(t *testing.T) {
+	g, err := ReadFile(sweep(t, `{"base": "sweep-base.json", "replications": 2, "axes": [
+		{"path": "agents.count", "values": [10, 60]},
+		{"path": "queue.buffer", "values": [2, 10, 50]}]}`))
+	require.NoError(t, err)
+	require.Equal(t, "agents.count", g.X)
+	require.Equal(t, "queue.buffer", g.Y)
+	require.Equal(t, []string{"10", "60"}, g.XValues)
+	require.Equal(t, []string{"2", "10", "50"}, g.YValues)
+	require.Equal(t, 2, g.Replications)
+	for y, row := range g.Cells {
+		for x, c := range row {
+			require.Equal(t, []string{g.XValues[x], g.YValues[y]}, c.Axes)
+			require.Equal(t, 2, c.Runs)
+		}
+	}
+	// The light load is stable, the heavy one is not.
+	require.Equal(t, model.Stable, g.Cells[2][0].Majority)
+	require.Equal(t, model.Collapsed, g.Cells[2][1].Majority)
+
+	prefix := filepath.Join(t.TempDir(), "pd")
+	files, err := Render(g, prefix)
+	require.NoError(t, err)
+	require.Len(t, files, 4)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if filepath.Ext(f) == ".png" {
+			img, err := png.Decode(bytes.NewReader(data))
+			require.NoError(t, err)
+			require.Equal(t, int(float64(Width/vg.Inch)*144+0.5), img.Bounds().Dx())
+		} else {
+			require.Contains(t, string(data), "queue.buffer")
+		}
+	}
+}
+
+func TestReadRejectsWhatIsNotATwoAxisGrid(t *testing.T) {
+	_, err := ReadFile(sweep(t, `{"base": "sweep-base.json", "design": {"kind": "lhs", "points": 6}, "axes": [
+		{"path": "agents.count", "range": {"from": 10, "to": 60}},
+		{"path": "queue.buffer", "range": {"from": 2, "to": 50}}]}`))
+	require.ErrorContains(t, err, "not a full")
+	_, err = ReadFile(sweep(t, `{"base": "sweep-base.json", "axes": [
+		{"path": "agents.count", "values": [10, 60]},
+		{"path": "queue.buffer", "values": [2, 50]},
+		{"path": "workers.count", "values": [1, 2]}]}`))
+	require.ErrorContains(t, err, "exactly two axes; this one has 3")
+	var e *scenarios.Error
+	require.ErrorAs(t, err, &e)
+}
