@@ -75,65 +75,6 @@ func checkStructure(data []byte) error {
 	return nil
 }
 
-// object checks the members of an object already opened, against struct type t.
-func (w *walker) object(t reflect.Type, path string) error {
-	seen := map[string]bool{}
-	for {
-		tok, off, err := w.next()
-		if err != nil {
-			return err
-		}
-		if d, ok := tok.(json.Delim); ok && d == '}' {
-			return nil
-		}
-		key := tok.(string)
-		p := join(path, key)
-		if seen[key] {
-			return &structError{off: off, path: p, msg: "duplicate field"}
-		}
-		seen[key] = true
-		f, ok := fieldByJSONName(t, key)
-		if !ok {
-			return &structError{off: off, path: p, msg: fmt.Sprintf("unknown field (known here: %s)", strings.Join(jsonNames(t), ", "))}
-		}
-		if err := w.value(f.Type, p); err != nil {
-			return err
-		}
-	}
-}
-
-// value checks one value against type t (its type is checked by the decoder).
-func (w *walker) value(t reflect.Type, path string) error {
-	tok, off, err := w.next()
-	if err != nil {
-		return err
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch {
-	case d == '{' && t.Kind() == reflect.Struct:
-		return w.object(t, path)
-	case d == '[' && t.Kind() == reflect.Slice:
-		for i := 0; ; i++ {
-			if !w.dec.More() {
-				_, _, err := w.next() // ]
-				return err
-			}
-			if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-	default:
-		kind := "an object"
-		if d == '[' {
-			kind = "an array"
-		}
-		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", typeName(t), kind)}
-	}
-}
-
 func typeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Struct:
@@ -178,16 +119,6 @@ func tagName(f reflect.StructField) string {
 		return f.Name
 	}
 	return name
-}
-
-func jsonNames(t reflect.Type) []string {
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		if n := tagName(t.Field(i)); n != "" {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // locate returns the offset of the value at path ("agents.mix[2].weight")
@@ -277,4 +208,117 @@ func (w *walker) skip() error {
 			return nil
 		}
 	}
+}
+
+// object checks the members of an object already opened against struct
+// (or map) type t: unknown and duplicate fields and scalar types, with
+// places. Fields of type json.RawMessage take any value; maps take any keys.
+// Scenario profiles and sweep specs share it.
+func (w *walker) object(t reflect.Type, path string) error {
+	seen := map[string]bool{}
+	for {
+		tok, off, err := w.next()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok && d == '}' {
+			return nil
+		}
+		key := tok.(string)
+		p := join(path, key)
+		if seen[key] {
+			return &structError{off: off, path: p, msg: "duplicate field"}
+		}
+		seen[key] = true
+		var ft reflect.Type
+		if t.Kind() == reflect.Map {
+			ft = t.Elem()
+		} else {
+			f, ok := fieldByJSONName(t, key)
+			if !ok || !f.IsExported() {
+				return &structError{off: off, path: p, msg: fmt.Sprintf("unknown field (known here: %s)", strings.Join(exportedJSONNames(t), ", "))}
+			}
+			ft = f.Type
+		}
+		if err := w.value(ft, p); err != nil {
+			return err
+		}
+	}
+}
+
+// exportedJSONNames lists the JSON names of t's exported fields.
+func exportedJSONNames(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() {
+			out = append(out, tagName(f))
+		}
+	}
+	return out
+}
+
+var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
+
+// value checks one value against type t.
+func (w *walker) value(t reflect.Type, path string) error {
+	if t == rawMessageType {
+		return w.skip()
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, off, err := w.next()
+	if err != nil {
+		return err
+	}
+	bad := func(got string) error {
+		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", typeName(t), got)}
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		switch {
+		case v == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+			return w.object(t, path)
+		case v == '[' && t.Kind() == reflect.Slice:
+			for i := 0; w.dec.More(); i++ {
+				if err := w.value(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			_, _, err := w.next() // ]
+			return err
+		case v == '{':
+			return bad("an object")
+		default:
+			return bad("an array")
+		}
+	case string:
+		if t.Kind() != reflect.String {
+			return bad("a string")
+		}
+	case bool:
+		if t.Kind() != reflect.Bool {
+			return bad("true or false")
+		}
+	case nil:
+		return bad("null")
+	case json.Number:
+		switch t.Kind() {
+		case reflect.Int:
+			if _, err := strconv.ParseInt(v.String(), 10, 64); err != nil {
+				return bad("the number " + v.String())
+			}
+		case reflect.Uint64:
+			if _, err := strconv.ParseUint(v.String(), 10, 64); err != nil {
+				return &structError{off: off, path: path, msg: "want an integer in [0, 2^64), got " + v.String()}
+			}
+		case reflect.Float64:
+			if _, err := v.Float64(); err != nil {
+				return bad("the number " + v.String())
+			}
+		default:
+			return bad("a number")
+		}
+	}
+	return nil
 }

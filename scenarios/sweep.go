@@ -201,7 +201,7 @@ func (s *Spec) decode() error {
 		if d, ok := tok.(json.Delim); !ok || d != '{' {
 			err = &structError{off: off, msg: "a sweep spec must be a JSON object"}
 		} else {
-			err = w.sweepObject(reflect.TypeOf(Spec{}), "")
+			err = w.object(reflect.TypeOf(Spec{}), "")
 		}
 	}
 	if err == nil {
@@ -245,118 +245,6 @@ func (s *Spec) decode() error {
 	}
 	if len(s.Axes) == 0 {
 		return s.errAt("axes", "needs at least one axis")
-	}
-	return nil
-}
-
-// sweepObject checks the members of an object already opened against
-// struct type t: unknown and duplicate fields and scalar types, with
-// places. Fields of type json.RawMessage take any value; maps take any keys.
-func (w *walker) sweepObject(t reflect.Type, path string) error {
-	seen := map[string]bool{}
-	for {
-		tok, off, err := w.next()
-		if err != nil {
-			return err
-		}
-		if d, ok := tok.(json.Delim); ok && d == '}' {
-			return nil
-		}
-		key := tok.(string)
-		p := join(path, key)
-		if seen[key] {
-			return &structError{off: off, path: p, msg: "duplicate field"}
-		}
-		seen[key] = true
-		var ft reflect.Type
-		if t.Kind() == reflect.Map {
-			ft = t.Elem()
-		} else {
-			f, ok := fieldByJSONName(t, key)
-			if !ok || !f.IsExported() {
-				return &structError{off: off, path: p, msg: fmt.Sprintf("unknown field (known here: %s)", strings.Join(exportedJSONNames(t), ", "))}
-			}
-			ft = f.Type
-		}
-		if err := w.sweepValue(ft, p); err != nil {
-			return err
-		}
-	}
-}
-
-// exportedJSONNames lists the JSON names of t's exported fields.
-func exportedJSONNames(t reflect.Type) []string {
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		if f := t.Field(i); f.IsExported() {
-			out = append(out, tagName(f))
-		}
-	}
-	return out
-}
-
-var rawMessageType = reflect.TypeOf(json.RawMessage(nil))
-
-// sweepValue checks one value against type t.
-func (w *walker) sweepValue(t reflect.Type, path string) error {
-	if t == rawMessageType {
-		return w.skip()
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	tok, off, err := w.next()
-	if err != nil {
-		return err
-	}
-	bad := func(got string) error {
-		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", typeName(t), got)}
-	}
-	switch v := tok.(type) {
-	case json.Delim:
-		switch {
-		case v == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
-			return w.sweepObject(t, path)
-		case v == '[' && t.Kind() == reflect.Slice:
-			for i := 0; w.dec.More(); i++ {
-				if err := w.sweepValue(t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-					return err
-				}
-			}
-			_, _, err := w.next() // ]
-			return err
-		case v == '{':
-			return bad("an object")
-		default:
-			return bad("an array")
-		}
-	case string:
-		if t.Kind() != reflect.String {
-			return bad("a string")
-		}
-	case bool:
-		if t.Kind() != reflect.Bool {
-			return bad("true or false")
-		}
-	case nil:
-		return bad("null")
-	case json.Number:
-		switch t.Kind() {
-		case reflect.Int:
-			if _, err := strconv.ParseInt(v.String(), 10, 64); err != nil {
-				return bad("the number " + v.String())
-			}
-		case reflect.Uint64:
-			if _, err := strconv.ParseUint(v.String(), 10, 64); err != nil {
-				return &structError{off: off, path: path, msg: "want an integer in [0, 2^64), got " + v.String()}
-			}
-		case reflect.Float64:
-			if _, err := v.Float64(); err != nil {
-				return bad("the number " + v.String())
-			}
-		default:
-			return bad("a number")
-		}
 	}
 	return nil
 }
@@ -658,7 +546,7 @@ func configField(path string) (reflect.Type, error) {
 			if done != "" {
 				where = done
 			}
-			return nil, fmt.Errorf("scenario field %s does not exist (known in %s: %s)", join(done, part.key), where, strings.Join(jsonNames(t), ", "))
+			return nil, fmt.Errorf("scenario field %s does not exist (known in %s: %s)", join(done, part.key), where, strings.Join(exportedJSONNames(t), ", "))
 		}
 		t = f.Type
 		done = join(done, part.key)
