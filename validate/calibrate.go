@@ -103,24 +103,15 @@ func logit(u float64) float64 {
 	return math.Log(u / (1 - u))
 }
 
-// Round4 rounds to 4 significant digits: the precision written to the
-// profiles, so the values a reproduction runs are the values fitted.
-func Round4(v float64) float64 {
+// roundSig rounds v to the given number of significant digits: the fit and
+// the recentering keep 4, so the centre is a short decimal; the landing's
+// perturbations keep 6, or a stage with one knob would revisit a handful of
+// values. The values written to the profiles are exactly the values run.
+func roundSig(v float64, digits int) float64 {
 	if v == 0 {
 		return 0
 	}
-	p := math.Pow(10, 3-math.Floor(math.Log10(math.Abs(v))))
-	return math.Round(v*p) / p
-}
-
-// round6 rounds to 6 significant digits: the landing's perturbations are
-// finer than Round4, or a stage with one knob would revisit a handful of
-// values.
-func round6(v float64) float64 {
-	if v == 0 {
-		return 0
-	}
-	p := math.Pow(10, 5-math.Floor(math.Log10(math.Abs(v))))
+	p := math.Pow(10, float64(digits-1)-math.Floor(math.Log10(math.Abs(v))))
 	return math.Round(v*p) / p
 }
 
@@ -225,7 +216,7 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 	fromX := func(x []float64) []float64 {
 		vals := make([]float64, len(x))
 		for j := range Knobs {
-			vals[j] = Round4(Knobs[j].fromUnit(sigmoid(x[j])))
+			vals[j] = roundSig(Knobs[j].fromUnit(sigmoid(x[j])), 4)
 		}
 		return vals
 	}
@@ -398,7 +389,7 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 		D.Set(t, 0, 1)
 		for j := range vals {
 			d := spread * (2*rs.Float64() - 1)
-			vals[j] = math.Min(math.Max(Round4(vals[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
+			vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 4), Knobs[j].Lo), Knobs[j].Hi)
 			if center[j] != 0 {
 				D.Set(t, j+1, vals[j]/center[j]-1)
 			}
@@ -447,7 +438,7 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 	next := append([]float64(nil), center...)
 	for j := range next {
 		d := math.Max(-2*spread, math.Min(2*spread, -0.7*delta.AtVec(j)))
-		next[j] = math.Min(math.Max(Round4(center[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
+		next[j] = math.Min(math.Max(roundSig(center[j]*(1+d), 4), Knobs[j].Lo), Knobs[j].Hi)
 	}
 	var b []string
 	for i := range table {
@@ -487,7 +478,7 @@ func landAll(out *Calibration, center []float64, apply func([]float64) []*model.
 					for j := range vals {
 						d := opt.Spread * (2*rs.Float64() - 1)
 						if perturb(j) {
-							vals[j] = math.Min(math.Max(round6(vals[j]*(1+d)), Knobs[j].Lo), Knobs[j].Hi)
+							vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 6), Knobs[j].Lo), Knobs[j].Hi)
 						}
 					}
 				}

@@ -3,11 +3,11 @@
 // table, the detector's verdict and five charts, each as SVG (shown by the
 // pages) and PNG:
 //
-//	latency.svg       served latency per control period and the rolling p95
+//	latency.svg       latency per control period and the rolling p95
 //	queue.svg         queue depth against the buffer and the detector's thresholds
 //	state.svg         the detector's state as a coloured band, with the throttle's delay
 //	errors.svg        failed / created over the detector's window, by failure kind
-//	distribution.svg  histogram of served latency
+//	distribution.svg  histogram of latency
 //
 // [WriteRun] writes one run; [WriteComparison] writes the reproduction
 // page: published and simulated figures side by side, then every

@@ -382,7 +382,7 @@ func rolling(bs []bucket, w int, f func(*bucket) uint64) []uint64 {
 	return out
 }
 
-// distribution is the histogram of served latency: exact from
+// distribution is the histogram of latency: exact from
 // Report.Latencies, or per-period means in sketch mode.
 func distribution(rep *model.Report) *chart {
 	c := newChart("distribution", "Latency distribution", "latency (s)", "requests")

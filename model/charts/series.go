@@ -23,8 +23,8 @@ type bucket struct {
 	created, completed uint64
 	failed             [3]uint64 // QueueOverflow, FaultError, TimedOut
 
-	latMean float64 // mean served latency, weighted by completions
-	latMax  float64 // largest served latency
+	latMean float64 // mean latency, weighted by completions
+	latMax  float64 // largest latency
 	p95     float64 // largest rolling p95 of the periods
 
 	depthMean float64
