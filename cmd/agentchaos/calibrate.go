@@ -22,10 +22,10 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from the profiles)")
 	global := fs.Bool("global", false, "start the fit with a CMA-ES global search")
 	restarts := fs.Int("restarts", 1, "Nelder–Mead polishes in the fit")
-	trials := fs.Int("land-trials", 6000, "landing trials")
+	trials := fs.Int("land-trials", 8000, "landing trials")
 	spread := fs.Float64("spread", 0.003, "relative size of the landing's perturbations")
 	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
-	recenter := fs.Int("recenter", 6, "rounds moving the fitted centre onto the published latencies before landing")
+	recenter := fs.Int("recenter", 8, "rounds moving the fitted centre onto the published latencies before landing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
