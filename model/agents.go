@@ -9,7 +9,6 @@ type agentStage struct {
 	activeAgents int
 	budget       int32
 	horizon      kernel.Time // 0: none
-	backsOff     [numFailureKinds]bool
 }
 
 type agentState struct {
@@ -25,11 +24,6 @@ func (s *system) initAgents() {
 	s.budget = int32(a.RequestsPerAgent)
 	if a.Horizon > 0 {
 		s.horizon = kernel.Seconds(a.Horizon)
-	}
-	if a.Backoff.Base > 0 {
-		for _, k := range a.Backoff.On {
-			s.backsOff[failureKind(k)] = true
-		}
 	}
 	for i := range s.agents {
 		s.sim.At(s.draws.Start(int32(i)), kindWake, int64(i), 0)
@@ -97,7 +91,7 @@ func (s *system) agentReact(r *request, outcome FailureKind) {
 	}
 	ag := &s.agents[r.agent]
 	delay := r.Think
-	if s.backsOff[outcome] {
+	if s.draws.BacksOff(outcome) {
 		ag.failures++
 		delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
 	} else {

@@ -20,6 +20,7 @@ type Sampler struct {
 	cfg                   *Config
 	mixCum                []float64
 	service, think, spike sampler
+	backsOff              [numFailureKinds]bool
 }
 
 // NewSampler compiles cfg's distributions. cfg must be valid.
@@ -36,7 +37,25 @@ func NewSampler(cfg *Config) *Sampler {
 	for i := range s.mixCum {
 		s.mixCum[i] /= total
 	}
+	if cfg.Agents.Backoff.Base > 0 {
+		for _, k := range cfg.Agents.Backoff.On {
+			s.backsOff[failureKind(k)] = true
+		}
+	}
 	return s
+}
+
+// BacksOff reports whether a closed-loop agent backs off after a request
+// ends with outcome k (Agents.Backoff.On; never when backoff is off).
+func (s *Sampler) BacksOff(k FailureKind) bool { return s.backsOff[k] }
+
+// Pressure is the queue's fill, depth/Buffer, in [0, 1]; 0 without a
+// waiting room.
+func (s *Sampler) Pressure(depth int) float64 {
+	if s.cfg.Queue.Buffer == 0 {
+		return 0
+	}
+	return float64(depth) / float64(s.cfg.Queue.Buffer)
 }
 
 // Draw returns the draws of agent's request seq. The order of the draws is

@@ -26,14 +26,6 @@ func (s *system) idleWorker() (int32, bool) {
 	return w, true
 }
 
-// pressure is the queue's fill, depth/Buffer, in [0, 1].
-func (s *system) pressure() float64 {
-	if s.cfg.Queue.Buffer == 0 {
-		return 0
-	}
-	return float64(s.waiting) / float64(s.cfg.Queue.Buffer)
-}
-
 // start puts worker w on request slot. The service time and the fault
 // injector's decision (see Sampler.ServiceTime and Sampler.Fails) depend on
 // the queue's pressure as service starts.
@@ -42,7 +34,7 @@ func (s *system) start(w int32, slot int32) {
 	e := s.event(Started, slot)
 	e.Worker = w
 	s.emit(e)
-	p := s.pressure()
+	p := s.draws.Pressure(s.waiting)
 	r.fail = s.draws.Fails(&r.Draws, p)
 	s.sim.After(s.draws.ServiceTime(&r.Draws, p), kindDone, int64(w), int64(slot))
 }

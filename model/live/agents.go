@@ -12,8 +12,7 @@ type agentStage struct {
 	activeAgents int
 	spentAgents  int // agents done, or with their budget used up
 	budget       int32
-	horizon      kernel.Time              // 0: none
-	backsOff     [model.TimedOut + 1]bool // failure kinds a closed agent backs off on
+	horizon      kernel.Time // 0: none
 }
 
 type agentState struct {
@@ -34,15 +33,6 @@ func (s *system) initAgents() {
 	s.budget = int32(a.RequestsPerAgent)
 	if a.Horizon > 0 {
 		s.horizon = kernel.Seconds(a.Horizon)
-	}
-	if a.Backoff.Base > 0 {
-		for _, name := range a.Backoff.On {
-			for _, k := range []model.FailureKind{model.QueueOverflow, model.FaultError, model.TimedOut} {
-				if k.String() == name {
-					s.backsOff[k] = true
-				}
-			}
-		}
 	}
 	if a.Arrival == model.Closed {
 		for i := range s.agents {
@@ -155,7 +145,7 @@ func (s *system) finish(r *request, outcome model.FailureKind, t kernel.Time) {
 	}
 	ag := &s.agents[r.agent]
 	delay := r.Think
-	if s.backsOff[outcome] {
+	if s.draws.BacksOff(outcome) {
 		ag.failures++
 		delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
 	} else {

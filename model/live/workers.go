@@ -34,21 +34,13 @@ func (s *system) idleWorker() (int32, bool) {
 	return w, true
 }
 
-// pressure is the queue's fill, depth/Buffer, in [0, 1]. mu held.
-func (s *system) pressure() float64 {
-	if s.cfg.Queue.Buffer == 0 {
-		return 0
-	}
-	return float64(s.waiting) / float64(s.cfg.Queue.Buffer)
-}
-
 // start puts worker w on request r at time t. The service time and the
 // fault decision depend on the queue's pressure as service starts. mu held.
 func (s *system) start(w int32, r *request, t kernel.Time) {
 	e := s.event(t, model.Started, r)
 	e.Worker = w
 	s.emit(e)
-	p := s.pressure()
+	p := s.draws.Pressure(s.waiting)
 	r.fail = s.draws.Fails(&r.Draws, p)
 	r.end = t + s.draws.ServiceTime(&r.Draws, p)
 }
