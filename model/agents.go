@@ -89,15 +89,22 @@ func (s *system) agentReact(r *request, outcome FailureKind) {
 	if s.cfg.Agents.Arrival != Closed {
 		return
 	}
-	ag := &s.agents[r.agent]
-	delay := r.Think
-	if s.draws.BacksOff(outcome) {
-		ag.failures++
-		delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
-	} else {
-		ag.failures = 0
-	}
+	delay := s.draws.Pause(&r.Draws, outcome, &s.agents[r.agent].failures)
 	s.sim.After(delay+s.mon.Throttle.Delay(), kindWake, int64(r.agent), 0)
+}
+
+// Pause is how long a closed-loop agent waits after one of its requests
+// ends with outcome, before the throttle's delay: its think time, or a
+// backoff after a failure of a kind it backs off on. failures counts the
+// agent's consecutive such failures; Pause updates it. Both the simulation
+// and the live mode use it.
+func (s *Sampler) Pause(d *Draws, outcome FailureKind, failures *int32) kernel.Time {
+	if s.BacksOff(outcome) {
+		*failures++
+		return s.BackoffDelay(*failures, d.Jitter)
+	}
+	*failures = 0
+	return d.Think
 }
 
 // BackoffDelay is a closed-loop agent's wait after its k-th consecutive

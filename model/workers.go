@@ -16,13 +16,18 @@ func (s *system) initWorkers() {
 	}
 }
 
-func (s *system) idleWorker() (int32, bool) {
-	n := len(s.idle)
+func (s *system) idleWorker() (int32, bool) { return PopIdle(&s.idle) }
+
+// PopIdle takes the most recently freed worker off an idle stack; false if
+// every worker is busy. Both modes keep their idle workers this way, so a
+// request goes to the same worker in each.
+func PopIdle(idle *[]int32) (int32, bool) {
+	n := len(*idle)
 	if n == 0 {
 		return 0, false
 	}
-	w := s.idle[n-1]
-	s.idle = s.idle[:n-1]
+	w := (*idle)[n-1]
+	*idle = (*idle)[:n-1]
 	return w, true
 }
 

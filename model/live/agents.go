@@ -144,13 +144,7 @@ func (s *system) finish(r *request, outcome model.FailureKind, t kernel.Time) {
 		return
 	}
 	ag := &s.agents[r.agent]
-	delay := r.Think
-	if s.draws.BacksOff(outcome) {
-		ag.failures++
-		delay = s.draws.BackoffDelay(ag.failures, r.Jitter)
-	} else {
-		ag.failures = 0
-	}
+	delay := s.draws.Pause(&r.Draws, outcome, &ag.failures)
 	ag.wakeAt = t + delay + s.mon.Throttle.Delay()
 	ag.wake <- ag.wakeAt
 }

@@ -24,15 +24,7 @@ func (s *system) initWorkers() {
 	}
 }
 
-func (s *system) idleWorker() (int32, bool) {
-	n := len(s.idle)
-	if n == 0 {
-		return 0, false
-	}
-	w := s.idle[n-1]
-	s.idle = s.idle[:n-1]
-	return w, true
-}
+func (s *system) idleWorker() (int32, bool) { return model.PopIdle(&s.idle) }
 
 // start puts worker w on request r at time t. The service time and the
 // fault decision depend on the queue's pressure as service starts. mu held.
