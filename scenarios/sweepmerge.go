@@ -78,7 +78,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err := writeAtomicFunc(out, func(w io.Writer) error {
+	err := WriteAtomic(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0

@@ -201,15 +201,18 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 	}
 }
 
-// writeAtomic writes a file through a temporary file renamed into place.
+// writeAtomic writes data to name through WriteAtomic.
 func writeAtomic(name string, data []byte) error {
-	return writeAtomicFunc(name, func(w io.Writer) error {
+	return WriteAtomic(name, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
 }
 
-func writeAtomicFunc(name string, fill func(io.Writer) error) error {
+// WriteAtomic writes a file through a temporary file beside it, synced and
+// renamed into place, so name is never seen half-written; on an error the
+// temporary file is removed and name is left as it was.
+func WriteAtomic(name string, fill func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
 	if err != nil {
 		return err
@@ -238,7 +241,7 @@ func writePointsFile(results, points string) error {
 		return err
 	}
 	defer f.Close()
-	return writeAtomicFunc(points, func(w io.Writer) error { return writePoints(w, results, f) })
+	return WriteAtomic(points, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
 // runResult is one finished run, formatted.

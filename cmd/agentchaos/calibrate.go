@@ -54,7 +54,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		path := filepath.Join(*dir, scenarios.Published[i]+".json")
-		if err := writeFileAtomic(path, data); err != nil {
+		if err := scenarios.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s\n", scenarios.Published[i], path)
@@ -67,23 +67,4 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		return errors.New("no landing matched every cell; profiles written with the fitted centre")
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// into place, so path is never half-written.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -318,13 +318,8 @@ func Render(g *Grid, prefix string) ([]string, error) {
 }
 
 func writeFile(name string, c io.WriterTo) error {
-	f, err := os.Create(name)
-	if err != nil {
+	return scenarios.WriteAtomic(name, func(w io.Writer) error {
+		_, err := c.WriteTo(w)
 		return err
-	}
-	_, err = c.WriteTo(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	})
 }
