@@ -16,9 +16,9 @@ func BenchmarkHold(b *testing.B) {
 		b.Run(fmt.Sprintf("pending=%d", n), func(b *testing.B) {
 			s := New()
 			r := NewStream(1, "hold")
-			s.Handle(0, func(ev Event) { s.After(Time(r.Uint64()%1000000), 0, 0, 0) })
+			s.Register(func(ev Event) { s.After(Duration(r.Uint64()%1000000), 0, 0, 0) })
 			for i := 0; i < n; i++ {
-				s.After(Time(r.Uint64()%1000000), 0, 0, 0)
+				s.After(Duration(r.Uint64()%1000000), 0, 0, 0)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()

@@ -13,6 +13,7 @@ import (
 // are kept; FIFO identity does not change the event sequence.
 type mmck struct {
 	sim            *Sim
+	arrive, depart Kind
 	c, buffer      int
 	arrivalMean    float64 // seconds
 	serviceMean    float64 // seconds
@@ -21,26 +22,21 @@ type mmck struct {
 	arrivals, svcs Stream
 }
 
-const (
-	kindArrive Kind = iota
-	kindDepart
-)
-
 func newMMcK(seed uint64, c, buffer int, lambda, mu float64) *mmck {
 	m := &mmck{sim: New(), c: c, buffer: buffer, arrivalMean: 1 / lambda, serviceMean: 1 / mu,
 		arrivals: NewStream(seed, "arrivals"), svcs: NewStream(seed, "service")}
-	m.sim.Handle(kindArrive, m.arrive)
-	m.sim.Handle(kindDepart, m.depart)
-	m.sim.At(0, kindArrive, 0, 0)
+	m.arrive = m.sim.Register(m.onArrive)
+	m.depart = m.sim.Register(m.onDepart)
+	m.sim.At(0, m.arrive, 0, 0)
 	return m
 }
 
-func (m *mmck) arrive(ev Event) {
-	m.sim.After(Seconds(m.arrivals.Exp(m.arrivalMean)), kindArrive, ev.ID+1, 0)
+func (m *mmck) onArrive(ev Event) {
+	m.sim.After(Seconds(m.arrivals.Exp(m.arrivalMean)), m.arrive, ev.ID+1, 0)
 	switch {
 	case m.busy < m.c:
 		m.busy++
-		m.sim.After(Seconds(m.svcs.Exp(m.serviceMean)), kindDepart, ev.ID, 0)
+		m.sim.After(Seconds(m.svcs.Exp(m.serviceMean)), m.depart, ev.ID, 0)
 	case m.waiting < m.buffer:
 		m.waiting++
 	default:
@@ -48,11 +44,11 @@ func (m *mmck) arrive(ev Event) {
 	}
 }
 
-func (m *mmck) depart(ev Event) {
+func (m *mmck) onDepart(ev Event) {
 	m.served++
 	if m.waiting > 0 {
 		m.waiting--
-		m.sim.After(Seconds(m.svcs.Exp(m.serviceMean)), kindDepart, ev.ID, 0)
+		m.sim.After(Seconds(m.svcs.Exp(m.serviceMean)), m.depart, ev.ID, 0)
 		return
 	}
 	m.busy--
@@ -65,7 +61,7 @@ func TestMM1GoldenTrace(t *testing.T) {
 	m := newMMcK(2026, 1, 1<<30, 0.8, 1)
 	var h TraceHash
 	m.sim.Trace(h.Add)
-	m.sim.RunUntil(Seconds(10000))
+	m.sim.RunUntil(Time(Seconds(10000)))
 	got := fmt.Sprintf("events %d served %d now %v hash %016x\n", m.sim.Fired(), m.served, m.sim.Now(), h.Sum())
 	golden.Check(t, "testdata/mm1_trace.golden", []byte(got))
 
@@ -73,12 +69,12 @@ func TestMM1GoldenTrace(t *testing.T) {
 	m2 := newMMcK(2026, 1, 1<<30, 0.8, 1)
 	var h2 TraceHash
 	m2.sim.Trace(h2.Add)
-	m2.sim.RunUntil(Seconds(10000))
+	m2.sim.RunUntil(Time(Seconds(10000)))
 	require.Equal(t, h.Sum(), h2.Sum())
 	m3 := newMMcK(2027, 1, 1<<30, 0.8, 1)
 	var h3 TraceHash
 	m3.sim.Trace(h3.Add)
-	m3.sim.RunUntil(Seconds(10000))
+	m3.sim.RunUntil(Time(Seconds(10000)))
 	require.NotEqual(t, h.Sum(), h3.Sum())
 }
 
@@ -153,11 +149,11 @@ func (y *yardstick) step() {
 	e := y.pop()
 	y.now = e.at
 	if !e.depart {
-		y.push(y.now+Seconds(y.arrivals.Exp(y.arrivalMean)), false)
+		y.push(y.now.Add(Seconds(y.arrivals.Exp(y.arrivalMean))), false)
 		switch {
 		case y.busy < y.c:
 			y.busy++
-			y.push(y.now+Seconds(y.svcs.Exp(y.serviceMean)), true)
+			y.push(y.now.Add(Seconds(y.svcs.Exp(y.serviceMean))), true)
 		case y.waiting < y.buffer:
 			y.waiting++
 		default:
@@ -168,7 +164,7 @@ func (y *yardstick) step() {
 	y.served++
 	if y.waiting > 0 {
 		y.waiting--
-		y.push(y.now+Seconds(y.svcs.Exp(y.serviceMean)), true)
+		y.push(y.now.Add(Seconds(y.svcs.Exp(y.serviceMean))), true)
 		return
 	}
 	y.busy--

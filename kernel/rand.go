@@ -17,30 +17,43 @@ type Stream struct {
 // NewStream returns the stream for key (name, ids...) under the root seed.
 // Different keys give statistically independent streams; the same key always
 // gives the same stream, whatever other streams exist or how many draws they
-// made. Examples: NewStream(seed, "agent", 17), NewStream(seed, "request",
-// 17, 4), NewStream(seed, "faults").
+// made. Examples: NewStream(seed, "think", 17, 4), NewStream(seed, "agent",
+// 17). It is NewFamily(seed, name).Stream(ids...).
 func NewStream(seed uint64, name string, ids ...uint64) Stream {
-	a, b := streamKey(seed, name, ids)
-	var s Stream
-	s.pcg.Seed(a, b)
-	return s
+	return NewFamily(seed, name).Stream(ids...)
 }
 
-// streamKey hashes (seed, name, ids) into PCG's two seed words. Each step
-// folds one word through a full-avalanche mixer, so keys differing in any bit
-// give unrelated seeds; the name is length-prefixed so ("ab", 1) and ("a", ...)
-// cannot collide by concatenation.
-func streamKey(seed uint64, name string, ids []uint64) (uint64, uint64) {
+// Family is the set of streams that share a root seed and a name, one per
+// tuple of ids: NewFamily(seed, "service").Stream(agent, seq, attempt). It
+// hashes the name once, so deriving a member on a hot path costs a few
+// multiplications per id. The zero Family is the family of seed 0 with the
+// empty name. A Family is a small value, safe to copy and to use from several
+// goroutines.
+type Family struct{ h uint64 }
+
+// NewFamily returns the family of streams named name under the root seed.
+// The name is length-prefixed in the hash, so ("ab", 1) and ("a", ...) cannot
+// collide by concatenation.
+func NewFamily(seed uint64, name string) Family {
 	h := mix64(seed ^ 0x9e3779b97f4a7c15)
 	h = mix64(h ^ uint64(len(name)))
 	for i := 0; i < len(name); i++ {
 		h = mix64(h ^ uint64(name[i]) ^ uint64(i)<<8)
 	}
-	h = mix64(h ^ uint64(len(ids))<<32)
+	return Family{h}
+}
+
+// Stream returns the family's stream for ids. Each id is folded through a
+// full-avalanche mixer, so keys differing in any bit give unrelated seeds;
+// the number of ids is part of the key. No allocation.
+func (f Family) Stream(ids ...uint64) Stream {
+	h := mix64(f.h ^ uint64(len(ids))<<32)
 	for _, id := range ids {
 		h = mix64(h + id)
 	}
-	return mix64(h ^ 0x6a09e667f3bcc909), mix64(h ^ 0xbb67ae8584caa73b)
+	var s Stream
+	s.pcg.Seed(mix64(h^0x6a09e667f3bcc909), mix64(h^0xbb67ae8584caa73b))
+	return s
 }
 
 // mix64 is the splitmix64 / murmur3 finaliser: a bijection on uint64 in which

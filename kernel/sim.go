@@ -2,8 +2,8 @@ package kernel
 
 import "fmt"
 
-// Kind selects the handler an event fires. Kinds are small integers chosen by
-// the caller; register each one's handler with [Sim.Handle] before scheduling it.
+// Kind selects the handler an event fires. [Sim.Register] hands out kinds, so
+// each component owns its own and no central list exists.
 type Kind uint16
 
 // Event is what fires: a kind, the virtual time it fires at, and two integer
@@ -20,7 +20,8 @@ type Event struct {
 // run; it runs with [Sim.Now] equal to ev.At.
 type Handler func(ev Event)
 
-// EventID names a scheduled event, for [Sim.Cancel].
+// EventID names a scheduled event, for [Sim.Cancel]. Its zero value names no
+// event: cancelling it does nothing.
 type EventID struct {
 	at  Time
 	key uint64
@@ -42,43 +43,47 @@ func (a *entry) before(b *entry) bool {
 }
 
 // Sim is a discrete-event simulator: a virtual clock and the pending events.
+// The zero value is an empty simulator at time zero, ready to use.
 //
 // Invariant: heap is a binary min-heap under entry.before, every pending event
 // is in it, and the events fire in strictly increasing (At, sequence) order.
-// That order is what makes cancellation O(1): an event has fired exactly when
-// its (At, sequence) is not after the last fired one.
+// Sequences start at 1, so the zero EventID is never a scheduled event. The
+// firing order is what makes cancellation O(1): an event has fired exactly
+// when its (At, sequence) is not after the last fired one.
 //
 // A Sim is not safe for concurrent use; it is meant to be driven by one
 // goroutine, and it starts none.
 type Sim struct {
 	now      Time
-	seq      uint64 // next scheduling sequence
+	seq      uint64 // the last scheduling sequence handed out
 	heap     []entry
 	handlers []Handler
 	// cancelled holds the sequences of events cancelled while still pending.
 	// They stay in the heap until they reach its top and are then dropped
 	// (lazy deletion keeps Cancel O(1) and the heap free of back-pointers).
 	cancelled map[uint64]struct{}
-	last      EventID // the last fired event
+	last      EventID // the last fired event; zero before the first
 	fired     uint64
 	stopped   bool
 	trace     func(Event)
 }
 
-// New returns an empty simulator at time zero.
-func New() *Sim {
-	return &Sim{cancelled: make(map[uint64]struct{}), last: EventID{at: -1}}
-}
+// New returns an empty simulator at time zero (the same as a zero Sim).
+func New() *Sim { return new(Sim) }
 
-// Handle registers h as the handler of kind k. It panics if k already has one.
-func (s *Sim) Handle(k Kind, h Handler) {
-	if int(k) >= len(s.handlers) {
-		s.handlers = append(s.handlers, make([]Handler, int(k)+1-len(s.handlers))...)
+// Register adds h as the handler of a new kind and returns that kind. Kinds
+// are handed out in registration order from 0, so a component that registers
+// its handlers in a fixed order gets the same kinds in every run. It panics
+// after 65,536 kinds.
+func (s *Sim) Register(h Handler) Kind {
+	if h == nil {
+		panic("kernel: Register of a nil handler")
 	}
-	if s.handlers[k] != nil {
-		panic(fmt.Sprintf("kernel: kind %d already has a handler", k))
+	if len(s.handlers) > 0xffff {
+		panic("kernel: more than 65536 event kinds")
 	}
-	s.handlers[k] = h
+	s.handlers = append(s.handlers, h)
+	return Kind(len(s.handlers) - 1)
 }
 
 // Trace sets a sink that sees every event as it fires, before its handler;
@@ -94,39 +99,45 @@ func (s *Sim) Fired() uint64 { return s.fired }
 // Pending returns how many events are scheduled and not cancelled.
 func (s *Sim) Pending() int { return len(s.heap) - len(s.cancelled) }
 
-// At schedules an event of kind k at absolute time t. It panics if t is
-// before Now. O(log n) for n pending events; no allocation once the heap has
-// grown to its working size.
+// At schedules an event of kind k at instant t. It panics if t is before Now
+// or k has no handler. O(log n) for n pending events; no allocation once the
+// heap has grown to its working size.
 func (s *Sim) At(t Time, k Kind, id, arg int64) EventID {
 	if t < s.now {
 		panicPast(t, s.now)
 	}
-	key := s.seq<<16 | uint64(k)
+	if int(k) >= len(s.handlers) {
+		panicNoHandler(k)
+	}
 	s.seq++
+	key := s.seq<<16 | uint64(k)
 	s.heap = append(s.heap, entry{at: t, key: key, id: id, arg: arg})
 	s.up(len(s.heap) - 1)
 	return EventID{at: t, key: key}
 }
 
-// After schedules an event of kind k after delay d (d ≥ 0). It panics if d is
-// negative. O(log n).
-func (s *Sim) After(d Time, k Kind, id, arg int64) EventID {
-	if d < 0 {
-		panicPast(s.now+d, s.now)
+// After schedules an event of kind k after delay d. It panics if d is
+// negative or reaches past Forever. O(log n).
+func (s *Sim) After(d Duration, k Kind, id, arg int64) EventID {
+	if d < 0 || Time(d) > Forever-s.now {
+		panicDelay(d, s.now)
 	}
-	return s.At(s.now+d, k, id, arg)
+	return s.At(s.now.Add(d), k, id, arg)
 }
 
 // Cancel removes a pending event so that it never fires, and reports whether
-// it was pending. Cancelling an event that has fired or was already cancelled
-// does nothing and returns false. O(1).
+// it was pending. Cancelling an event that has fired or was already
+// cancelled, or the zero EventID, does nothing and returns false. O(1).
 func (s *Sim) Cancel(id EventID) bool {
-	if id.key>>16 >= s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
+	seq := id.key >> 16
+	if seq == 0 || seq > s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
 		return false // never scheduled, or already fired
 	}
-	seq := id.key >> 16
 	if _, ok := s.cancelled[seq]; ok {
 		return false
+	}
+	if s.cancelled == nil {
+		s.cancelled = make(map[uint64]struct{})
 	}
 	s.cancelled[seq] = struct{}{}
 	return true
@@ -138,25 +149,30 @@ func (s *Sim) Stop() { s.stopped = true }
 
 // Step fires the next pending event and reports whether there was one.
 // O(log n).
-func (s *Sim) Step() bool {
+func (s *Sim) Step() bool { return s.step(Forever) }
+
+// step fires the next pending event if it is due at or before t, dropping
+// the cancelled entries in front of it, and reports whether it fired one.
+func (s *Sim) step(t Time) bool {
 	for len(s.heap) > 0 {
 		e := s.heap[0]
-		s.removeTop()
 		if len(s.cancelled) > 0 {
 			if _, ok := s.cancelled[e.key>>16]; ok {
 				delete(s.cancelled, e.key>>16)
+				s.removeTop()
 				continue
 			}
 		}
+		if e.at > t {
+			return false
+		}
+		s.removeTop()
 		s.now = e.at
 		s.last = EventID{at: e.at, key: e.key}
 		s.fired++
 		ev := Event{At: e.at, Kind: Kind(e.key), ID: e.id, Arg: e.arg}
 		if s.trace != nil {
 			s.trace(ev)
-		}
-		if int(ev.Kind) >= len(s.handlers) || s.handlers[ev.Kind] == nil {
-			panicNoHandler(ev.Kind)
 		}
 		s.handlers[ev.Kind](ev)
 		return true
@@ -168,11 +184,11 @@ func (s *Sim) Step() bool {
 func (s *Sim) Run() { s.RunUntil(Forever) }
 
 // RunUntil fires, in order, every event at or before t, until Stop is called.
-// If it was not stopped and t is not Forever, the clock then reads t.
+// If it was not stopped and t is not Forever, the clock then reads t (or
+// stays where it is if it was already later).
 func (s *Sim) RunUntil(t Time) {
 	s.stopped = false
-	for !s.stopped && len(s.heap) > 0 && s.heap[0].at <= t {
-		s.Step()
+	for !s.stopped && s.step(t) {
 	}
 	if !s.stopped && t != Forever && t > s.now {
 		s.now = t
@@ -181,6 +197,10 @@ func (s *Sim) RunUntil(t Time) {
 
 func panicPast(t, now Time) {
 	panic(fmt.Sprintf("kernel: event at %v scheduled in the past (now %v)", t, now))
+}
+
+func panicDelay(d Duration, now Time) {
+	panic(fmt.Sprintf("kernel: delay %v at %v is negative or reaches past Forever", d, now))
 }
 
 func panicNoHandler(k Kind) { panic(fmt.Sprintf("kernel: no handler for kind %d", k)) }

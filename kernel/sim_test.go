@@ -32,7 +32,7 @@ func checkOrder(t *testing.T, times []uint8, nested []uint8) {
 		seq++
 	}
 	k := 0
-	s.Handle(0, func(ev Event) {
+	s.Register(func(ev Event) {
 		got.add(ev)
 		// Some events schedule others, at the same instant or later.
 		if k < len(nested) {
@@ -77,15 +77,15 @@ func FuzzOrder(f *testing.F) {
 func TestSameTimeFIFO(t *testing.T) {
 	s := New()
 	var got []int64
-	s.Handle(1, func(ev Event) { got = append(got, ev.ID) })
+	k := s.Register(func(ev Event) { got = append(got, ev.ID) })
 	for i := int64(0); i < 1000; i++ {
-		s.At(42*Millisecond, 1, i, 0)
+		s.At(Time(42*Millisecond), k, i, 0)
 	}
 	s.Run()
 	for i, id := range got {
 		require.Equal(t, int64(i), id)
 	}
-	require.Equal(t, 42*Millisecond, s.Now())
+	require.Equal(t, Time(42*Millisecond), s.Now())
 }
 
 func TestCancel(t *testing.T) {
@@ -94,7 +94,7 @@ func TestCancel(t *testing.T) {
 	const n = 5000
 	ids := make([]EventID, n)
 	var got []int64
-	s.Handle(0, func(ev Event) { got = append(got, ev.ID) })
+	s.Register(func(ev Event) { got = append(got, ev.ID) })
 	for i := range ids {
 		ids[i] = s.At(Time(r.IntN(100)), 0, int64(i), 0)
 	}
@@ -126,8 +126,8 @@ func TestCancelFromHandler(t *testing.T) {
 	s := New()
 	var timeouts, completions int
 	var timeout EventID
-	s.Handle(0, func(Event) { completions++; require.True(t, s.Cancel(timeout)) })
-	s.Handle(1, func(Event) { timeouts++ })
+	s.Register(func(Event) { completions++; require.True(t, s.Cancel(timeout)) })
+	s.Register(func(Event) { timeouts++ })
 	timeout = s.At(10, 1, 0, 0)
 	s.At(5, 0, 0, 0)
 	s.At(7, 1, 1, 0) // an unrelated event of the same kind still fires
@@ -140,7 +140,7 @@ func TestCancelFromHandler(t *testing.T) {
 func TestRunUntilStepStop(t *testing.T) {
 	s := New()
 	var got []Time
-	s.Handle(0, func(ev Event) {
+	s.Register(func(ev Event) {
 		got = append(got, ev.At)
 		if ev.ID == 1 {
 			s.Stop()
@@ -170,24 +170,24 @@ func TestRunUntilStepStop(t *testing.T) {
 
 func TestSchedulePanics(t *testing.T) {
 	s := New()
-	s.Handle(0, func(Event) {})
+	s.Register(func(Event) {})
 	s.At(10, 0, 0, 0)
 	s.Run()
 	require.Panics(t, func() { s.At(5, 0, 0, 0) })
 	require.Panics(t, func() { s.After(-1, 0, 0, 0) })
-	require.Panics(t, func() { s.Handle(0, func(Event) {}) })
-	s.At(11, 7, 0, 0)
-	require.Panics(t, func() { s.Run() }, "an event with no handler")
+	require.Panics(t, func() { s.After(Duration(Forever), 0, 0, 0) }, "past Forever")
+	require.Panics(t, func() { s.At(11, 7, 0, 0) }, "a kind with no handler")
+	require.Panics(t, func() { s.Register(nil) })
 }
 
 func TestScheduleFireAllocatesNothing(t *testing.T) {
 	s := New()
-	s.Handle(0, func(ev Event) {})
+	s.Register(func(ev Event) {})
 	for i := 0; i < 1000; i++ {
-		s.After(Time(i%17), 0, 0, 0)
+		s.After(Duration(i%17), 0, 0, 0)
 	}
 	allocs := testing.AllocsPerRun(1000, func() {
-		s.After(Time(13), 0, 0, 0)
+		s.After(13, 0, 0, 0)
 		s.Step()
 	})
 	require.Zero(t, allocs)
@@ -195,8 +195,60 @@ func TestScheduleFireAllocatesNothing(t *testing.T) {
 
 func TestSecondsConversion(t *testing.T) {
 	require.Equal(t, 1500*Millisecond, Seconds(1.5))
-	require.Equal(t, Time(1), Seconds(1e-9))
+	require.Equal(t, Duration(1), Seconds(1e-9))
 	require.Equal(t, 0.25, (250 * Millisecond).Seconds())
 	require.Equal(t, "0.05s", (50 * Millisecond).String())
 	require.Panics(t, func() { Seconds(1e300) })
+}
+
+// A cancelled entry at the top of the heap must not let RunUntil fire an
+// event past its bound (it did: Step dropped the cancelled entry and fired
+// the next one without checking the bound).
+func TestRunUntilSkipsCancelledWithoutOvershooting(t *testing.T) {
+	s := New()
+	var got []Time
+	k := s.Register(func(ev Event) { got = append(got, ev.At) })
+	early := s.At(5, k, 0, 0)
+	s.At(10, k, 0, 0)
+	require.True(t, s.Cancel(early))
+	s.RunUntil(7)
+	require.Empty(t, got, "the event at 10 fired during RunUntil(7)")
+	require.Equal(t, Time(7), s.Now())
+	require.Equal(t, 1, s.Pending())
+	s.Run()
+	require.Equal(t, []Time{10}, got)
+}
+
+// The zero EventID names no event (it used to cancel the first event ever
+// scheduled, whose sequence was 0).
+func TestZeroEventIDCancelsNothing(t *testing.T) {
+	var s Sim // the zero value is ready to use
+	fired := 0
+	k := s.Register(func(Event) { fired++ })
+	s.At(0, k, 0, 0)
+	var none EventID
+	require.False(t, s.Cancel(none))
+	s.Run()
+	require.Equal(t, 1, fired)
+	require.False(t, s.Cancel(none))
+}
+
+func TestTimeAndDuration(t *testing.T) {
+	var t0 Time
+	t1 := t0.Add(1500 * Millisecond)
+	require.Equal(t, Time(1_500_000_000), t1)
+	require.Equal(t, 1500*Millisecond, t1.Sub(t0))
+	require.Equal(t, -1500*Millisecond, t0.Sub(t1))
+	require.Equal(t, "1.5s", t1.String())
+	require.Equal(t, 1.5, t1.Seconds())
+}
+
+func TestFamilyIsNewStream(t *testing.T) {
+	f := NewFamily(42, "service")
+	for _, ids := range [][]uint64{{}, {1}, {3, 4}, {3, 4, 0}} {
+		a, b := f.Stream(ids...), NewStream(42, "service", ids...)
+		for i := 0; i < 4; i++ {
+			require.Equal(t, b.Uint64(), a.Uint64(), "ids %v", ids)
+		}
+	}
 }

@@ -23,10 +23,10 @@ func (s *system) initAgents() {
 	s.activeAgents = a.Count
 	s.budget = int32(a.RequestsPerAgent)
 	if a.Horizon > 0 {
-		s.horizon = kernel.Seconds(a.Horizon)
+		s.horizon = kernel.Time(kernel.Seconds(a.Horizon))
 	}
 	for i := range s.agents {
-		s.sim.At(s.draws.Start(int32(i)), kindWake, int64(i), 0)
+		s.sim.At(kernel.Time(s.draws.Start(int32(i))), kindWake, int64(i), 0)
 	}
 }
 
@@ -59,7 +59,7 @@ func (s *system) wake(ev kernel.Event) {
 		slot := s.create(a)
 		s.sim.After(s.reqs[slot].Think+s.mon.Throttle.Delay(), kindWake, int64(a), 0)
 	case Burst:
-		var gap kernel.Time
+		var gap kernel.Duration
 		for i := 0; i < s.cfg.Agents.BurstSize && !s.exhausted(a); i++ {
 			gap = s.reqs[s.create(a)].Think
 		}
@@ -98,7 +98,7 @@ func (s *system) agentReact(r *request, outcome FailureKind) {
 // backoff after a failure of a kind it backs off on. failures counts the
 // agent's consecutive such failures; Pause updates it. Both the simulation
 // and the live mode use it.
-func (s *Sampler) Pause(d *Draws, outcome FailureKind, failures *int32) kernel.Time {
+func (s *Sampler) Pause(d *Draws, outcome FailureKind, failures *int32) kernel.Duration {
 	if s.BacksOff(outcome) {
 		*failures++
 		return s.BackoffDelay(*failures, d.Jitter)
@@ -110,7 +110,7 @@ func (s *Sampler) Pause(d *Draws, outcome FailureKind, failures *int32) kernel.T
 // BackoffDelay is a closed-loop agent's wait after its k-th consecutive
 // failure: min(Max, Base·Multiplier^(k−1))·(1 − Jitter·jitterU). Zero when
 // backoff is off.
-func (s *Sampler) BackoffDelay(k int32, jitterU float64) kernel.Time {
+func (s *Sampler) BackoffDelay(k int32, jitterU float64) kernel.Duration {
 	b := &s.cfg.Agents.Backoff
 	if b.Base <= 0 {
 		return 0

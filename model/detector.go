@@ -63,7 +63,7 @@ type Sample struct {
 	FailedBy    [numFailureKinds]uint64
 	State       State
 	Rule        Rule
-	Throttle    kernel.Time // the throttle's delay after this sample
+	Throttle    kernel.Duration // the throttle's delay after this sample
 }
 
 // Detector is the seed's stability model, applied once per control period:

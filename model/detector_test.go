@@ -155,7 +155,7 @@ func TestThrottleSlowsAgentsInARun(t *testing.T) {
 
 func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
 	tel := NewTelemetry(10, 100*kernel.Millisecond, ExactPercentiles)
-	ms := kernel.Millisecond
+	ms := kernel.Time(kernel.Millisecond)
 	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
 	for i := 0; i < 5; i++ {
 		tel.Observe(Event{T: ms, Type: Created})
@@ -163,7 +163,7 @@ func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
 	}
 	tel.Observe(Event{T: 2 * ms, Type: Started, Depth: 4})
 	tel.Observe(Event{T: 3 * ms, Type: Started, Depth: 3})
-	tel.Observe(Event{T: 40 * ms, Type: Completed, Latency: 30 * ms, Depth: 3})
+	tel.Observe(Event{T: 40 * ms, Type: Completed, Latency: 30 * kernel.Millisecond, Depth: 3})
 	var s Sample
 	tel.sample(50*ms, &s)
 	require.Equal(t, 3, s.Depth)

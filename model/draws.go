@@ -7,12 +7,12 @@ import "github.com/agentchaos/agentchaos/kernel"
 // and the real-concurrency mode use it, so agent j's request i has the same
 // type, service demand, spike, fault draw and think time in both.
 type Draws struct {
-	Workload uint8       // index into Agents.Mix
-	Base     float64     // base service time per work unit, seconds
-	Spike    kernel.Time // latency spike added to its service; 0 if none
-	ErrU     float64     // uniform in [0,1): fails if below the error probability
-	Think    kernel.Time // the agent's think time (or inter-arrival time) after it
-	Jitter   float64     // uniform in [0,1): the agent's backoff jitter after it
+	Workload uint8           // index into Agents.Mix
+	Base     float64         // base service time per work unit, seconds
+	Spike    kernel.Duration // latency spike added to its service; 0 if none
+	ErrU     float64         // uniform in [0,1): fails if below the error probability
+	Think    kernel.Duration // the agent's think time (or inter-arrival time) after it
+	Jitter   float64         // uniform in [0,1): the agent's backoff jitter after it
 }
 
 // Sampler draws requests for one validated configuration.
@@ -82,11 +82,11 @@ func (s *Sampler) Draw(agent, seq int32) Draws {
 
 // Start returns agent's start time: uniform in [0, Stagger) from its own
 // stream (root seed, "agent", agent).
-func (s *Sampler) Start(agent int32) kernel.Time {
+func (s *Sampler) Start(agent int32) kernel.Duration {
 	stagger := kernel.Seconds(s.cfg.Agents.Stagger)
 	if stagger <= 0 {
 		return 0
 	}
 	r := kernel.NewStream(s.cfg.Seed, "agent", uint64(agent))
-	return kernel.Time(r.Uint64() % uint64(stagger))
+	return kernel.Duration(r.Uint64() % uint64(stagger))
 }

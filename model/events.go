@@ -60,10 +60,10 @@ type Event struct {
 	Failure  FailureKind // for Rejected and Failed
 	Workload uint8       // index into Config.Agents.Mix
 	Agent    int32
-	Seq      int32       // the request's index within its agent
-	Worker   int32       // for Started, Completed, Failed after service; -1 otherwise
-	Depth    int32       // requests waiting in the queue just after this step
-	Latency  kernel.Time // for Completed and Failed: T − creation time
+	Seq      int32           // the request's index within its agent
+	Worker   int32           // for Started, Completed, Failed after service; -1 otherwise
+	Depth    int32           // requests waiting in the queue just after this step
+	Latency  kernel.Duration // for Completed and Failed: T − creation time
 }
 
 // Sink receives the event stream. Observe is called once per event, in

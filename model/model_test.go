@@ -28,6 +28,9 @@ func (r *recorder) of(t EventType) []Event {
 
 // testConfig is a small valid configuration: deterministic everything, so
 // tests can predict each event.
+// sec is the instant n seconds into a run.
+func sec(n float64) kernel.Time { return kernel.Time(kernel.Seconds(n)) }
+
 func testConfig() *Config {
 	return &Config{
 		Name: "test", Seed: 7,
@@ -86,7 +89,7 @@ func TestFIFOAndWorkerHandOff(t *testing.T) {
 	// straight to the oldest waiting request at the same instant.
 	require.Equal(t, []int32{0, 1}, []int32{started[0].Worker, started[1].Worker})
 	for i := 2; i < len(started); i++ {
-		require.Equal(t, kernel.Time(i/2)*kernel.Second, started[i].T)
+		require.Equal(t, kernel.Time(i/2)*kernel.Time(kernel.Second), started[i].T)
 	}
 	var last = map[int32]kernel.Time{}
 	for _, e := range rec.evs {
@@ -114,7 +117,7 @@ func TestLatencyIsCompletionMinusCreation(t *testing.T) {
 	cfg := testConfig()
 	_, rec := run(t, cfg)
 	for i, e := range rec.of(Completed) {
-		require.Equal(t, kernel.Time(i+1)*kernel.Second, e.Latency)
+		require.Equal(t, kernel.Duration(i+1)*kernel.Second, e.Latency)
 	}
 }
 
@@ -128,7 +131,7 @@ func TestQueueTimeout(t *testing.T) {
 	for _, e := range failed {
 		require.Equal(t, TimedOut, e.Failure)
 		require.Equal(t, 504, e.Failure.Status())
-		require.Equal(t, kernel.Seconds(1.5), e.T)
+		require.Equal(t, kernel.Time(kernel.Seconds(1.5)), e.T)
 	}
 	require.Equal(t, uint64(2), r.Served)
 	require.Equal(t, uint64(2), r.FailedBy.QueueTimeout)
@@ -146,7 +149,7 @@ func TestClosedLoopThinkAndBudget(t *testing.T) {
 		created = append(created, e.T)
 	}
 	// service 1s, think 2s: a request every 3s, three in all.
-	require.Equal(t, []kernel.Time{0, 3 * kernel.Second, 6 * kernel.Second}, created)
+	require.Equal(t, []kernel.Time{0, sec(3), sec(6)}, created)
 }
 
 func TestBackoffAfterFailures(t *testing.T) {
@@ -161,7 +164,7 @@ func TestBackoffAfterFailures(t *testing.T) {
 		created = append(created, e.T)
 	}
 	// service 1s, then backoff 1s, 3s, 5s (capped) instead of thinking.
-	require.Equal(t, []kernel.Time{0, 2 * kernel.Second, 6 * kernel.Second, 12 * kernel.Second}, created)
+	require.Equal(t, []kernel.Time{0, sec(2), sec(6), sec(12)}, created)
 	for _, e := range rec.of(Failed) {
 		require.Equal(t, FaultError, e.Failure)
 		require.Equal(t, 500, e.Failure.Status())
@@ -219,7 +222,7 @@ func TestPressureSlowdown(t *testing.T) {
 	want[3] = want[2] + 1 + 2.0/4
 	want[4] = want[3] + 1 + 1.0/4
 	for i := 1; i < 5; i++ {
-		require.Equal(t, kernel.Seconds(want[i]), started[i].T, "start of request %d", i)
+		require.Equal(t, kernel.Time(kernel.Seconds(want[i])), started[i].T, "start of request %d", i)
 	}
 }
 
@@ -372,11 +375,11 @@ func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
 		require.Len(t, done, 2)
 		if inResponse {
 			// The worker is free after its 1 s of work; each response arrives 5 s later.
-			require.Equal(t, kernel.Second, started[1].T)
-			require.Equal(t, []kernel.Time{6 * kernel.Second, 7 * kernel.Second}, []kernel.Time{done[0].T, done[1].T})
+			require.Equal(t, sec(1), started[1].T)
+			require.Equal(t, []kernel.Time{sec(6), sec(7)}, []kernel.Time{done[0].T, done[1].T})
 		} else {
-			require.Equal(t, 6*kernel.Second, started[1].T)
-			require.Equal(t, []kernel.Time{6 * kernel.Second, 12 * kernel.Second}, []kernel.Time{done[0].T, done[1].T})
+			require.Equal(t, sec(6), started[1].T)
+			require.Equal(t, []kernel.Time{sec(6), sec(12)}, []kernel.Time{done[0].T, done[1].T})
 		}
 		require.Equal(t, 6*kernel.Second, done[0].Latency)
 	}

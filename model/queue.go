@@ -8,7 +8,7 @@ type queueStage struct {
 	fifo    []int32 // request slots, oldest at fifo[head]; may hold abandoned entries
 	head    int
 	waiting int // requests waiting, abandoned ones excluded: the depth
-	timeout kernel.Time
+	timeout kernel.Duration
 }
 
 func (s *system) initQueue() {
@@ -77,7 +77,7 @@ func (s *system) expire(ev kernel.Event) {
 	s.inSystem--
 	e := s.event(Failed, slot)
 	e.Failure = TimedOut
-	e.Latency = s.sim.Now() - r.created
+	e.Latency = s.sim.Now().Sub(r.created)
 	s.emit(e)
 	s.finish(slot, TimedOut)
 }

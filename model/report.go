@@ -127,9 +127,9 @@ func BuildReport(cfg *Config, m *Monitor, end kernel.Time, mode string) Report {
 	}
 	period := kernel.Seconds(cfg.Detector.Period)
 	r.TimeInState = TimeInState{
-		Stable:    (kernel.Time(v.Periods[Stable]) * period).Seconds(),
-		Degraded:  (kernel.Time(v.Periods[Degraded]) * period).Seconds(),
-		Collapsed: (kernel.Time(v.Periods[Collapsed]) * period).Seconds(),
+		Stable:    (kernel.Duration(v.Periods[Stable]) * period).Seconds(),
+		Degraded:  (kernel.Duration(v.Periods[Degraded]) * period).Seconds(),
+		Collapsed: (kernel.Duration(v.Periods[Collapsed]) * period).Seconds(),
 	}
 	r.Throttle = ThrottleUse{Enabled: cfg.Throttle.Enabled, Engagements: m.Throttle.Engagements,
 		Delayed: m.Throttle.Delayed, TotalDelay: m.Throttle.TotalDelay.Seconds()}

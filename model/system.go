@@ -54,7 +54,7 @@ type system struct {
 	reqs     []request // slots; a request lives in one from creation to its end
 	free     []int32   // free slots
 	inSystem int       // accepted requests not yet ended
-	period   kernel.Time
+	period   kernel.Duration
 }
 
 // request is one request in flight. Everything random about it is drawn
@@ -72,15 +72,15 @@ func newSystem(cfg *Config, opt Options) *system {
 	s := &system{cfg: cfg, sim: kernel.New(), mon: NewMonitor(cfg), sinks: opt.Sinks,
 		period: kernel.Seconds(cfg.Detector.Period), draws: NewSampler(cfg)}
 	s.sim.Trace(s.hash.Add)
-	s.sim.Handle(kindWake, s.wake)
-	s.sim.Handle(kindDone, s.done)
-	s.sim.Handle(kindTimeout, s.expire)
-	s.sim.Handle(kindTick, s.tick)
-	s.sim.Handle(kindRespond, s.respond)
+	for k, h := range []kernel.Handler{kindWake: s.wake, kindDone: s.done, kindTimeout: s.expire, kindTick: s.tick, kindRespond: s.respond} {
+		if s.sim.Register(h) != kernel.Kind(k) {
+			panic("model: event kinds out of order")
+		}
+	}
 	s.initAgents()
 	s.initQueue()
 	s.initWorkers()
-	s.sim.At(s.period, kindTick, 0, 0)
+	s.sim.At(kernel.Time(s.period), kindTick, 0, 0)
 	return s
 }
 

@@ -19,7 +19,7 @@ import (
 // at the door, failed by a fault after service, timed out in the queue).
 type Telemetry struct {
 	buffer int
-	window kernel.Time
+	window kernel.Duration
 
 	Created, Accepted, Served uint64
 	Finished                  uint64 // requests a worker finished: served or failed by a fault
@@ -54,11 +54,14 @@ type periodCounts struct {
 	latSum, latMax              int64
 }
 
-type winEntry struct{ t, lat kernel.Time }
+type winEntry struct {
+	t   kernel.Time
+	lat kernel.Duration
+}
 
 // NewTelemetry returns telemetry for a queue of the given buffer size, with
 // a rolling window of the given length and the given percentile mode.
-func NewTelemetry(buffer int, window kernel.Time, mode string) *Telemetry {
+func NewTelemetry(buffer int, window kernel.Duration, mode string) *Telemetry {
 	t := &Telemetry{buffer: buffer, window: window}
 	if mode == SketchPercentiles {
 		t.sketch = new(Sketch)
@@ -151,7 +154,7 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 	if t.buffer > 0 {
 		s.Saturation = float64(t.depth) / float64(t.buffer)
 	}
-	length := now - t.lastTick
+	length := now.Sub(t.lastTick)
 	if length > 0 {
 		// The fluid model's dQ/dt = λ − μ: requests offered minus requests
 		// that left the queue, per second. Rejected arrivals count: a full
@@ -162,14 +165,14 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 	s.Completed = t.period.completed
 	s.FailedBy = t.period.failed
 	if t.period.completed > 0 {
-		s.MeanLatency = kernel.Time(t.period.latSum / int64(t.period.completed)).Seconds()
-		s.MaxLatency = kernel.Time(t.period.latMax).Seconds()
+		s.MeanLatency = kernel.Duration(t.period.latSum / int64(t.period.completed)).Seconds()
+		s.MaxLatency = kernel.Duration(t.period.latMax).Seconds()
 	}
 	t.period = periodCounts{}
 	t.lastTick = now
 
 	// Drop completions older than the window, then take the p95 of the rest.
-	cut := now - t.window
+	cut := now.Add(-t.window)
 	for t.winHead < len(t.win) && t.win[t.winHead].t <= cut {
 		t.winHead++
 	}

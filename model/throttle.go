@@ -7,12 +7,12 @@ import "github.com/agentchaos/agentchaos/kernel"
 // creates its next request. It records its own activity.
 type Throttle struct {
 	enabled             bool
-	degraded, collapsed kernel.Time
-	delay               kernel.Time
+	degraded, collapsed kernel.Duration
+	delay               kernel.Duration
 
-	Engagements int         // times it switched from off to on
-	Delayed     uint64      // requests it delayed
-	TotalDelay  kernel.Time // sum of the delays it imposed
+	Engagements int             // times it switched from off to on
+	Delayed     uint64          // requests it delayed
+	TotalDelay  kernel.Duration // sum of the delays it imposed
 }
 
 // NewThrottle returns the throttle for cfg.
@@ -38,7 +38,7 @@ func (t *Throttle) Set(s State) {
 }
 
 // Delay returns the extra wait for an agent's next request and counts it.
-func (t *Throttle) Delay() kernel.Time {
+func (t *Throttle) Delay() kernel.Duration {
 	if t.delay > 0 {
 		t.Delayed++
 		t.TotalDelay += t.delay
@@ -47,4 +47,4 @@ func (t *Throttle) Delay() kernel.Time {
 }
 
 // Current returns the delay in force without counting a use.
-func (t *Throttle) Current() kernel.Time { return t.delay }
+func (t *Throttle) Current() kernel.Duration { return t.delay }

@@ -69,7 +69,7 @@ func (s *system) respond(ev kernel.Event) {
 	s.inSystem--
 	e := s.event(Completed, slot)
 	e.Worker = w
-	e.Latency = s.sim.Now() - r.created
+	e.Latency = s.sim.Now().Sub(r.created)
 	if r.fail {
 		e.Type, e.Failure = Failed, FaultError
 	}
@@ -80,7 +80,7 @@ func (s *system) respond(ev kernel.Event) {
 // ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ),
 // plus the spike unless it is in the response, for a request starting at
 // the given queue pressure (depth/Buffer in [0, 1]).
-func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Time {
+func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Duration {
 	w := &s.cfg.Workers
 	svc := w.Overhead + float64(s.cfg.Agents.Mix[d.Workload].Work*d.Base)
 	if w.Slowdown.Alpha > 0 && pressure > 0 {
@@ -94,7 +94,7 @@ func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Time {
 
 // ResponseDelay is how long the response to a finished request takes to
 // reach its agent: the spike when spikes are in the response, else 0.
-func (s *Sampler) ResponseDelay(d *Draws) kernel.Time {
+func (s *Sampler) ResponseDelay(d *Draws) kernel.Duration {
 	if s.cfg.Faults.SpikeInResponse {
 		return d.Spike
 	}

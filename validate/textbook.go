@@ -320,7 +320,7 @@ func (q Queue) Replicate(seed uint64, warmUp, length float64) (Replication, erro
 
 func (c *Collector) replicate(q Queue, seed uint64, warmUp, length float64) (Replication, error) {
 	cfg := q.Config(seed, warmUp+length)
-	c.Reset(q.sources(), kernel.Seconds(warmUp), q.Percentile > 0, q.waitPercentile())
+	c.Reset(q.sources(), kernel.Time(kernel.Seconds(warmUp)), q.Percentile > 0, q.waitPercentile())
 	if _, err := model.Run(cfg, model.Options{Sinks: []model.Sink{c}}); err != nil {
 		return Replication{}, err
 	}
@@ -415,14 +415,14 @@ func (c *Collector) counted(e model.Event) bool { return c.created[e.Agent][e.Se
 // Quantile returns the empirical p-quantile of the kept samples: the
 // smallest value with at least a fraction p of them at or below it. It
 // reorders the samples and returns 0 when there are none.
-func (c *Collector) Quantile(p float64) kernel.Time {
+func (c *Collector) Quantile(p float64) kernel.Duration {
 	n := len(c.samples)
 	if n == 0 {
 		return 0
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
 	k = min(max(k, 0), n-1)
-	return kernel.Time(model.SelectKth(c.samples, k))
+	return kernel.Duration(model.SelectKth(c.samples, k))
 }
 
 // QueueFromConfig recognises a scenario that is a textbook queue (see

@@ -183,7 +183,7 @@ func TestSelectKth(t *testing.T) {
 func TestCollector(t *testing.T) {
 	var c Collector
 	c.Reset(2, 10, true, false)
-	ev := func(at kernel.Time, typ model.EventType, agent, seq int32, lat kernel.Time) {
+	ev := func(at kernel.Time, typ model.EventType, agent, seq int32, lat kernel.Duration) {
 		c.Observe(model.Event{T: at, Type: typ, Agent: agent, Seq: seq, Latency: lat})
 	}
 	ev(5, model.Created, 0, 0, 0) // before the warm-up: ignored
@@ -206,8 +206,8 @@ func TestCollector(t *testing.T) {
 	require.Equal(t, 12.0, c.WaitSum)
 	require.Equal(t, 19.0, c.SojournSum)
 	require.Zero(t, c.Unexpected)
-	require.Equal(t, kernel.Time(9), c.Quantile(0.5))
-	require.Equal(t, kernel.Time(10), c.Quantile(0.51))
+	require.Equal(t, kernel.Duration(9), c.Quantile(0.5))
+	require.Equal(t, kernel.Duration(10), c.Quantile(0.51))
 	ev(22, model.Failed, 0, 1, 0)
 	require.Equal(t, 1, c.Unexpected)
 
@@ -216,7 +216,7 @@ func TestCollector(t *testing.T) {
 	require.Zero(t, c.Counted)
 	ev(0, model.Created, 0, 0, 0)
 	ev(3, model.Started, 0, 0, 0)
-	require.Equal(t, kernel.Time(3), c.Quantile(0.95))
+	require.Equal(t, kernel.Duration(3), c.Quantile(0.95))
 }
 
 func TestReplicateMeasuresTheQueue(t *testing.T) {

@@ -424,7 +424,7 @@ func synthTimeline(n int) []model.Sample {
 	tl := make([]model.Sample, n)
 	for i := range tl {
 		s := &tl[i]
-		s.T = kernel.Time(i+1) * 50 * kernel.Millisecond
+		s.T = kernel.Time(i+1) * kernel.Time(50*kernel.Millisecond)
 		s.Created = uint64(10 + i%7)
 		s.Completed = uint64(i % 5)
 		if s.Completed > 0 {

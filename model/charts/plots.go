@@ -326,7 +326,7 @@ func (tc *timeCharts) errors() *chart {
 	c := tc.new("errors", "Error rate over time by failure kind", "failed / created (%)")
 	// Per-period ratios of a few requests swing from 0 to 200%; sums over
 	// the detector's window read as a rate.
-	w := int(kernel.Seconds(tc.cfg.Detector.Window) / (kernel.Time(tc.k) * kernel.Seconds(tc.cfg.Detector.Period)))
+	w := int(kernel.Seconds(tc.cfg.Detector.Window) / (kernel.Duration(tc.k) * kernel.Seconds(tc.cfg.Detector.Period)))
 	w = max(w, 1)
 	created := rolling(tc.bs, w, func(b *bucket) uint64 { return b.created })
 	colors := [...]color.Color{red, purple, orange}

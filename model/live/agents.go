@@ -32,7 +32,7 @@ func (s *system) initAgents() {
 	s.activeAgents = a.Count
 	s.budget = int32(a.RequestsPerAgent)
 	if a.Horizon > 0 {
-		s.horizon = kernel.Seconds(a.Horizon)
+		s.horizon = kernel.Time(kernel.Seconds(a.Horizon))
 	}
 	if a.Arrival == model.Closed {
 		for i := range s.agents {
@@ -47,7 +47,7 @@ func (s *system) initAgents() {
 // from the end of their request, as in the simulation.
 func (s *system) agent(a int32) {
 	defer s.wg.Done()
-	t := s.draws.Start(a)
+	t := kernel.Time(s.draws.Start(a))
 	for {
 		if !s.sleepUntil(t) {
 			return
@@ -63,14 +63,14 @@ func (s *system) agent(a int32) {
 			s.create(a, now)
 		case model.Poisson:
 			r := s.create(a, now)
-			t += r.Think + s.mon.Throttle.Delay()
+			t = t.Add(r.Think + s.mon.Throttle.Delay())
 			s.agents[a].wakeAt = t
 		case model.Burst:
-			var gap kernel.Time
+			var gap kernel.Duration
 			for i := 0; i < s.cfg.Agents.BurstSize && !s.exhausted(a, t); i++ {
 				gap = s.create(a, now).Think
 			}
-			t += gap + s.mon.Throttle.Delay()
+			t = t.Add(gap + s.mon.Throttle.Delay())
 			s.agents[a].wakeAt = t
 		}
 		s.mu.Unlock()
@@ -145,6 +145,6 @@ func (s *system) finish(r *request, outcome model.FailureKind, t kernel.Time) {
 	}
 	ag := &s.agents[r.agent]
 	delay := s.draws.Pause(&r.Draws, outcome, &ag.failures)
-	ag.wakeAt = t + delay + s.mon.Throttle.Delay()
+	ag.wakeAt = t.Add(delay + s.mon.Throttle.Delay())
 	ag.wake <- ag.wakeAt
 }

@@ -103,7 +103,7 @@ type system struct {
 	ctx    context.Context // cancelled by the caller, or by run at the end
 	draws  *model.Sampler
 	clk    clock
-	period kernel.Time
+	period kernel.Duration
 	wg     sync.WaitGroup // agents, workers and armed queue timeouts
 
 	mu     sync.Mutex
@@ -173,7 +173,7 @@ func (s *system) run(ctx context.Context) bool {
 // waiting for the wall clock.
 func (s *system) ticker() bool {
 	for n := kernel.Time(1); ; n++ {
-		if !s.sleepUntil(n * s.period) {
+		if !s.sleepUntil(n * kernel.Time(s.period)) {
 			return false
 		}
 		s.mu.Lock()
@@ -183,7 +183,7 @@ func (s *system) ticker() bool {
 		if idle && s.activeAgents > 0 && s.spentAgents == len(s.agents) {
 			for last := s.lastWake(); now < last; {
 				n++
-				now = max(n*s.period, now+1)
+				now = max(n*kernel.Time(s.period), now+1)
 				s.mon.Tick(now)
 			}
 			s.activeAgents = 0 // as the simulation has it after those wake-ups

@@ -16,7 +16,7 @@ type queueStage struct {
 	fifo    []*request // oldest at fifo[head]; may hold timed-out entries
 	head    int
 	waiting int // requests waiting, timed-out ones excluded: the depth
-	timeout kernel.Time
+	timeout kernel.Duration
 }
 
 func (s *system) initQueue() {
@@ -42,7 +42,7 @@ func (s *system) offer(r *request, t kernel.Time) {
 		s.fifo = append(s.fifo, r)
 		s.emit(s.event(t, model.Enqueued, r))
 		if s.timeout > 0 {
-			s.arm(r, t+s.timeout)
+			s.arm(r, t.Add(s.timeout))
 		}
 		return
 	}
@@ -118,7 +118,7 @@ func (s *system) expire(r *request) {
 	s.inSystem--
 	e := s.event(t, model.Failed, r)
 	e.Failure = model.TimedOut
-	e.Latency = t - r.created
+	e.Latency = t.Sub(r.created)
 	s.emit(e)
 	s.finish(r, model.TimedOut, t)
 }

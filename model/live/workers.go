@@ -34,7 +34,7 @@ func (s *system) start(w int32, r *request, t kernel.Time) {
 	s.emit(e)
 	p := s.draws.Pressure(s.waiting)
 	r.fail = s.draws.Fails(&r.Draws, p)
-	r.end = t + s.draws.ServiceTime(&r.Draws, p)
+	r.end = t.Add(s.draws.ServiceTime(&r.Draws, p))
 }
 
 // worker is worker w's goroutine: it serves what it is handed, and after
@@ -77,7 +77,7 @@ func (s *system) done(w int32, r *request) *request {
 			if !s.closed {
 				s.respond(w, r, s.clk.now())
 			}
-		}(t + d)
+		}(t.Add(d))
 	} else {
 		s.respond(w, r, t)
 	}
@@ -96,7 +96,7 @@ func (s *system) respond(w int32, r *request, t kernel.Time) {
 	s.inSystem--
 	e := s.event(t, model.Completed, r)
 	e.Worker = w
-	e.Latency = t - r.created
+	e.Latency = t.Sub(r.created)
 	if r.fail {
 		e.Type, e.Failure = model.Failed, model.FaultError
 	}
