@@ -1,123 +1,332 @@
 package model
 
-import "github.com/agentchaos/agentchaos/kernel"
+import (
+	"fmt"
 
-// agentStage is the workload generator: N agents, each creating requests by
-// its arrival mode until its budget or the horizon runs out.
-type agentStage struct {
-	agents       []agentState
-	activeAgents int
-	budget       int32
-	horizon      kernel.Time // 0: none
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// Arrival modes of an agent.
+const (
+	// Closed: one outstanding request; the next is created Think after the
+	// previous one ends (plus backoff and throttle delays).
+	Closed = "closed"
+	// Poisson: requests are created independently of responses, with
+	// Think as the inter-arrival time (exponential for a Poisson process).
+	Poisson = "poisson"
+	// Burst: BurstSize requests at once, bursts separated by Think.
+	Burst = "burst"
+)
+
+// AgentConfig describes the workload generators.
+type AgentConfig struct {
+	Count   int    `json:"count"`
+	Arrival string `json:"arrival"` // Closed, Poisson or Burst
+	// Think is the think time (closed), inter-arrival time (poisson) or
+	// gap between bursts (burst), in seconds.
+	Think     Dist `json:"think"`
+	BurstSize int  `json:"burst_size,omitempty"`
+	// RequestsPerAgent is each agent's budget; 0 means no budget (then
+	// Horizon must be set).
+	RequestsPerAgent int `json:"requests_per_agent"`
+	// Horizon stops agents creating requests after this time (seconds);
+	// 0 means none. Requests in flight still finish.
+	Horizon float64 `json:"horizon,omitempty"`
+	// Stagger starts each agent at a uniform random time in [0, Stagger).
+	Stagger float64        `json:"stagger,omitempty"`
+	Mix     []WorkloadType `json:"mix"`
+	Backoff BackoffConfig  `json:"backoff"`
+}
+
+// WorkloadType is one kind of request in the mix.
+type WorkloadType struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"` // relative frequency
+	Work   float64 `json:"work"`   // work units: multiplies the base service time
+}
+
+// BackoffConfig is a closed-loop agent's reaction to overload: after its k-th
+// consecutive failure of a kind listed in On it waits
+// min(Max, Base·Multiplier^(k−1)) scaled by a uniform jitter factor in
+// [1−Jitter, 1] before its next request, in place of the think time. Any
+// other outcome resets k. Base 0 turns backoff off.
+//
+// On names failure kinds (QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT). The
+// profiles back off on the overload signals, 503 and 504, as clients honour
+// Retry-After, and treat a 500 as an application error that says nothing
+// about load.
+type BackoffConfig struct {
+	Base       float64  `json:"base"`
+	Multiplier float64  `json:"multiplier,omitempty"`
+	Max        float64  `json:"max,omitempty"`
+	Jitter     float64  `json:"jitter,omitempty"`
+	On         []string `json:"on,omitempty"`
+}
+
+func (a *AgentConfig) validate(v *validator, _ *Config) {
+	v.intIn("agents.count", a.Count, 1, MaxAgents)
+	switch a.Arrival {
+	case Closed, Poisson, Burst:
+	default:
+		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q or %q, not %q", Closed, Poisson, Burst, a.Arrival))
+	}
+	v.dist("agents.think", a.Think, true)
+	if a.Arrival == Burst {
+		v.intIn("agents.burst_size", a.BurstSize, 1, 1_000_000)
+	} else {
+		v.unused("agents.burst_size", a.BurstSize != 0, `only applies to arrival "burst"`)
+	}
+	v.intIn("agents.requests_per_agent", a.RequestsPerAgent, 0, 1<<31-1)
+	v.nonNeg("agents.horizon", a.Horizon)
+	if a.RequestsPerAgent == 0 && a.Horizon == 0 {
+		v.fail("agents.requests_per_agent", "set a request budget or agents.horizon, or the run never ends")
+	}
+	v.nonNeg("agents.stagger", a.Stagger)
+	if len(a.Mix) == 0 {
+		v.fail("agents.mix", "needs at least one workload type")
+	}
+	if len(a.Mix) > 255 {
+		v.fail("agents.mix", "at most 255 workload types")
+	}
+	total := 0.0
+	for i, w := range a.Mix {
+		p := fmt.Sprintf("agents.mix[%d]", i)
+		if w.Name == "" {
+			v.fail(p+".name", "must not be empty")
+		}
+		v.nonNeg(p+".weight", w.Weight)
+		v.nonNeg(p+".work", w.Work)
+		total += w.Weight
+	}
+	if len(a.Mix) > 0 && !(total > 0) {
+		v.fail("agents.mix", "weights must not all be zero")
+	}
+	a.Backoff.validate(v)
+}
+
+func (b *BackoffConfig) validate(v *validator) {
+	v.nonNeg("agents.backoff.base", b.Base)
+	if b.Base > 0 {
+		v.atLeast("agents.backoff.multiplier", b.Multiplier, 1)
+		v.atLeast("agents.backoff.max", b.Max, b.Base)
+		v.prob("agents.backoff.jitter", b.Jitter)
+		if len(b.On) == 0 {
+			v.fail("agents.backoff.on", "name the failure kinds to back off on ("+failureList+")")
+		}
+	}
+	for i, k := range b.On {
+		if failureKind(k) == NoFailure {
+			v.fail(fmt.Sprintf("agents.backoff.on[%d]", i), fmt.Sprintf("unknown failure kind %q (%s)", k, failureList))
+		}
+	}
+}
+
+// Backoff is a closed-loop agent's backoff policy, a clock-free value: which
+// outcomes it backs off on, and how long it waits after its k-th
+// consecutive one. The zero Backoff never backs off.
+type Backoff struct {
+	base, multiplier, max, jitter float64
+	on                            [numFailureKinds]bool
+}
+
+// NewBackoff returns the policy of a validated BackoffConfig.
+func NewBackoff(c BackoffConfig) Backoff {
+	b := Backoff{base: c.Base, multiplier: c.Multiplier, max: c.Max, jitter: c.Jitter}
+	if c.Base > 0 {
+		for _, k := range c.On {
+			b.on[failureKind(k)] = true
+		}
+	}
+	return b
+}
+
+// On reports whether the agent backs off after an outcome of kind k.
+func (b *Backoff) On(k FailureKind) bool { return b.on[k] }
+
+// Delay is the wait after the k-th consecutive failure (k ≥ 1), given a
+// uniform u in [0, 1): min(max, base·multiplier^(k−1))·(1 − jitter·u).
+func (b *Backoff) Delay(k int32, u float64) kernel.Duration {
+	d := float64(b.base * kernel.Pow(b.multiplier, float64(k-1)))
+	if d > b.max {
+		d = b.max
+	}
+	return kernel.Seconds(float64(d * (1 - float64(b.jitter*u))))
+}
+
+// agents is the workload generator stage: N agents, each creating requests
+// by its arrival mode until its budget or the horizon runs out. It is the
+// top of the request path: every request starts here and its outcome comes
+// back here, where the slot is freed.
+//
+// Random quantities, each from its own keyed stream: an agent's start
+// ("start", agent), a request's workload type ("workload", agent, seq), the
+// think time after it ("think", agent, seq) and the backoff jitter after it
+// ("backoff", agent, seq).
+type agents struct {
+	s     *System
+	down  sender
+	kWake kernel.Kind
+
+	state       []agentState
+	active      int // agents not yet done
+	spent       int // agents done or with their budget used up
+	budget      int32
+	horizon     kernel.Time // 0: none
+	arrival     string
+	burst       int
+	stagger     kernel.Duration
+	mixCum      []float64
+	think       sampler
+	backoff     Backoff
+	fStart      kernel.Family
+	fWorkload   kernel.Family
+	fThink      kernel.Family
+	fBackoffJit kernel.Family
 }
 
 type agentState struct {
 	next     int32 // index of its next request
-	failures int32 // consecutive failures, for backoff
+	failures int32 // consecutive failures it backs off on
 	done     bool
+	spent    bool // done, or its budget used up
 }
 
-func (s *system) initAgents() {
-	a := &s.cfg.Agents
-	s.agents = make([]agentState, a.Count)
-	s.activeAgents = a.Count
-	s.budget = int32(a.RequestsPerAgent)
-	if a.Horizon > 0 {
-		s.horizon = kernel.Time(kernel.Seconds(a.Horizon))
+func newAgents(s *System) *agents {
+	c := &s.cfg.Agents
+	a := &agents{s: s, state: make([]agentState, c.Count), active: c.Count,
+		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
+		stagger: kernel.Seconds(c.Stagger), think: c.Think.compile(), backoff: NewBackoff(c.Backoff),
+		fStart:      kernel.NewFamily(s.cfg.Seed, "start"),
+		fWorkload:   kernel.NewFamily(s.cfg.Seed, "workload"),
+		fThink:      kernel.NewFamily(s.cfg.Seed, "think"),
+		fBackoffJit: kernel.NewFamily(s.cfg.Seed, "backoff")}
+	if c.Horizon > 0 {
+		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
 	}
-	for i := range s.agents {
-		s.sim.At(kernel.Time(s.draws.Start(int32(i))), kindWake, int64(i), 0)
+	total := 0.0
+	for _, w := range c.Mix {
+		total += w.Weight
+		a.mixCum = append(a.mixCum, total)
 	}
+	for i := range a.mixCum {
+		a.mixCum[i] /= total
+	}
+	a.kWake = s.sim.Register(a.wake)
+	for i := range a.state {
+		s.sim.At(kernel.Time(a.startDelay(int32(i))), a.kWake, int64(i), 0)
+	}
+	return a
 }
 
-// exhausted reports whether agent a may create no more requests, and marks
+// startDelay is agent's start: uniform in [0, Stagger).
+func (a *agents) startDelay(agent int32) kernel.Duration {
+	if a.stagger <= 0 {
+		return 0
+	}
+	r := a.fStart.Stream(uint64(agent))
+	return kernel.Duration(r.Uint64() % uint64(a.stagger))
+}
+
+// workload draws the type of agent's request seq from the mix.
+func (a *agents) workload(agent, seq int32) uint8 {
+	r := a.fWorkload.Stream(uint64(agent), uint64(seq))
+	u := r.Float64()
+	var w uint8
+	for int(w) < len(a.mixCum)-1 && u >= a.mixCum[w] {
+		w++
+	}
+	return w
+}
+
+// thinkTime is the agent's think time (or inter-arrival time) after its
+// request seq.
+func (a *agents) thinkTime(agent, seq int32) kernel.Duration {
+	r := a.fThink.Stream(uint64(agent), uint64(seq))
+	return kernel.Seconds(a.think.draw(&r))
+}
+
+// pause is how long a closed-loop agent waits after its request seq ends
+// with outcome, before the throttle's delay: a backoff after a failure of a
+// kind it backs off on, else its think time.
+func (a *agents) pause(agent, seq int32, outcome FailureKind) kernel.Duration {
+	st := &a.state[agent]
+	if a.backoff.On(outcome) {
+		st.failures++
+		r := a.fBackoffJit.Stream(uint64(agent), uint64(seq))
+		return a.backoff.Delay(st.failures, r.Float64())
+	}
+	st.failures = 0
+	return a.thinkTime(agent, seq)
+}
+
+// exhausted reports whether agent may create no more requests, and marks
 // it done the first time.
-func (s *system) exhausted(a int32) bool {
-	ag := &s.agents[a]
-	if ag.done {
+func (a *agents) exhausted(agent int32) bool {
+	st := &a.state[agent]
+	if st.done {
 		return true
 	}
-	if (s.budget > 0 && ag.next >= s.budget) || (s.horizon > 0 && s.sim.Now() >= s.horizon) {
-		ag.done = true
-		s.activeAgents--
+	if (a.budget > 0 && st.next >= a.budget) || (a.horizon > 0 && a.s.sim.Now() >= a.horizon) {
+		st.done = true
+		a.active--
+		a.spend(st)
 		return true
 	}
 	return false
 }
 
+func (a *agents) spend(st *agentState) {
+	if !st.spent {
+		st.spent = true
+		a.spent++
+	}
+}
+
 // wake: the agent creates its next request, or burst of requests; open
 // agents schedule their next arrival at once.
-func (s *system) wake(ev kernel.Event) {
-	a := int32(ev.ID)
-	if s.exhausted(a) {
+func (a *agents) wake(ev kernel.Event) {
+	agent := int32(ev.ID)
+	if a.exhausted(agent) {
 		return
 	}
-	switch s.cfg.Agents.Arrival {
+	switch a.arrival {
 	case Closed:
-		s.create(a)
+		a.create(agent)
 	case Poisson:
-		slot := s.create(a)
-		s.sim.After(s.reqs[slot].Think+s.mon.Throttle.Delay(), kindWake, int64(a), 0)
+		seq := a.create(agent)
+		a.s.sim.After(a.thinkTime(agent, seq)+a.s.mon.Throttle.Delay(), a.kWake, int64(agent), 0)
 	case Burst:
 		var gap kernel.Duration
-		for i := 0; i < s.cfg.Agents.BurstSize && !s.exhausted(a); i++ {
-			gap = s.reqs[s.create(a)].Think
+		for i := 0; i < a.burst && !a.exhausted(agent); i++ {
+			gap = a.thinkTime(agent, a.create(agent))
 		}
-		s.sim.After(gap+s.mon.Throttle.Delay(), kindWake, int64(a), 0)
+		a.s.sim.After(gap+a.s.mon.Throttle.Delay(), a.kWake, int64(agent), 0)
 	}
 }
 
-// create makes agent a's next request, drawing everything random about it
-// from its own stream, and offers it to the queue. It returns the slot, which
-// stays valid until the next create.
-func (s *system) create(a int32) int32 {
-	ag := &s.agents[a]
-	seq := ag.next
-	ag.next++
-	slot := s.allocSlot()
-	s.reqs[slot] = request{Draws: s.draws.Draw(a, seq), agent: a, seq: seq, created: s.sim.Now()}
-	s.emit(s.event(Created, slot))
-	s.offer(slot)
-	return slot
+// create makes agent's next request and sends it down the request path. It
+// returns the request's index.
+func (a *agents) create(agent int32) int32 {
+	st := &a.state[agent]
+	seq := st.next
+	st.next++
+	if a.budget > 0 && st.next >= a.budget {
+		a.spend(st)
+	}
+	slot := a.s.newRequest(agent, seq, a.workload(agent, seq))
+	a.s.emit(a.s.event(Created, slot))
+	a.down.send(slot)
+	return seq
 }
 
-// agentReact is the agent's response to the end of one of its requests:
-// a closed-loop agent schedules its next request after its think time, or
-// after a backoff if the request failed with a kind it backs off on, plus
-// the throttle's delay.
-func (s *system) agentReact(r *request, outcome FailureKind) {
-	if s.cfg.Agents.Arrival != Closed {
-		return
+// reply: a request's outcome reaches its agent. A closed-loop agent
+// schedules its next request after its pause plus the throttle's delay; the
+// request's slot is freed.
+func (a *agents) reply(slot int32, outcome FailureKind) {
+	r := &a.s.reqs[slot]
+	if a.arrival == Closed {
+		d := a.pause(r.agent, r.seq, outcome)
+		a.s.sim.After(d+a.s.mon.Throttle.Delay(), a.kWake, int64(r.agent), 0)
 	}
-	delay := s.draws.Pause(&r.Draws, outcome, &s.agents[r.agent].failures)
-	s.sim.After(delay+s.mon.Throttle.Delay(), kindWake, int64(r.agent), 0)
-}
-
-// Pause is how long a closed-loop agent waits after one of its requests
-// ends with outcome, before the throttle's delay: its think time, or a
-// backoff after a failure of a kind it backs off on. failures counts the
-// agent's consecutive such failures; Pause updates it. Both the simulation
-// and the live mode use it.
-func (s *Sampler) Pause(d *Draws, outcome FailureKind, failures *int32) kernel.Duration {
-	if s.BacksOff(outcome) {
-		*failures++
-		return s.BackoffDelay(*failures, d.Jitter)
-	}
-	*failures = 0
-	return d.Think
-}
-
-// BackoffDelay is a closed-loop agent's wait after its k-th consecutive
-// failure: min(Max, Base·Multiplier^(k−1))·(1 − Jitter·jitterU). Zero when
-// backoff is off.
-func (s *Sampler) BackoffDelay(k int32, jitterU float64) kernel.Duration {
-	b := &s.cfg.Agents.Backoff
-	if b.Base <= 0 {
-		return 0
-	}
-	d := float64(b.Base * kernel.Pow(b.Multiplier, float64(k-1)))
-	if d > b.Max {
-		d = b.Max
-	}
-	return kernel.Seconds(float64(d * (1 - float64(b.Jitter*jitterU))))
+	a.s.freeRequest(slot)
 }

@@ -49,6 +49,9 @@ func failureKind(name string) FailureKind {
 	return NoFailure
 }
 
+// failureList names the failure kinds, for messages.
+const failureList = "QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT"
+
 // Status returns the HTTP status code of the outcome.
 func (k FailureKind) Status() int { return failureStatus[k] }
 
@@ -70,4 +73,13 @@ type Event struct {
 // order, and must not block.
 type Sink interface {
 	Observe(Event)
+}
+
+// SampleSink is a Sink that also sees every control period's [Sample],
+// after the detector and the throttle have read it (a metrics exporter
+// attaches here). The Sample is the run's own: read it, do not keep the
+// pointer.
+type SampleSink interface {
+	Sink
+	ObserveSample(*Sample)
 }

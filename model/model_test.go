@@ -259,7 +259,7 @@ func TestFaultDecisionsIndependentOfOtherAgents(t *testing.T) {
 	}
 	require.InDelta(t, 0.3*200, fails, 25)
 	// And the draws themselves are a function of (seed, agent, seq) alone.
-	require.Equal(t, NewSampler(cfg).Draw(3, 17), NewSampler(&more).Draw(3, 17))
+	require.Equal(t, drawsOf(t, cfg, 3, 17), drawsOf(t, &more, 3, 17))
 }
 
 func TestDeterministicReportAcrossGOMAXPROCS(t *testing.T) {
@@ -301,7 +301,7 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 }
 
 func TestSketchErrorBound(t *testing.T) {
-	var s Sketch
+	var s sketch
 	var exact []int64
 	r := kernel.NewStream(3, "sketch")
 	for i := 0; i < 20000; i++ {
@@ -309,7 +309,7 @@ func TestSketchErrorBound(t *testing.T) {
 		s.Add(v)
 		exact = append(exact, v)
 	}
-	tel := NewTelemetry(1, kernel.Second, ExactPercentiles)
+	tel := newTelemetry(1, kernel.Second, ExactPercentiles)
 	for _, p := range []float64{0.01, 0.5, 0.95, 0.99, 0.999} {
 		for i, v := range exact {
 			tel.exact = append(tel.exact[:i], v)

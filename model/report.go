@@ -93,9 +93,9 @@ type ThrottleUse struct {
 	TotalDelay  float64 `json:"total_delay"` // seconds
 }
 
-// BuildReport assembles the report of a finished run from its monitor.
+// buildReport assembles the report of a finished run from its monitor.
 // end is the time of the run's last event.
-func BuildReport(cfg *Config, m *Monitor, end kernel.Time, mode string) Report {
+func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 	t := m.Telemetry
 	r := Report{
 		Scenario: cfg.Name, Seed: cfg.Seed, Mode: mode,
@@ -116,7 +116,7 @@ func BuildReport(cfg *Config, m *Monitor, end kernel.Time, mode string) Report {
 	if end > 0 {
 		r.Throughput = float64(r.Served) / end.Seconds()
 	}
-	v := Decide(m.Timeline, cfg.Detector.FinalFraction)
+	v := decide(m.Timeline, cfg.Detector.FinalFraction)
 	r.FinalState = v.State
 	if v.BreakPoint >= 0 {
 		s := m.Timeline[v.BreakPoint]

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -8,7 +9,30 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 )
 
-// Telemetry turns the event stream into run-wide statistics and the
+// Percentile modes of the telemetry.
+const (
+	// ExactPercentiles keeps every latency: exact percentiles, memory linear
+	// in requests.
+	ExactPercentiles = "exact"
+	// SketchPercentiles keeps a log-linear histogram: memory bounded,
+	// percentiles within a relative error of 2⁻⁹ (see Sketch).
+	SketchPercentiles = "sketch"
+)
+
+// TelemetryConfig chooses how run-wide percentiles are kept.
+type TelemetryConfig struct {
+	Percentiles string `json:"percentiles,omitempty"` // ExactPercentiles (default) or SketchPercentiles
+}
+
+func (t *TelemetryConfig) validate(v *validator, _ *Config) {
+	switch t.Percentiles {
+	case "", ExactPercentiles, SketchPercentiles:
+	default:
+		v.fail("telemetry.percentiles", fmt.Sprintf("must be %q or %q, not %q", ExactPercentiles, SketchPercentiles, t.Percentiles))
+	}
+}
+
+// telemetry turns the event stream into run-wide statistics and the
 // per-period figures the detector reads. It is a Sink.
 //
 // Latency is completion − creation of every request a worker finished:
@@ -17,7 +41,7 @@ import (
 // Rejected and timed-out requests never reached a worker and have none. The
 // error rate is failed / created, failures of every kind counted (rejected
 // at the door, failed by a fault after service, timed out in the queue).
-type Telemetry struct {
+type telemetry struct {
 	buffer int
 	window kernel.Duration
 
@@ -27,7 +51,7 @@ type Telemetry struct {
 
 	// Run-wide latency of served requests.
 	exact   []int64 // every latency, in Exact mode
-	sketch  *Sketch // in Sketch mode
+	sketch  *sketch // in Sketch mode
 	latSum  int64   // ns; int64 holds 292 years of summed latency
 	latMax  int64
 	lastT   kernel.Time
@@ -59,19 +83,19 @@ type winEntry struct {
 	lat kernel.Duration
 }
 
-// NewTelemetry returns telemetry for a queue of the given buffer size, with
+// newTelemetry returns telemetry for a queue of the given buffer size, with
 // a rolling window of the given length and the given percentile mode.
-func NewTelemetry(buffer int, window kernel.Duration, mode string) *Telemetry {
-	t := &Telemetry{buffer: buffer, window: window}
+func newTelemetry(buffer int, window kernel.Duration, mode string) *telemetry {
+	t := &telemetry{buffer: buffer, window: window}
 	if mode == SketchPercentiles {
-		t.sketch = new(Sketch)
+		t.sketch = new(sketch)
 	}
 	return t
 }
 
 // Observe consumes one event. O(1) amortised; allocates only to grow its
 // buffers.
-func (t *Telemetry) Observe(e Event) {
+func (t *telemetry) Observe(e Event) {
 	if dt := float64(e.T - t.lastT); dt > 0 {
 		t.areaQ += float64(float64(t.depth) * dt)
 		t.areaN += float64(float64(t.inSys) * dt)
@@ -112,7 +136,7 @@ func (t *Telemetry) Observe(e Event) {
 }
 
 // finished records the latency of a request a worker finished.
-func (t *Telemetry) finished(e Event) {
+func (t *telemetry) finished(e Event) {
 	{
 		lat := int64(e.Latency)
 		if t.sketch != nil {
@@ -135,7 +159,7 @@ func (t *Telemetry) finished(e Event) {
 }
 
 // Failed returns the number of failed requests of every kind.
-func (t *Telemetry) Failed() uint64 {
+func (t *telemetry) Failed() uint64 {
 	var n uint64
 	for _, c := range t.FailedBy {
 		n += c
@@ -144,11 +168,11 @@ func (t *Telemetry) Failed() uint64 {
 }
 
 // Depth returns the queue depth after the last event.
-func (t *Telemetry) Depth() int { return t.depth }
+func (t *telemetry) Depth() int { return t.depth }
 
 // sample closes the control period ending at now: it fills the period's
 // figures into s and starts the next period.
-func (t *Telemetry) sample(now kernel.Time, s *Sample) {
+func (t *telemetry) sample(now kernel.Time, s *Sample) {
 	s.T = now
 	s.Depth = t.depth
 	if t.buffer > 0 {
@@ -191,7 +215,7 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 
 // LatencySeconds returns the run-wide average and the p50, p95 and p99 of
 // latency in seconds (NaN when no request was finished).
-func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
+func (t *telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 	if t.Finished == 0 {
 		n := math.NaN()
 		return n, n, n, n, n
@@ -207,7 +231,7 @@ func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 
 // Latencies returns the finished requests' latencies in nanoseconds, sorted, in Exact
 // mode (nil in Sketch mode). The slice is the telemetry's own.
-func (t *Telemetry) Latencies() []int64 {
+func (t *telemetry) Latencies() []int64 {
 	if t.sketch != nil {
 		return nil
 	}
@@ -298,7 +322,7 @@ func interpolate(p float64, n int, at func(int) int64) float64 {
 // Little returns the run's Little's-law figures from its own time averages:
 // L = ∫N dt / T, λ_eff = accepted / T, W = mean time in system of accepted
 // requests; L and λ_eff·W agree when the accounting is right.
-func (t *Telemetry) Little(end kernel.Time) LittleCheck {
+func (t *telemetry) Little(end kernel.Time) LittleCheck {
 	if end <= 0 || t.left == 0 {
 		return LittleCheck{}
 	}

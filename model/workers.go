@@ -2,101 +2,146 @@ package model
 
 import "github.com/agentchaos/agentchaos/kernel"
 
-// workerStage is the worker pool: c workers; a free worker takes the next
-// waiting request.
-type workerStage struct {
-	idle []int32 // free workers, as a stack: the most recently freed first
+// WorkerConfig is the worker pool. A request's service time is
+//
+//	(Overhead + work · S) · (1 + Slowdown.Alpha · pressure^Slowdown.Gamma)
+//
+// with S drawn from Service and pressure = depth/Buffer, the queue's fill
+// when service starts: the feedback loop by which a long queue makes the
+// workers slower (contention, swapping, GC pressure), and a slower pool
+// makes the queue longer.
+type WorkerConfig struct {
+	Count    int      `json:"count"`
+	Service  Dist     `json:"service"`  // base service time per work unit, seconds
+	Overhead float64  `json:"overhead"` // fixed part of every service, seconds
+	Slowdown Slowdown `json:"slowdown"`
 }
 
-func (s *system) initWorkers() {
-	w := &s.cfg.Workers
-	s.idle = make([]int32, w.Count)
-	for i := range s.idle {
-		s.idle[i] = int32(w.Count - 1 - i) // worker 0 is taken first
+// Slowdown is the pressure law's parameters; Alpha 0 turns it off.
+type Slowdown struct {
+	Alpha float64 `json:"alpha"`
+	Gamma float64 `json:"gamma,omitempty"`
+}
+
+func (w *WorkerConfig) validate(v *validator, _ *Config) {
+	v.intIn("workers.count", w.Count, 1, MaxWorkers)
+	v.dist("workers.service", w.Service, false)
+	v.nonNeg("workers.overhead", w.Overhead)
+	v.nonNeg("workers.slowdown.alpha", w.Slowdown.Alpha)
+	v.nonNeg("workers.slowdown.gamma", w.Slowdown.Gamma)
+	if w.Slowdown.Alpha > 0 && !(w.Slowdown.Gamma > 0) {
+		v.fail("workers.slowdown.gamma", "must be above 0 when alpha is set")
 	}
 }
 
-func (s *system) idleWorker() (int32, bool) { return PopIdle(&s.idle) }
+// IdleWorkers chooses the worker that takes a request, a clock-free value:
+// the most recently freed one (a stack), and worker 0 first at the start.
+type IdleWorkers struct{ stack []int32 }
 
-// PopIdle takes the most recently freed worker off an idle stack; false if
-// every worker is busy. Both modes keep their idle workers this way, so a
-// request goes to the same worker in each.
-func PopIdle(idle *[]int32) (int32, bool) {
-	n := len(*idle)
+// NewIdleWorkers returns n idle workers, 0 to n−1.
+func NewIdleWorkers(n int) IdleWorkers {
+	w := IdleWorkers{stack: make([]int32, n)}
+	for i := range w.stack {
+		w.stack[i] = int32(n - 1 - i) // worker 0 is taken first
+	}
+	return w
+}
+
+// Take returns the worker to put on a request; false if every worker is
+// busy. O(1).
+func (w *IdleWorkers) Take() (int32, bool) {
+	n := len(w.stack)
 	if n == 0 {
 		return 0, false
 	}
-	w := (*idle)[n-1]
-	*idle = (*idle)[:n-1]
-	return w, true
+	worker := w.stack[n-1]
+	w.stack = w.stack[:n-1]
+	return worker, true
 }
 
-// start puts worker w on request slot. The service time and the fault
-// injector's decision (see Sampler.ServiceTime and Sampler.Fails) depend on
-// the queue's pressure as service starts.
-func (s *system) start(w int32, slot int32) {
-	r := &s.reqs[slot]
-	e := s.event(Started, slot)
-	e.Worker = w
-	s.emit(e)
-	p := s.draws.Pressure(s.waiting)
-	r.fail = s.draws.Fails(&r.Draws, p)
-	s.sim.After(s.draws.ServiceTime(&r.Draws, p), kindDone, int64(w), int64(slot))
+// Put returns a worker to the idle ones. O(1).
+func (w *IdleWorkers) Put(worker int32) { w.stack = append(w.stack, worker) }
+
+// Len returns the number of idle workers.
+func (w *IdleWorkers) Len() int { return len(w.stack) }
+
+// workers is the worker pool stage: a free worker takes the next waiting
+// request; its service time follows the pressure law. The base service
+// demand of attempt k of agent's request seq comes from its own stream
+// ("service", agent, seq, k).
+type workers struct {
+	s      *System
+	queue  *queue
+	faults *faults
+	idle   IdleWorkers
+	kDone  kernel.Kind
+
+	buffer      float64
+	overhead    float64
+	alpha, gama float64
+	work        []float64 // work units of each workload type
+	service     sampler
+	fService    kernel.Family
 }
 
-// done: worker ev.ID finished request ev.Arg. It reports the outcome, then
-// takes the next waiting request or goes idle.
-func (s *system) done(ev kernel.Event) {
-	w, slot := int32(ev.ID), int32(ev.Arg)
-	r := &s.reqs[slot]
-	if d := s.draws.ResponseDelay(&r.Draws); d > 0 {
-		s.sim.After(d, kindRespond, int64(w), int64(slot))
-	} else {
-		s.respond(ev)
+func newWorkers(s *System) *workers {
+	c := &s.cfg.Workers
+	w := &workers{s: s, idle: NewIdleWorkers(c.Count), buffer: float64(s.cfg.Queue.Buffer),
+		overhead: c.Overhead, alpha: c.Slowdown.Alpha, gama: c.Slowdown.Gamma,
+		service: c.Service.compile(), fService: kernel.NewFamily(s.cfg.Seed, "service")}
+	for _, t := range s.cfg.Agents.Mix {
+		w.work = append(w.work, t.Work)
 	}
-	if next, ok := s.take(); ok {
-		s.start(w, next)
+	w.kDone = s.sim.Register(w.done)
+	return w
+}
+
+// pressure is the queue's fill, depth/Buffer, in [0, 1]; 0 without a
+// waiting room.
+func (w *workers) pressure() float64 {
+	if w.buffer == 0 {
+		return 0
+	}
+	return float64(w.s.depth) / w.buffer
+}
+
+// base draws the base service time per work unit of attempt k of agent's
+// request seq, in seconds.
+func (w *workers) base(agent, seq, k int32) float64 {
+	st := w.fService.Stream(uint64(agent), uint64(seq), uint64(k))
+	return w.service.draw(&st)
+}
+
+// serviceTime is the pressure law for request r starting at the given
+// pressure: (Overhead + work·base)·(1 + α·pressure^γ).
+func (w *workers) serviceTime(r *request, pressure float64) kernel.Duration {
+	svc := w.overhead + float64(w.work[r.workload]*w.base(r.agent, r.seq, r.attempt))
+	if w.alpha > 0 && pressure > 0 {
+		svc = float64(svc * (1 + float64(w.alpha*kernel.Pow(pressure, w.gama))))
+	}
+	return kernel.Seconds(svc)
+}
+
+// start puts worker on request slot. The service time and the fault
+// injector's decisions depend on the queue's pressure as service starts.
+func (w *workers) start(worker int32, slot int32) {
+	r := &w.s.reqs[slot]
+	e := w.s.event(Started, slot)
+	e.Worker = worker
+	w.s.emit(e)
+	p := w.pressure()
+	svc := w.serviceTime(r, p) + w.faults.decide(r, p)
+	w.s.sim.After(svc, w.kDone, int64(worker), int64(slot))
+}
+
+// done: worker ev.ID finished request ev.Arg. The response goes out, and
+// the worker takes the next waiting request or goes idle.
+func (w *workers) done(ev kernel.Event) {
+	worker, slot := int32(ev.ID), int32(ev.Arg)
+	w.faults.respond(worker, slot)
+	if next, ok := w.queue.next(); ok {
+		w.start(worker, next)
 		return
 	}
-	s.idle = append(s.idle, w)
-}
-
-// respond: the response to request ev.Arg, served by worker ev.ID, reaches
-// its agent: the request completes, or fails if the fault injector decided so.
-func (s *system) respond(ev kernel.Event) {
-	w, slot := int32(ev.ID), int32(ev.Arg)
-	r := &s.reqs[slot]
-	s.inSystem--
-	e := s.event(Completed, slot)
-	e.Worker = w
-	e.Latency = s.sim.Now().Sub(r.created)
-	if r.fail {
-		e.Type, e.Failure = Failed, FaultError
-	}
-	s.emit(e)
-	s.finish(slot, e.Failure)
-}
-
-// ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ),
-// plus the spike unless it is in the response, for a request starting at
-// the given queue pressure (depth/Buffer in [0, 1]).
-func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Duration {
-	w := &s.cfg.Workers
-	svc := w.Overhead + float64(s.cfg.Agents.Mix[d.Workload].Work*d.Base)
-	if w.Slowdown.Alpha > 0 && pressure > 0 {
-		svc = float64(svc * (1 + float64(w.Slowdown.Alpha*kernel.Pow(pressure, w.Slowdown.Gamma))))
-	}
-	if s.cfg.Faults.SpikeInResponse {
-		return kernel.Seconds(svc)
-	}
-	return kernel.Seconds(svc) + d.Spike
-}
-
-// ResponseDelay is how long the response to a finished request takes to
-// reach its agent: the spike when spikes are in the response, else 0.
-func (s *Sampler) ResponseDelay(d *Draws) kernel.Duration {
-	if s.cfg.Faults.SpikeInResponse {
-		return d.Spike
-	}
-	return 0
+	w.idle.Put(worker)
 }

@@ -544,9 +544,7 @@ func landAll(out *Calibration, center []float64, apply func([]float64) []*model.
 // of matching cells and whether the row landed.
 func landOne(cfg *model.Config, p Published) (int, bool) {
 	cfg.Faults.ErrorProbability = 0
-	var fin finishedDraws
-	sampler := model.NewSampler(cfg)
-	fin.sampler = sampler
+	fin := finishedDraws{faults: model.NewFaultInjector(cfg)}
 	r, err := model.Run(cfg, model.Options{Sinks: []model.Sink{&fin}})
 	if err != nil {
 		return 0, false
@@ -603,14 +601,13 @@ func between(lo float64, next []float64) (float64, bool) {
 
 // finishedDraws collects the fault draw of every request a worker finished.
 type finishedDraws struct {
-	sampler *model.Sampler
-	u       []float64
+	faults *model.FaultInjector
+	u      []float64
 }
 
 func (f *finishedDraws) Observe(e model.Event) {
 	if e.Type == model.Completed || (e.Type == model.Failed && e.Failure == model.FaultError) {
-		d := f.sampler.Draw(e.Agent, e.Seq)
-		f.u = append(f.u, d.ErrU)
+		f.u = append(f.u, f.faults.ErrorDraw(e.Agent, e.Seq, 0))
 	}
 }
 

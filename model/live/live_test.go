@@ -100,7 +100,8 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 				sim, lv, late := runBoth(t, cfg, live.Options{})
 				require.Positive(t, sim.Served)
 				requireSame(t, sim, lv)
-				require.Equal(t, int(sim.Served+sim.FailedBy.FaultError), late.Count, "one lateness per service")
+				require.Positive(t, late.Count)
+				require.LessOrEqual(t, uint64(late.Count), lv.Events, "a lateness for every event fired on the clock")
 				require.Zero(t, late.Max, "synctest's clock is exact")
 			})
 		})
@@ -227,12 +228,6 @@ func TestRejectsBadInput(t *testing.T) {
 	require.Equal(t, "workers.count", fe.Path)
 
 	cfg = base()
-	cfg.Agents.Count = live.MaxGoroutines
-	_, _, err = live.Run(context.Background(), &cfg, live.Options{})
-	require.ErrorAs(t, err, &fe)
-	require.Equal(t, "agents.count", fe.Path)
-
-	cfg = base()
 	for _, k := range []float64{-1, live.MaxScale + 1} {
 		_, _, err = live.Run(context.Background(), &cfg, live.Options{Scale: k})
 		require.ErrorContains(t, err, "scale")
@@ -272,7 +267,7 @@ func TestWallClockSmoke(t *testing.T) {
 	require.Equal(t, uint64(40), lv.Created)
 	require.Equal(t, lv.Created, lv.Served+lv.Failed)
 	require.Len(t, lv.Latencies, int(lv.Served+lv.FailedBy.FaultError), "a latency for every request a worker finished")
-	require.Equal(t, int(lv.Served+lv.FailedBy.FaultError), late.Count)
+	require.Positive(t, late.Count)
 	require.GreaterOrEqual(t, late.P5, 0.0, "a timer never fires early")
 	require.GreaterOrEqual(t, late.Max, late.P95)
 	// Every latency includes at least the fixed overhead, on any machine.
