@@ -36,6 +36,42 @@ type AgentConfig struct {
 	Stagger float64        `json:"stagger,omitempty"`
 	Mix     []WorkloadType `json:"mix"`
 	Backoff BackoffConfig  `json:"backoff"`
+	// Groups splits the agents into named groups, in order: the first
+	// Count agents form the first group, and so on. A group may have its
+	// own client (else it has the top-level client section), and network
+	// faults may target groups by name. Without groups, every agent is in
+	// one group named "".
+	Groups []AgentGroup `json:"groups,omitempty"`
+}
+
+// AgentGroup is one named group of agents.
+type AgentGroup struct {
+	Name   string        `json:"name"`
+	Count  int           `json:"count"`
+	Client *ClientConfig `json:"client,omitempty"`
+}
+
+// groupSpec is one agent group as a run sees it.
+type groupSpec struct {
+	name   string
+	count  int
+	client *ClientConfig
+}
+
+// groups returns the agent groups: the configured ones, or one group of
+// every agent with the top-level client.
+func (c *Config) groups() []groupSpec {
+	if len(c.Agents.Groups) == 0 {
+		return []groupSpec{{"", c.Agents.Count, &c.Client}}
+	}
+	out := make([]groupSpec, len(c.Agents.Groups))
+	for i, g := range c.Agents.Groups {
+		out[i] = groupSpec{g.Name, g.Count, g.Client}
+		if g.Client == nil {
+			out[i].client = &c.Client
+		}
+	}
+	return out
 }
 
 // WorkloadType is one kind of request in the mix.
@@ -43,24 +79,6 @@ type WorkloadType struct {
 	Name   string  `json:"name"`
 	Weight float64 `json:"weight"` // relative frequency
 	Work   float64 `json:"work"`   // work units: multiplies the base service time
-}
-
-// BackoffConfig is a closed-loop agent's reaction to overload: after its k-th
-// consecutive failure of a kind listed in On it waits
-// min(Max, Base·Multiplier^(k−1)) scaled by a uniform jitter factor in
-// [1−Jitter, 1] before its next request, in place of the think time. Any
-// other outcome resets k. Base 0 turns backoff off.
-//
-// On names failure kinds (QUEUE_OVERFLOW, FAULT_ERROR, QUEUE_TIMEOUT). The
-// profiles back off on the overload signals, 503 and 504, as clients honour
-// Retry-After, and treat a 500 as an application error that says nothing
-// about load.
-type BackoffConfig struct {
-	Base       float64  `json:"base"`
-	Multiplier float64  `json:"multiplier,omitempty"`
-	Max        float64  `json:"max,omitempty"`
-	Jitter     float64  `json:"jitter,omitempty"`
-	On         []string `json:"on,omitempty"`
 }
 
 func (a *AgentConfig) validate(v *validator, _ *Config) {
@@ -101,56 +119,26 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 	if len(a.Mix) > 0 && !(total > 0) {
 		v.fail("agents.mix", "weights must not all be zero")
 	}
-	a.Backoff.validate(v)
-}
-
-func (b *BackoffConfig) validate(v *validator) {
-	v.nonNeg("agents.backoff.base", b.Base)
-	if b.Base > 0 {
-		v.atLeast("agents.backoff.multiplier", b.Multiplier, 1)
-		v.atLeast("agents.backoff.max", b.Max, b.Base)
-		v.prob("agents.backoff.jitter", b.Jitter)
-		if len(b.On) == 0 {
-			v.fail("agents.backoff.on", "name the failure kinds to back off on ("+failureList+")")
+	a.Backoff.validate(v, "agents.backoff", true)
+	names, sum := map[string]bool{}, 0
+	for i, g := range a.Groups {
+		p := fmt.Sprintf("agents.groups[%d]", i)
+		switch {
+		case g.Name == "":
+			v.fail(p+".name", "must not be empty")
+		case names[g.Name]:
+			v.fail(p+".name", fmt.Sprintf("group %q is named twice", g.Name))
+		}
+		names[g.Name] = true
+		v.intIn(p+".count", g.Count, 1, MaxAgents)
+		sum += g.Count
+		if g.Client != nil {
+			g.Client.validate(v, p+".client")
 		}
 	}
-	for i, k := range b.On {
-		if failureKind(k) == NoFailure {
-			v.fail(fmt.Sprintf("agents.backoff.on[%d]", i), fmt.Sprintf("unknown failure kind %q (%s)", k, failureList))
-		}
+	if len(a.Groups) > 0 && sum != a.Count {
+		v.fail("agents.groups", fmt.Sprintf("the groups' counts add up to %d, not agents.count %d", sum, a.Count))
 	}
-}
-
-// Backoff is a closed-loop agent's backoff policy, a clock-free value: which
-// outcomes it backs off on, and how long it waits after its k-th
-// consecutive one. The zero Backoff never backs off.
-type Backoff struct {
-	base, multiplier, max, jitter float64
-	on                            [numFailureKinds]bool
-}
-
-// NewBackoff returns the policy of a validated BackoffConfig.
-func NewBackoff(c BackoffConfig) Backoff {
-	b := Backoff{base: c.Base, multiplier: c.Multiplier, max: c.Max, jitter: c.Jitter}
-	if c.Base > 0 {
-		for _, k := range c.On {
-			b.on[failureKind(k)] = true
-		}
-	}
-	return b
-}
-
-// On reports whether the agent backs off after an outcome of kind k.
-func (b *Backoff) On(k FailureKind) bool { return b.on[k] }
-
-// Delay is the wait after the k-th consecutive failure (k ≥ 1), given a
-// uniform u in [0, 1): min(max, base·multiplier^(k−1))·(1 − jitter·u).
-func (b *Backoff) Delay(k int32, u float64) kernel.Duration {
-	d := float64(b.base * kernel.Pow(b.multiplier, float64(k-1)))
-	if d > b.max {
-		d = b.max
-	}
-	return kernel.Seconds(float64(d * (1 - float64(b.jitter*u))))
 }
 
 // agents is the workload generator stage: N agents, each creating requests
@@ -163,9 +151,10 @@ func (b *Backoff) Delay(k int32, u float64) kernel.Duration {
 // think time after it ("think", agent, seq) and the backoff jitter after it
 // ("backoff", agent, seq).
 type agents struct {
-	s     *System
-	down  sender
-	kWake kernel.Kind
+	s       *System
+	client  *client
+	kWake   kernel.Kind
+	groupOf []int32 // each agent's group
 
 	state       []agentState
 	active      int // agents not yet done
@@ -211,6 +200,14 @@ func newAgents(s *System) *agents {
 	for i := range a.mixCum {
 		a.mixCum[i] /= total
 	}
+	a.groupOf = make([]int32, c.Count)
+	first := 0
+	for g, spec := range s.cfg.groups() {
+		for i := first; i < first+spec.count; i++ {
+			a.groupOf[i] = int32(g)
+		}
+		first += spec.count
+	}
 	a.kWake = s.sim.Register(a.wake)
 	for i := range a.state {
 		s.sim.At(kernel.Time(a.startDelay(int32(i))), a.kWake, int64(i), 0)
@@ -253,7 +250,7 @@ func (a *agents) pause(agent, seq int32, outcome FailureKind) kernel.Duration {
 	if a.backoff.On(outcome) {
 		st.failures++
 		r := a.fBackoffJit.Stream(uint64(agent), uint64(seq))
-		return a.backoff.Delay(st.failures, r.Float64())
+		return a.backoff.Delay(st.failures, r.Float64(), 0)
 	}
 	st.failures = 0
 	return a.thinkTime(agent, seq)
@@ -315,7 +312,7 @@ func (a *agents) create(agent int32) int32 {
 	}
 	slot := a.s.newRequest(agent, seq, a.workload(agent, seq))
 	a.s.emit(a.s.event(Created, slot))
-	a.down.send(slot)
+	a.client.start(slot, a.groupOf[agent])
 	return seq
 }
 
@@ -323,10 +320,10 @@ func (a *agents) create(agent int32) int32 {
 // schedules its next request after its pause plus the throttle's delay; the
 // request's slot is freed.
 func (a *agents) reply(slot int32, outcome FailureKind) {
-	r := &a.s.reqs[slot]
+	r := a.s.reqs.at(slot)
 	if a.arrival == Closed {
 		d := a.pause(r.agent, r.seq, outcome)
 		a.s.sim.After(d+a.s.mon.Throttle.Delay(), a.kWake, int64(r.agent), 0)
 	}
-	a.s.freeRequest(slot)
+	a.s.reqs.free(slot)
 }

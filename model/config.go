@@ -20,6 +20,8 @@ type Config struct {
 	Detector  DetectorConfig  `json:"detector"`
 	Throttle  ThrottleConfig  `json:"throttle"`
 	Telemetry TelemetryConfig `json:"telemetry"`
+	Client    ClientConfig    `json:"client,omitzero"`
+	Network   NetworkConfig   `json:"network,omitzero"`
 }
 
 // section is one stage's part of a Config: it checks its own fields (and
@@ -31,8 +33,14 @@ type section interface {
 // sections lists every stage's section, in the order a scenario file shows
 // them; the first problem found is the one reported.
 func (c *Config) sections() []section {
-	return []section{&c.Agents, &c.Queue, &c.Workers, &c.Faults, &c.Detector, &c.Throttle, &c.Telemetry}
+	return []section{&c.Agents, &c.Queue, &c.Workers, &c.Faults, &c.Detector, &c.Throttle, &c.Telemetry,
+		sectionFunc(func(v *validator, c *Config) { c.Client.validate(v, "client") }), &c.Network}
 }
+
+// sectionFunc validates a section whose checks need a path.
+type sectionFunc func(v *validator, c *Config)
+
+func (f sectionFunc) validate(v *validator, c *Config) { f(v, c) }
 
 // Validate checks every field's range and returns the first problem as a
 // *FieldError, or nil.

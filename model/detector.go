@@ -96,6 +96,10 @@ type Sample struct {
 	MeanLatency float64     // mean latency of requests finished in this period, s (0 if none)
 	MaxLatency  float64     // largest latency in this period, s (0 if none)
 	Created     uint64      // requests created in this period
+	Sent        uint64      // attempts sent in this period (Created plus retries)
+	Retried     uint64      // attempts that failed and were retried in this period
+	Answered    uint64      // attempts a worker finished in this period (the server's work)
+	Goodput     uint64      // requests that succeeded for their client in this period
 	Completed   uint64      // requests finished by a worker in this period (served or failed by a fault)
 	FailedBy    [numFailureKinds]uint64
 	State       State

@@ -110,42 +110,44 @@ func newFaults(s *System) *faults {
 	return f
 }
 
-// decide draws request r's fault decision and spike as its service starts
+// decide draws attempt a's fault decision and spike as its service starts
 // at the given pressure, and returns how much the spike adds to the service
 // (0 when spikes delay the response instead).
-func (f *faults) decide(r *request, pressure float64) kernel.Duration {
-	r.fail = f.inj.Fails(r.agent, r.seq, r.attempt, pressure)
-	spike := f.inj.Spike(r.agent, r.seq, r.attempt)
+func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
+	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure)
+	spike := f.inj.Spike(a.agent, a.seq, a.k)
 	if f.inResponse {
-		r.delay = spike
+		a.delay = spike
 		return 0
 	}
+	a.delay = 0
 	return spike
 }
 
-// respond: worker finished request slot; its response reaches the agent
-// now, or after the spike in the response.
-func (f *faults) respond(worker, slot int32) {
-	if d := f.s.reqs[slot].delay; d > 0 {
-		f.s.sim.After(d, f.kRespond, int64(worker), int64(slot))
+// respond: worker finished attempt att; its answer leaves the server now,
+// or after the spike in the response.
+func (f *faults) respond(worker, att int32) {
+	if d := f.s.atts.at(att).delay; d > 0 {
+		f.s.sim.After(d, f.kRespond, int64(worker), int64(att))
 		return
 	}
-	f.deliver(worker, slot)
+	f.deliver(worker, att)
 }
 
 func (f *faults) delayed(ev kernel.Event) { f.deliver(int32(ev.ID), int32(ev.Arg)) }
 
-// deliver: the response to request slot, served by worker, leaves the
-// server: the request completes, or fails if the fault injector decided so.
-func (f *faults) deliver(worker, slot int32) {
-	r := &f.s.reqs[slot]
-	f.s.inSystem--
-	e := f.s.event(Completed, slot)
+// deliver: the answer to attempt att, served by worker, leaves the server:
+// a success, or a 500 if the fault injector decided so.
+func (f *faults) deliver(worker, att int32) {
+	s := f.s
+	a := s.atts.at(att)
+	s.inSystem--
+	e := s.attemptEvent(Responded, att)
 	e.Worker = worker
-	e.Latency = f.s.sim.Now().Sub(r.created)
-	if r.fail {
-		e.Type, e.Failure = Failed, FaultError
+	e.Latency = s.sim.Now().Sub(a.arrived)
+	if a.fail {
+		e.Failure = FaultError
 	}
-	f.s.emit(e)
-	f.up.reply(slot, e.Failure)
+	s.emit(e)
+	f.up.reply(att, e.Failure)
 }

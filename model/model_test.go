@@ -93,7 +93,7 @@ func TestFIFOAndWorkerHandOff(t *testing.T) {
 	}
 	var last = map[int32]kernel.Time{}
 	for _, e := range rec.evs {
-		if e.Type == Completed {
+		if e.Type == Responded {
 			last[e.Worker] = e.T
 		}
 		if e.Type == Started && e.T > 0 {
@@ -125,12 +125,22 @@ func TestQueueTimeout(t *testing.T) {
 	cfg := testConfig()
 	cfg.Queue.Timeout = 1.5 // the 2nd waiting request would start at 2s
 	r, rec := run(t, cfg)
-	// seq 0 starts at 0, seq 1 at 1s; seqs 2, 3 time out at 1.5s.
-	failed := rec.of(Failed)
-	require.Len(t, failed, 2)
-	for _, e := range failed {
+	// seq 0 starts at 0, seq 1 at 1s; seqs 2, 3 time out at 1.5s: the
+	// server answers 504, and the requests fail with it.
+	var timedOut []Event
+	for _, e := range rec.of(Failed) {
+		if e.Failure == TimedOut {
+			timedOut = append(timedOut, e)
+			require.Equal(t, kernel.Duration(kernel.Seconds(1.5)), e.Latency)
+		}
+	}
+	require.Len(t, timedOut, 2)
+	answers := rec.of(Responded)
+	require.Len(t, answers, 4)
+	for _, e := range answers[1:3] { // between seq 0's answer at 1s and seq 1's at 2s
 		require.Equal(t, TimedOut, e.Failure)
 		require.Equal(t, 504, e.Failure.Status())
+		require.Equal(t, int32(-1), e.Worker)
 		require.Equal(t, kernel.Time(kernel.Seconds(1.5)), e.T)
 	}
 	require.Equal(t, uint64(2), r.Served)
@@ -191,9 +201,9 @@ func TestFaultsDoNotFeedBackWithoutBackoffOnThem(t *testing.T) {
 	require.Len(t, recFaulty.evs, len(recBase.evs))
 	for i, e := range recBase.evs {
 		f := recFaulty.evs[i]
-		if e.Type == Completed && f.Type == Failed {
+		if e.Type == Completed && f.Type == Failed || e.Type == Responded && f.Failure == FaultError {
 			require.Equal(t, FaultError, f.Failure)
-			f.Type, f.Failure = Completed, NoFailure
+			f.Type, f.Failure = e.Type, NoFailure
 		}
 		require.Equal(t, e, f, "event %d", i)
 	}

@@ -13,11 +13,16 @@ type QueueConfig struct {
 	// Timeout fails a request that has waited this long without a worker
 	// (504, QUEUE_TIMEOUT); 0 means no timeout.
 	Timeout float64 `json:"timeout,omitempty"`
+	// RetryAfter is the Retry-After (seconds) the server sends with a 503;
+	// clients whose retry policy honours it wait at least that long before
+	// retrying. 0 sends none.
+	RetryAfter float64 `json:"retry_after,omitempty"`
 }
 
 func (q *QueueConfig) validate(v *validator, _ *Config) {
 	v.intIn("queue.buffer", q.Buffer, 0, MaxBuffer)
 	v.nonNeg("queue.timeout", q.Timeout)
+	v.nonNeg("queue.retry_after", q.RetryAfter)
 }
 
 // WaitingRoom is a bounded FIFO of waiting requests, a clock-free value:
@@ -88,6 +93,43 @@ func (w *WaitingRoom) Take() (slot int32, ok bool) {
 	return 0, false
 }
 
+// TakeNewest removes and returns the newest waiting request (LIFO); ok is
+// false if none waits. O(1) amortised.
+func (w *WaitingRoom) TakeNewest() (slot int32, ok bool) {
+	for len(w.entries) > w.head {
+		e := w.entries[len(w.entries)-1]
+		w.entries = w.entries[:len(w.entries)-1]
+		if e.gone {
+			continue
+		}
+		w.waiting--
+		return e.slot, true
+	}
+	return 0, false
+}
+
+// TakeRank removes and returns the waiting request of rank r, 0 being the
+// oldest; ok is false if fewer than r+1 wait. O(n).
+func (w *WaitingRoom) TakeRank(r int) (slot int32, ok bool) {
+	if r < 0 || r >= w.waiting {
+		return 0, false
+	}
+	if r == 0 {
+		return w.Take()
+	}
+	for i := w.head; ; i++ {
+		if w.entries[i].gone {
+			continue
+		}
+		if r == 0 {
+			w.entries[i].gone = true
+			w.waiting--
+			return w.entries[i].slot, true
+		}
+		r--
+	}
+}
+
 // Abandon removes the waiting request with the given ticket. It panics if
 // that request is not waiting. O(1).
 func (w *WaitingRoom) Abandon(ticket uint64) {
@@ -99,72 +141,106 @@ func (w *WaitingRoom) Abandon(ticket uint64) {
 	w.waiting--
 }
 
-// queue is the bounded async queue stage: it admits requests to an idle
-// worker, to the waiting room, or rejects them (503), and fails those that
-// wait longer than the timeout (504).
+// serverAttempt is an attempt's state on the server side.
+type serverAttempt struct {
+	fail       bool            // the fault injector's decision, made as service starts
+	delay      kernel.Duration // a spike in the response path
+	ticket     uint64          // its place in the waiting room, while it waits
+	timeout    kernel.EventID  // its queue timeout, while it waits
+	worker     int32           // the worker serving it, -1 when none
+	service    kernel.EventID  // the end of its service, while in service
+	startedAt  kernel.Time
+	retryAfter kernel.Duration // the Retry-After the server answered with
+}
+
+// queue is the bounded async queue stage: it admits attempts to an idle
+// worker, to the waiting room, or rejects them (503, with the Retry-After
+// set in queue.retry_after), and answers 504 for those that wait longer
+// than the timeout. With deadline propagation it drops, when a worker would
+// take it, an attempt whose client has given up.
 type queue struct {
-	s        *System
-	up       replier
-	workers  *workers
-	room     WaitingRoom
-	timeout  kernel.Duration
-	kTimeout kernel.Kind
+	s          *System
+	up         replier
+	workers    *workers
+	room       WaitingRoom
+	timeout    kernel.Duration
+	retryAfter kernel.Duration
+	dropGone   bool
+	kTimeout   kernel.Kind
 }
 
 func newQueue(s *System) *queue {
-	q := &queue{s: s, room: NewWaitingRoom(s.cfg.Queue.Buffer), timeout: kernel.Seconds(s.cfg.Queue.Timeout)}
+	q := &queue{s: s, room: NewWaitingRoom(s.cfg.Queue.Buffer), timeout: kernel.Seconds(s.cfg.Queue.Timeout),
+		retryAfter: kernel.Seconds(s.cfg.Queue.RetryAfter)}
 	q.kTimeout = s.sim.Register(q.expire)
 	return q
 }
 
-// send offers a new request to the server: straight to an idle worker, into
-// the waiting room if it has a place, else rejected at once (503).
-func (q *queue) send(slot int32) {
+// send: an attempt arrives at the server. It goes straight to an idle
+// worker, into the waiting room if it has a place, else is rejected at once
+// (503).
+func (q *queue) send(att int32) {
+	s := q.s
+	a := s.atts.at(att)
+	a.arrived, a.worker = s.sim.Now(), -1
 	if w, ok := q.workers.idle.Take(); ok {
-		q.s.inSystem++
-		q.s.emit(q.s.event(Enqueued, slot))
-		q.workers.start(w, slot)
+		s.inSystem++
+		s.emit(s.attemptEvent(Enqueued, att))
+		q.workers.start(w, att)
 		return
 	}
-	if ticket, ok := q.room.Put(slot); ok {
-		q.s.inSystem++
-		q.s.depth = q.room.Len()
-		r := &q.s.reqs[slot]
-		r.ticket = ticket
-		q.s.emit(q.s.event(Enqueued, slot))
+	if ticket, ok := q.room.Put(att); ok {
+		s.inSystem++
+		s.depth = q.room.Len()
+		a.ticket = ticket
+		s.emit(s.attemptEvent(Enqueued, att))
 		if q.timeout > 0 {
-			r.timeout = q.s.sim.After(q.timeout, q.kTimeout, int64(slot), 0)
+			a.timeout = s.sim.After(q.timeout, q.kTimeout, int64(att), 0)
 		}
 		return
 	}
-	e := q.s.event(Rejected, slot)
+	e := s.attemptEvent(Rejected, att)
 	e.Failure = QueueOverflow
-	q.s.emit(e)
-	q.up.reply(slot, QueueOverflow)
+	s.emit(e)
+	a.retryAfter = q.retryAfter
+	q.up.reply(att, QueueOverflow)
 }
 
-// next hands the oldest waiting request to a worker that is free; ok is
+// next hands the oldest waiting attempt to a worker that is free; ok is
 // false if none waits.
 func (q *queue) next() (int32, bool) {
-	slot, ok := q.room.Take()
-	if !ok {
-		return 0, false
+	s := q.s
+	for {
+		att, ok := q.room.Take()
+		if !ok {
+			return 0, false
+		}
+		s.depth = q.room.Len()
+		a := s.atts.at(att)
+		s.sim.Cancel(a.timeout)
+		if q.dropGone && a.abandoned {
+			s.inSystem--
+			e := s.attemptEvent(Dropped, att)
+			e.Latency = s.sim.Now().Sub(a.arrived)
+			s.emit(e)
+			s.leavePath(att)
+			continue
+		}
+		return att, true
 	}
-	q.s.depth = q.room.Len()
-	q.s.sim.Cancel(q.s.reqs[slot].timeout)
-	return slot, true
 }
 
-// expire: a waiting request's timeout fired (504).
+// expire: a waiting attempt's timeout fired: the server answers 504.
 func (q *queue) expire(ev kernel.Event) {
-	slot := int32(ev.ID)
-	r := &q.s.reqs[slot]
-	q.room.Abandon(r.ticket)
-	q.s.depth = q.room.Len()
-	q.s.inSystem--
-	e := q.s.event(Failed, slot)
+	s := q.s
+	att := int32(ev.ID)
+	a := s.atts.at(att)
+	q.room.Abandon(a.ticket)
+	s.depth = q.room.Len()
+	s.inSystem--
+	e := s.attemptEvent(Responded, att)
 	e.Failure = TimedOut
-	e.Latency = q.s.sim.Now().Sub(r.created)
-	q.s.emit(e)
-	q.up.reply(slot, TimedOut)
+	e.Latency = s.sim.Now().Sub(a.arrived)
+	s.emit(e)
+	q.up.reply(att, TimedOut)
 }

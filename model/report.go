@@ -42,6 +42,11 @@ type Report struct {
 	Throttle    ThrottleUse `json:"throttle"`
 	Little      LittleCheck `json:"little"`
 
+	// Client and Network are the client and network stages' figures, when
+	// the scenario has them.
+	Client  *ClientReport  `json:"client,omitempty"`
+	Network *NetworkReport `json:"network,omitempty"`
+
 	Events    uint64 `json:"events"`               // kernel events fired (0 in live mode)
 	TraceHash string `json:"trace_hash,omitempty"` // hash of the kernel's event trace
 
@@ -180,4 +185,129 @@ func (r *Report) String() string {
 	var b strings.Builder
 	r.WriteText(&b)
 	return b.String()
+}
+
+// ClientReport is what the clients did: present when a client has a
+// timeout, retries, a budget, a breaker or a pool, or the network has
+// toxics. Rates are per second of the run.
+type ClientReport struct {
+	Requests      uint64   `json:"requests"`      // requests created
+	Attempts      uint64   `json:"attempts"`      // attempts sent
+	Amplification float64  `json:"amplification"` // attempts sent per request
+	Goodput       float64  `json:"goodput"`       // requests that succeeded for their client, per second
+	Throughput    float64  `json:"throughput"`    // attempts a worker finished, per second: the server's work
+	RetriedBy     Outcomes `json:"retried_by"`    // failed attempts that were retried, by cause
+	ClientStats
+	PoolWait     *Quantiles    `json:"pool_wait,omitempty"` // waits for a connection, seconds
+	BreakerTrips int           `json:"breaker_trips"`
+	BreakerOpen  float64       `json:"breaker_open"` // seconds open, summed over groups
+	Zombies      uint64        `json:"zombies"`      // attempts served after their client gave up
+	ZombieWork   float64       `json:"zombie_work"`  // worker seconds spent on attempts their client gave up
+	Dropped      uint64        `json:"dropped"`      // attempts the server dropped (deadline propagation)
+	Groups       []GroupReport `json:"groups,omitempty"`
+}
+
+// GroupReport is one agent group's client figures.
+type GroupReport struct {
+	Name string `json:"name"`
+	ClientStats
+	BreakerTrips int     `json:"breaker_trips"`
+	BreakerOpen  float64 `json:"breaker_open"`
+}
+
+// Quantiles summarises a distribution, in seconds.
+type Quantiles struct {
+	Count uint64  `json:"count"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	Max   float64 `json:"max"`
+}
+
+// Outcomes counts by failure kind, named as in traces.
+type Outcomes map[string]uint64
+
+// NetworkReport is what each toxic did, by direction.
+type NetworkReport struct {
+	Toxics []ToxicReport `json:"toxics"`
+}
+
+// ToxicReport is one toxic's figures.
+type ToxicReport struct {
+	Name     string     `json:"name"`
+	Type     string     `json:"type"`
+	Request  ToxicStats `json:"request"`
+	Response ToxicStats `json:"response"`
+}
+
+// reportStages adds the client, server and network stages' figures to r.
+func (s *System) reportStages(r *Report) {
+	if s.network != nil {
+		nr := &NetworkReport{}
+		for i := range s.network.toxics {
+			t := &s.network.toxics[i]
+			name := s.cfg.Network.Toxics[i].Name
+			if name == "" {
+				name = fmt.Sprintf("%s#%d", t.typ, i)
+			}
+			nr.Toxics = append(nr.Toxics, ToxicReport{Name: name, Type: t.typ, Request: t.stats[0], Response: t.stats[1]})
+		}
+		r.Network = nr
+	}
+	if s.network == nil && !s.cfg.clientConfigured() && s.cfg.Queue.RetryAfter == 0 {
+		return
+	}
+	t := s.mon.Telemetry
+	cr := &ClientReport{Requests: t.Created, Attempts: t.Sent, RetriedBy: Outcomes{},
+		Zombies: s.workers.Zombies, ZombieWork: s.workers.ZombieWork.Seconds(), Dropped: t.Dropped}
+	if t.Created > 0 {
+		cr.Amplification = float64(t.Sent) / float64(t.Created)
+	}
+	if r.Duration > 0 {
+		cr.Goodput = float64(t.Served) / r.Duration
+		cr.Throughput = float64(t.Answered) / r.Duration
+	}
+	for k := NoFailure + 1; k < numFailureKinds; k++ {
+		if n := t.RetriedBy[k]; n > 0 {
+			cr.RetriedBy[k.String()] = n
+		}
+	}
+	var waits sketch
+	now := s.sim.Now()
+	for i := range s.client.groups {
+		g := &s.client.groups[i]
+		st := g.stats
+		cr.Sent += st.Sent
+		cr.Abandoned += st.Abandoned
+		cr.FastFailed += st.FastFailed
+		cr.BudgetDenied += st.BudgetDenied
+		cr.PoolExhausted += st.PoolExhausted
+		waits.merge(&g.waits)
+		gr := GroupReport{Name: g.name, ClientStats: st}
+		if g.breaker != nil {
+			gr.BreakerTrips, gr.BreakerOpen = g.breaker.Trips, g.breaker.OpenTimeAt(now).Seconds()
+			cr.BreakerTrips += gr.BreakerTrips
+			cr.BreakerOpen += gr.BreakerOpen
+		}
+		if len(s.client.groups) > 1 {
+			cr.Groups = append(cr.Groups, gr)
+		}
+	}
+	if waits.Count() > 0 {
+		cr.PoolWait = &Quantiles{Count: waits.Count(), P50: waits.Quantile(0.5) / 1e9,
+			P95: waits.Quantile(0.95) / 1e9, Max: float64(waits.max) / 1e9}
+	}
+	r.Client = cr
+}
+
+// clientConfigured reports whether any group's client does more than send
+// each request once and wait for its answer.
+func (c *Config) clientConfigured() bool {
+	for _, g := range c.groups() {
+		cc := g.client
+		if cc.Timeouts != (TimeoutConfig{}) || cc.Retry.MaxAttempts > 1 || cc.Budget.Kind != "" ||
+			cc.Breaker.enabled() || cc.Pool.MaxConnections > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -12,6 +12,7 @@ import "math/bits"
 type sketch struct {
 	counts [sketchBuckets]uint64
 	n      uint64
+	max    int64
 }
 
 const (
@@ -46,6 +47,16 @@ func (s *sketch) Add(v int64) {
 	}
 	s.counts[sketchIndex(uint64(v))]++
 	s.n++
+	s.max = max(s.max, v)
+}
+
+// merge adds every value of o to s. O(buckets).
+func (s *sketch) merge(o *sketch) {
+	for i, c := range o.counts {
+		s.counts[i] += c
+	}
+	s.n += o.n
+	s.max = max(s.max, o.max)
 }
 
 // Count returns the number of values added.

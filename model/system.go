@@ -30,26 +30,27 @@ const (
 	Live      = "live"      // the same system paced on the wall clock (package live)
 )
 
-// The request path. A request travels down it from its agent towards the
-// workers; its outcome travels back up. Each stage between the two ends
-// passes requests on with its downstream neighbour's send and outcomes with
-// its upstream neighbour's reply.
+// The request path. An attempt travels down it from its agent's client
+// towards the workers; the server's answer travels back up. Each stage
+// passes attempts on with its downstream neighbour's send and answers with
+// its upstream neighbour's reply; either end may also let an attempt go
+// (see System.release).
 type (
-	sender  interface{ send(slot int32) }
+	sender  interface{ send(att int32) }
 	replier interface {
-		reply(slot int32, outcome FailureKind)
+		reply(att int32, outcome FailureKind)
 	}
 )
 
 // System is one run of a configuration: its stages on a kernel.Sim, the
-// requests in flight, and the monitor they report to. Run drives it in
-// virtual time; package live drives the same System on the wall clock. A
-// System is not safe for concurrent use.
+// requests and attempts in flight, and the monitor they report to. Run
+// drives it in virtual time; package live drives the same System on the
+// wall clock. A System is not safe for concurrent use.
 //
 // Adding a stage: a file with its configuration section (a Config field and
 // a line in Config.sections), its event handlers (registered in its
-// constructor), and a line in NewSystem that builds it and puts it on the
-// request path.
+// constructor) and its report; and a line in NewSystem that builds it and
+// puts it on the request path.
 type System struct {
 	cfg   *Config
 	sim   *kernel.Sim
@@ -57,30 +58,50 @@ type System struct {
 	sinks []Sink
 	hash  kernel.TraceHash
 
-	reqs      []request // slots; a request lives in one from creation to its outcome
-	free      []int32   // free slots
-	inSystem  int       // requests admitted to the server and not yet answered
-	depth     int       // requests waiting in the queue
+	reqs      table[request] // the agents' requests, from creation to outcome
+	atts      table[attempt] // attempts, from sending until both ends let go
+	inSystem  int            // attempts admitted to the server and not yet answered or dropped
+	depth     int            // attempts waiting in the queue
 	lastEvent kernel.Time
 	period    kernel.Duration
 	kTick     kernel.Kind
 
 	agents  *agents
+	client  *client
+	network *network // nil without toxics
 	queue   *queue
 	workers *workers
 	faults  *faults
 }
 
-// request is one request in flight, from its creation to its outcome.
+// request is one request of an agent, from its creation to its outcome.
+// Its client state lives in the client stage.
 type request struct {
 	agent, seq int32
-	attempt    int32 // which attempt of the request this is, from 0
 	workload   uint8
-	fail       bool            // the fault injector's decision, made as service starts
-	delay      kernel.Duration // a spike in the response path
 	created    kernel.Time
-	ticket     uint64         // its place in the waiting room, while it waits
-	timeout    kernel.EventID // its queue timeout, while it waits
+	clientRequest
+}
+
+// attempt is one attempt at a request, from the moment the client sends it
+// until both the client and the request path are done with it: the client
+// when it has its answer or gives up, the path when the answer has gone up
+// or the attempt was lost or dropped. A client that gives up early leaves
+// the attempt to the server (zombie work) until the server is done too.
+type attempt struct {
+	req        int32 // the request's slot, while the client holds the attempt
+	agent, seq int32
+	k          int32 // which attempt at the request, from 0
+	group      int32 // its agent's group
+	workload   uint8
+	created    kernel.Time // the request's creation
+	arrived    kernel.Time // arrival at the server
+
+	clientDone bool // the client has its answer or gave up (abandoned, if no answer)
+	pathDone   bool // nothing on the request path refers to the attempt any more
+	abandoned  bool // the client gave up on it before its answer
+
+	serverAttempt
 }
 
 // NewSystem builds the system of cfg at time zero, every agent's first
@@ -96,12 +117,24 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	s.kTick = s.sim.Register(s.tick)
 
 	a, q, w, f := newAgents(s), newQueue(s), newWorkers(s), newFaults(s)
+	c := newClient(s)
 	// The server: the queue admits, the workers serve, the fault injector
 	// answers.
 	q.workers, w.queue, w.faults = w, q, f
-	// The request path, from the agents to the server.
-	a.down, q.up, f.up = q, a, a
-	s.agents, s.queue, s.workers, s.faults = a, q, w, f
+	q.dropGone = c.propagate != ""
+	// The request path: agents, client, network (when it has toxics),
+	// server; answers retrace it.
+	a.client, c.agents = c, a
+	var toServer sender = q
+	var fromServer replier = c
+	if len(cfg.Network.Toxics) > 0 {
+		n := newNetwork(s)
+		n.down, n.up = q, c
+		toServer, fromServer = n, n
+		s.network = n
+	}
+	c.down, q.up, f.up = toServer, fromServer, fromServer
+	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
 
 	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
 	return s, nil
@@ -111,11 +144,12 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 func (s *System) Sim() *kernel.Sim { return s.sim }
 
 // Settled reports whether nothing observable can happen any more: no
-// request is in flight and every agent has created its last request. What
-// may remain are control periods and the agents' last wake-ups, which find
-// them done; a real-time driver may fire those without waiting.
+// request or attempt is in flight and every agent has created its last
+// request. What may remain are control periods and the agents' last
+// wake-ups, which find them done; a real-time driver may fire those without
+// waiting.
 func (s *System) Settled() bool {
-	return len(s.free) == len(s.reqs) && s.agents.spent == len(s.agents.state)
+	return s.reqs.inUse() == 0 && s.atts.inUse() == 0 && s.agents.spent == len(s.agents.state)
 }
 
 // Report assembles the report of the run so far, in the given mode.
@@ -125,6 +159,7 @@ func (s *System) Report(mode string) Report {
 	if mode == Simulated {
 		r.TraceHash = fmt.Sprintf("%016x", s.hash.Sum())
 	}
+	s.reportStages(&r)
 	return r
 }
 
@@ -138,28 +173,52 @@ func (s *System) emit(e Event) {
 }
 
 // event returns the lifecycle event of request slot at the current time.
-func (s *System) event(t EventType, slot int32) Event {
-	r := &s.reqs[slot]
+func (s *System) event(t EventType, req int32) Event {
+	r := s.reqs.at(req)
 	return Event{T: s.sim.Now(), Type: t, Workload: r.workload, Agent: r.agent, Seq: r.seq,
 		Worker: -1, Depth: int32(s.depth)}
 }
 
+// attemptEvent returns the lifecycle event of attempt att at the current time.
+func (s *System) attemptEvent(t EventType, att int32) Event {
+	a := s.atts.at(att)
+	return Event{T: s.sim.Now(), Type: t, Workload: a.workload, Attempt: uint8(min(a.k, 255)),
+		Agent: a.agent, Seq: a.seq, Worker: -1, Depth: int32(s.depth)}
+}
+
 // newRequest allocates the slot of agent's request seq, created now.
 func (s *System) newRequest(agent, seq int32, workload uint8) int32 {
-	var slot int32
-	if n := len(s.free); n > 0 {
-		slot = s.free[n-1]
-		s.free = s.free[:n-1]
-	} else {
-		s.reqs = append(s.reqs, request{})
-		slot = int32(len(s.reqs) - 1)
-	}
-	s.reqs[slot] = request{agent: agent, seq: seq, workload: workload, created: s.sim.Now()}
+	slot := s.reqs.alloc()
+	*s.reqs.at(slot) = request{agent: agent, seq: seq, workload: workload, created: s.sim.Now()}
 	return slot
 }
 
-// freeRequest ends request slot's life.
-func (s *System) freeRequest(slot int32) { s.free = append(s.free, slot) }
+// newAttempt allocates the slot of attempt k at request req.
+func (s *System) newAttempt(req int32, k int32) int32 {
+	r := s.reqs.at(req)
+	slot := s.atts.alloc()
+	*s.atts.at(slot) = attempt{req: req, agent: r.agent, seq: r.seq, k: k, group: r.group, workload: r.workload, created: r.created}
+	return slot
+}
+
+// leaveClient: the client is done with attempt att (it has the answer or
+// gave up on it); leavePath: nothing on the request path refers to it any
+// more. The slot is freed when both have happened.
+func (s *System) leaveClient(att int32) {
+	a := s.atts.at(att)
+	a.clientDone = true
+	if a.pathDone {
+		s.atts.free(att)
+	}
+}
+
+func (s *System) leavePath(att int32) {
+	a := s.atts.at(att)
+	a.pathDone = true
+	if a.clientDone {
+		s.atts.free(att)
+	}
+}
 
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {
@@ -170,7 +229,28 @@ func (s *System) tick(ev kernel.Event) {
 			ss.ObserveSample(smp)
 		}
 	}
-	if s.agents.active > 0 || s.inSystem > 0 {
+	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
 		s.sim.After(s.period, s.kTick, 0, 0)
 	}
 }
+
+// table is a slab of records addressed by int32 slots, reused LIFO.
+type table[T any] struct {
+	items []T
+	spare []int32
+}
+
+func (t *table[T]) alloc() int32 {
+	if n := len(t.spare); n > 0 {
+		slot := t.spare[n-1]
+		t.spare = t.spare[:n-1]
+		return slot
+	}
+	var zero T
+	t.items = append(t.items, zero)
+	return int32(len(t.items) - 1)
+}
+
+func (t *table[T]) at(slot int32) *T { return &t.items[slot] }
+func (t *table[T]) free(slot int32)  { t.spare = append(t.spare, slot) }
+func (t *table[T]) inUse() int       { return len(t.items) - len(t.spare) }

@@ -46,8 +46,13 @@ type telemetry struct {
 	window kernel.Duration
 
 	Created, Accepted, Served uint64
-	Finished                  uint64 // requests a worker finished: served or failed by a fault
-	FailedBy                  [numFailureKinds]uint64
+	Finished                  uint64                  // requests a worker finished: served or failed by a fault
+	FailedBy                  [numFailureKinds]uint64 // requests' final failures, by kind
+
+	Sent      uint64                  // attempts sent
+	RetriedBy [numFailureKinds]uint64 // attempts that failed and were retried, by cause
+	Answered  uint64                  // attempts a worker finished (the server's work)
+	Dropped   uint64                  // attempts the server dropped because their client gave up
 
 	// Run-wide latency of served requests.
 	exact   []int64 // every latency, in Exact mode
@@ -59,8 +64,8 @@ type telemetry struct {
 	inSys   int
 	areaQ   float64 // ∫ depth dt, request·ns
 	areaN   float64 // ∫ in-system dt, request·ns
-	sojourn int64   // Σ time in system of accepted requests that left, ns
-	left    uint64  // accepted requests that left (served, failed, timed out)
+	sojourn int64   // Σ time in the server of accepted attempts that left, ns
+	left    uint64  // accepted attempts that left (answered, timed out, dropped)
 
 	// The current control period.
 	period periodCounts
@@ -73,9 +78,10 @@ type telemetry struct {
 }
 
 type periodCounts struct {
-	created, drained, completed uint64
-	failed                      [numFailureKinds]uint64
-	latSum, latMax              int64
+	created, arrived, drained, completed uint64
+	sent, retried, answered, goodput     uint64
+	failed                               [numFailureKinds]uint64
+	latSum, latMax                       int64
 }
 
 type winEntry struct {
@@ -106,30 +112,46 @@ func (t *telemetry) Observe(e Event) {
 	case Created:
 		t.Created++
 		t.period.created++
+	case Sent:
+		t.Sent++
+		t.period.sent++
 	case Enqueued:
 		t.Accepted++
 		t.inSys++
+		t.period.arrived++
 	case Rejected:
-		t.FailedBy[e.Failure]++
-		t.period.failed[e.Failure]++
+		t.period.arrived++
 	case Started:
 		t.period.drained++
-	case Completed:
-		t.Served++
+	case Responded:
+		t.left++
 		t.inSys--
 		t.sojourn += int64(e.Latency)
+		if e.Worker < 0 {
+			t.period.drained++ // it left the queue without a worker (504)
+		} else {
+			t.Answered++
+			t.period.answered++
+		}
+	case Dropped:
+		t.Dropped++
 		t.left++
+		t.inSys--
+		t.sojourn += int64(e.Latency)
+		if e.Worker < 0 {
+			t.period.drained++
+		}
+	case Retried:
+		t.RetriedBy[e.Failure]++
+		t.period.retried++
+	case Completed:
+		t.Served++
+		t.period.goodput++
 		t.finished(e)
 	case Failed:
 		t.FailedBy[e.Failure]++
 		t.period.failed[e.Failure]++
-		t.inSys--
-		t.sojourn += int64(e.Latency)
-		t.left++
-		switch e.Failure {
-		case TimedOut:
-			t.period.drained++ // it left the queue without a worker
-		case FaultError:
+		if e.Failure == FaultError {
 			t.finished(e)
 		}
 	}
@@ -183,9 +205,13 @@ func (t *telemetry) sample(now kernel.Time, s *Sample) {
 		// The fluid model's dQ/dt = λ − μ: requests offered minus requests
 		// that left the queue, per second. Rejected arrivals count: a full
 		// buffer that turns work away still has λ > μ.
-		s.Growth = (float64(t.period.created) - float64(t.period.drained)) / length.Seconds()
+		s.Growth = (float64(t.period.arrived) - float64(t.period.drained)) / length.Seconds()
 	}
 	s.Created = t.period.created
+	s.Sent = t.period.sent
+	s.Retried = t.period.retried
+	s.Answered = t.period.answered
+	s.Goodput = t.period.goodput
 	s.Completed = t.period.completed
 	s.FailedBy = t.period.failed
 	if t.period.completed > 0 {

@@ -76,6 +76,12 @@ type workers struct {
 	idle   IdleWorkers
 	kDone  kernel.Kind
 
+	// Zombies counts attempts a worker finished after their client had
+	// given up; ZombieWork sums the worker time spent on attempts whose
+	// client had given up (finished or stopped).
+	Zombies    uint64
+	ZombieWork kernel.Duration
+
 	buffer      float64
 	overhead    float64
 	alpha, gama float64
@@ -112,36 +118,69 @@ func (w *workers) base(agent, seq, k int32) float64 {
 	return w.service.draw(&st)
 }
 
-// serviceTime is the pressure law for request r starting at the given
+// serviceTime is the pressure law for attempt a starting at the given
 // pressure: (Overhead + work·base)·(1 + α·pressure^γ).
-func (w *workers) serviceTime(r *request, pressure float64) kernel.Duration {
-	svc := w.overhead + float64(w.work[r.workload]*w.base(r.agent, r.seq, r.attempt))
+func (w *workers) serviceTime(a *attempt, pressure float64) kernel.Duration {
+	svc := w.overhead + float64(w.work[a.workload]*w.base(a.agent, a.seq, a.k))
 	if w.alpha > 0 && pressure > 0 {
 		svc = float64(svc * (1 + float64(w.alpha*kernel.Pow(pressure, w.gama))))
 	}
 	return kernel.Seconds(svc)
 }
 
-// start puts worker on request slot. The service time and the fault
+// start puts worker on attempt att. The service time and the fault
 // injector's decisions depend on the queue's pressure as service starts.
-func (w *workers) start(worker int32, slot int32) {
-	r := &w.s.reqs[slot]
-	e := w.s.event(Started, slot)
+func (w *workers) start(worker int32, att int32) {
+	s := w.s
+	a := s.atts.at(att)
+	e := s.attemptEvent(Started, att)
 	e.Worker = worker
-	w.s.emit(e)
+	s.emit(e)
 	p := w.pressure()
-	svc := w.serviceTime(r, p) + w.faults.decide(r, p)
-	w.s.sim.After(svc, w.kDone, int64(worker), int64(slot))
+	svc := w.serviceTime(a, p) + w.faults.decide(a, p)
+	a.worker, a.startedAt = worker, s.sim.Now()
+	a.service = s.sim.After(svc, w.kDone, int64(worker), int64(att))
 }
 
-// done: worker ev.ID finished request ev.Arg. The response goes out, and
-// the worker takes the next waiting request or goes idle.
+// done: worker ev.ID finished attempt ev.Arg. The answer goes out, and the
+// worker takes the next waiting attempt or goes idle.
 func (w *workers) done(ev kernel.Event) {
-	worker, slot := int32(ev.ID), int32(ev.Arg)
-	w.faults.respond(worker, slot)
+	worker, att := int32(ev.ID), int32(ev.Arg)
+	a := w.s.atts.at(att)
+	a.worker = -1
+	if a.abandoned {
+		w.Zombies++
+		w.ZombieWork += w.s.sim.Now().Sub(a.startedAt)
+	}
+	w.faults.respond(worker, att)
+	w.free(worker)
+}
+
+// free: worker takes the next waiting attempt, or goes idle.
+func (w *workers) free(worker int32) {
 	if next, ok := w.queue.next(); ok {
 		w.start(worker, next)
 		return
 	}
 	w.idle.Put(worker)
+}
+
+// drop stops the service of attempt att, whose client gave up, if it is in
+// service (deadline propagation into service): the worker is freed at once.
+func (w *workers) drop(att int32) {
+	s := w.s
+	a := s.atts.at(att)
+	if a.worker < 0 || !s.sim.Cancel(a.service) {
+		return
+	}
+	worker := a.worker
+	a.worker = -1
+	w.ZombieWork += s.sim.Now().Sub(a.startedAt)
+	s.inSystem--
+	e := s.attemptEvent(Dropped, att)
+	e.Worker = worker
+	e.Latency = s.sim.Now().Sub(a.arrived)
+	s.emit(e)
+	s.leavePath(att)
+	w.free(worker)
 }
