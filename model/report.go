@@ -56,11 +56,40 @@ type Report struct {
 	Latencies []int64 `json:"-"`
 }
 
-// Failures counts failed requests by kind.
+// Failures counts failed requests by kind (the client's and the network's
+// only when there are any).
 type Failures struct {
-	QueueOverflow uint64 `json:"QUEUE_OVERFLOW"`
-	FaultError    uint64 `json:"FAULT_ERROR"`
-	QueueTimeout  uint64 `json:"QUEUE_TIMEOUT"`
+	QueueOverflow    uint64 `json:"QUEUE_OVERFLOW"`
+	FaultError       uint64 `json:"FAULT_ERROR"`
+	QueueTimeout     uint64 `json:"QUEUE_TIMEOUT"`
+	ClientTimeout    uint64 `json:"CLIENT_TIMEOUT,omitempty"`
+	DeadlineExceeded uint64 `json:"DEADLINE_EXCEEDED,omitempty"`
+	PoolExhausted    uint64 `json:"POOL_EXHAUSTED,omitempty"`
+	ConnectTimeout   uint64 `json:"CONNECT_TIMEOUT,omitempty"`
+	ConnectionReset  uint64 `json:"CONNECTION_RESET,omitempty"`
+	CircuitOpen      uint64 `json:"CIRCUIT_OPEN,omitempty"`
+}
+
+// String lists the counts: the server's kinds always, the others when
+// there are any.
+func (f Failures) String() string {
+	s := fmt.Sprintf("QUEUE_OVERFLOW %d, FAULT_ERROR %d, QUEUE_TIMEOUT %d", f.QueueOverflow, f.FaultError, f.QueueTimeout)
+	for _, x := range []struct {
+		k FailureKind
+		n uint64
+	}{{ClientTimeout, f.ClientTimeout}, {DeadlineExceeded, f.DeadlineExceeded}, {PoolExhausted, f.PoolExhausted},
+		{ConnectTimeout, f.ConnectTimeout}, {ConnectionReset, f.ConnectionReset}, {CircuitOpen, f.CircuitOpen}} {
+		if x.n > 0 {
+			s += fmt.Sprintf(", %s %d", x.k, x.n)
+		}
+	}
+	return s
+}
+
+// failures returns the counts of by, indexed by kind, as Failures.
+func failures(by *[numFailureKinds]uint64) Failures {
+	return Failures{by[QueueOverflow], by[FaultError], by[TimedOut], by[ClientTimeout], by[DeadlineExceeded],
+		by[PoolExhausted], by[ConnectTimeout], by[ConnectionReset], by[CircuitOpen]}
 }
 
 // Latency summarises the latency of requests a worker finished (served, or
@@ -106,7 +135,7 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 		Scenario: cfg.Name, Seed: cfg.Seed, Mode: mode,
 		Agents: cfg.Agents.Count, Workers: cfg.Workers.Count, Buffer: cfg.Queue.Buffer,
 		Created: t.Created, Served: t.Served, Failed: t.Failed(),
-		FailedBy: Failures{t.FailedBy[QueueOverflow], t.FailedBy[FaultError], t.FailedBy[TimedOut]},
+		FailedBy: failures(&t.FailedBy),
 		Duration: end.Seconds(),
 		Timeline: m.Timeline,
 	}
@@ -156,7 +185,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	row("scenario", "%s (%s, seed %d)", r.Scenario, r.Mode, r.Seed)
 	row("system", "%d agents, %d workers, buffer %d", r.Agents, r.Workers, r.Buffer)
 	row("requests", "%d created, %d served, %d failed", r.Created, r.Served, r.Failed)
-	row("failures", "QUEUE_OVERFLOW %d, FAULT_ERROR %d, QUEUE_TIMEOUT %d", r.FailedBy.QueueOverflow, r.FailedBy.FaultError, r.FailedBy.QueueTimeout)
+	row("failures", "%s", r.FailedBy)
 	row("error rate", "%.2f%%", 100*r.ErrorRate)
 	row("latency", "avg %.3fs  p50 %.3fs  p95 %.3fs  p99 %.3fs  max %.3fs", r.Latency.Avg, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max)
 	row("throughput", "%.1f req/s over %.3fs", r.Throughput, r.Duration)
@@ -174,10 +203,67 @@ func (r *Report) WriteText(w io.Writer) error {
 		row("throttle", "off")
 	}
 	row("little's law", "L %.4f, λ·W %.4f (rel. error %.1e)", r.Little.L, r.Little.LambdaW, r.Little.RelErr)
+	if c := r.Client; c != nil {
+		row("attempts", "%d for %d requests (amplification %.2f×), %s retried", c.Attempts, c.Requests, c.Amplification, c.RetriedBy)
+		row("goodput", "%.1f req/s succeeded for their client; the server finished %.1f attempts/s", c.Goodput, c.Throughput)
+		row("zombie work", "%d attempts served after their client gave up, %.3fs of worker time; %d dropped by the server", c.Zombies, c.ZombieWork, c.Dropped)
+		row("client", "%d abandoned, %d failed fast by the breaker (%s, open %.2fs), %d retries refused by the budget",
+			c.Abandoned, c.FastFailed, plural(c.BreakerTrips, "trip"), c.BreakerOpen, c.BudgetDenied)
+		if w := c.PoolWait; w != nil {
+			row("pool", "%d waits: p50 %.3fs, p95 %.3fs, max %.3fs; %d exhausted", w.Count, w.P50, w.P95, w.Max, c.PoolExhausted)
+		}
+	}
+	if n := r.Network; n != nil {
+		for _, t := range n.Toxics {
+			row("network "+t.Name, "request %s; response %s", t.Request, t.Response)
+		}
+	}
 	if r.Mode == "simulated" {
 		row("events", "%d (trace %s)", r.Events, r.TraceHash)
 	}
 	return tw.Flush()
+}
+
+// String formats counts by kind as "KIND n, ..." in kind order, or "none".
+func (o Outcomes) String() string {
+	var b strings.Builder
+	for k := NoFailure + 1; k < numFailureKinds; k++ {
+		if n := o[k.String()]; n > 0 {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %d", k, n)
+		}
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
+}
+
+// String summarises a toxic's work in one direction.
+func (t ToxicStats) String() string {
+	s := fmt.Sprintf("%d messages", t.Messages)
+	if t.Delay > 0 && t.Messages > 0 {
+		s += fmt.Sprintf(", %.4fs mean delay", t.Delay/float64(t.Messages))
+	}
+	for _, x := range []struct {
+		n    uint64
+		what string
+	}{{t.Lost, "lost"}, {t.Reset, "reset"}, {t.Stalled, "stalled"}} {
+		if x.n > 0 {
+			s += fmt.Sprintf(", %d %s", x.n, x.what)
+		}
+	}
+	return s
+}
+
+// plural formats n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // String returns the text table.
