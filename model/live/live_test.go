@@ -57,6 +57,8 @@ func requireSame(t *testing.T, sim, lv model.Report) {
 	}
 	require.Equal(t, sim.FinalState, lv.FinalState, "final state")
 	require.Equal(t, sim.Throttle, lv.Throttle, "throttle")
+	require.Equal(t, sim.Client, lv.Client, "client")
+	require.Equal(t, sim.Network, lv.Network, "network")
 	require.InDelta(t, sim.Little.L, lv.Little.L, 1e-9*sim.Little.L, "Little's L")
 }
 
@@ -91,6 +93,22 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 		"horizon": func(c *model.Config) {
 			c.Agents.RequestsPerAgent, c.Agents.Horizon = 0, 2
 		},
+		// The client and network stages run live unchanged: timeouts,
+		// retries with backoff, a pool, a breaker and a lossy, jittery network.
+		"client and network": func(c *model.Config) {
+			c.Client = model.ClientConfig{
+				Timeouts: model.TimeoutConfig{Attempt: 0.04, Propagate: model.PropagateDequeue},
+				Retry: model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT", "QUEUE_OVERFLOW", "CONNECTION_RESET"},
+					Backoff: model.BackoffConfig{Base: 0.005, Multiplier: 2, Max: 0.05, Jitter: 1}},
+				Breaker: model.BreakerConfig{ConsecutiveFailures: 8, OpenFor: 0.1},
+				Pool:    model.PoolConfig{MaxConnections: 6, AcquireTimeout: 0.02, Waiters: model.Random, Dial: &model.Dist{Kind: model.Exponential, Mean: 0.002}},
+			}
+			c.Network.Toxics = []model.Toxic{
+				{Type: model.ToxicLatency, Latency: &model.Dist{Kind: model.Deterministic, Mean: 0.001}, Jitter: 0.0005, Correlation: 0.3},
+				{Type: model.ToxicLoss, Model: model.GilbertElliott, P: 0.05, R: 0.3},
+				{Type: model.ToxicReset, Toxicity: ptr(0.01), Direction: model.DirResponse},
+			}
+		},
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -99,6 +117,11 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 				edit(&cfg)
 				sim, lv, late := runBoth(t, cfg, live.Options{})
 				require.Positive(t, sim.Served)
+				if c := sim.Client; c != nil {
+					require.Positive(t, c.RetriedBy["CLIENT_TIMEOUT"], "the case exercises timeouts")
+					require.Positive(t, c.PoolWait.Count, "and pool waits")
+					require.Positive(t, sim.Network.Toxics[1].Request.Lost+sim.Network.Toxics[1].Response.Lost, "and loss")
+				}
 				requireSame(t, sim, lv)
 				require.Positive(t, late.Count)
 				require.LessOrEqual(t, uint64(late.Count), lv.Events, "a lateness for every event fired on the clock")
@@ -107,6 +130,8 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 		})
 	}
 }
+
+func ptr(x float64) *float64 { return &x }
 
 // TestSynctestMechanisms checks that the cases above really exercise what
 // they are named for, so that agreement is not agreement on nothing.
