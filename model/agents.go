@@ -16,6 +16,9 @@ const (
 	Poisson = "poisson"
 	// Burst: BurstSize requests at once, bursts separated by Think.
 	Burst = "burst"
+	// Trace: requests are created as Agents.Trace says, replacing the
+	// generator: at recorded times, or at recorded rates.
+	Trace = "trace"
 )
 
 // AgentConfig describes the workload generators.
@@ -42,7 +45,31 @@ type AgentConfig struct {
 	// faults may target groups by name. Without groups, every agent is in
 	// one group named "".
 	Groups []AgentGroup `json:"groups,omitempty"`
+	// Trace is the record replayed by arrival "trace".
+	Trace *TraceConfig `json:"trace,omitempty"`
 }
+
+// TraceConfig is a record of arrivals. Times are request creation times in
+// seconds, non-decreasing: request i is created at Times[i] by agent i mod
+// agents.count. Or Rates are steps of a Poisson arrival rate (requests per
+// second over all agents, from each step's T until the next step's; the
+// last lasts until agents.horizon). File names a CSV that the scenario
+// loader reads into Times (one timestamp a line) or Rates ("t,rate" lines),
+// relative to the scenario file.
+type TraceConfig struct {
+	File  string     `json:"file,omitempty"`
+	Times []float64  `json:"times,omitempty"`
+	Rates []RateStep `json:"rates,omitempty"`
+}
+
+// RateStep is one step of a trace's arrival rate.
+type RateStep struct {
+	T    float64 `json:"t"`
+	Rate float64 `json:"rate"`
+}
+
+// MaxTraceEntries bounds a trace.
+const MaxTraceEntries = 100_000_000
 
 // AgentGroup is one named group of agents.
 type AgentGroup struct {
@@ -84,11 +111,16 @@ type WorkloadType struct {
 func (a *AgentConfig) validate(v *validator, _ *Config) {
 	v.intIn("agents.count", a.Count, 1, MaxAgents)
 	switch a.Arrival {
-	case Closed, Poisson, Burst:
+	case Closed, Poisson, Burst, Trace:
 	default:
-		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q or %q, not %q", Closed, Poisson, Burst, a.Arrival))
+		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q, %q or %q, not %q", Closed, Poisson, Burst, Trace, a.Arrival))
 	}
-	v.dist("agents.think", a.Think, true)
+	if a.Arrival != Trace {
+		v.dist("agents.think", a.Think, true)
+		v.unused("agents.trace", a.Trace != nil, `only applies to arrival "trace"`)
+	} else {
+		a.validateTrace(v)
+	}
 	if a.Arrival == Burst {
 		v.intIn("agents.burst_size", a.BurstSize, 1, 1_000_000)
 	} else {
@@ -96,7 +128,7 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 	}
 	v.intIn("agents.requests_per_agent", a.RequestsPerAgent, 0, 1<<31-1)
 	v.nonNeg("agents.horizon", a.Horizon)
-	if a.RequestsPerAgent == 0 && a.Horizon == 0 {
+	if a.RequestsPerAgent == 0 && a.Horizon == 0 && !(a.Arrival == Trace && a.Trace != nil && len(a.Trace.Times) > 0) {
 		v.fail("agents.requests_per_agent", "set a request budget or agents.horizon, or the run never ends")
 	}
 	v.nonNeg("agents.stagger", a.Stagger)
@@ -141,6 +173,48 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 	}
 }
 
+func (a *AgentConfig) validateTrace(v *validator) {
+	t := a.Trace
+	if t == nil {
+		v.fail("agents.trace", `arrival "trace" needs agents.trace`)
+		return
+	}
+	if (len(t.Times) > 0) == (len(t.Rates) > 0) {
+		if t.File != "" {
+			v.fail("agents.trace.file", "was not read: the scenario loader reads trace files")
+		} else {
+			v.fail("agents.trace", "set times or rates (or a file)")
+		}
+		return
+	}
+	if len(t.Times)+len(t.Rates) > MaxTraceEntries {
+		v.fail("agents.trace", fmt.Sprintf("at most %d entries", MaxTraceEntries))
+	}
+	prev := 0.0
+	for i, x := range t.Times {
+		p := fmt.Sprintf("agents.trace.times[%d]", i)
+		v.nonNeg(p, x)
+		if x < prev {
+			v.fail(p, fmt.Sprintf("goes back in time (%g after %g)", x, prev))
+		}
+		prev = x
+	}
+	for i, r := range t.Rates {
+		p := fmt.Sprintf("agents.trace.rates[%d]", i)
+		v.nonNeg(p+".t", r.T)
+		v.nonNeg(p+".rate", r.Rate)
+		if i > 0 && !(r.T > t.Rates[i-1].T) {
+			v.fail(p+".t", "must be after the previous step's")
+		}
+	}
+	if len(t.Times) > 0 {
+		v.unused("agents.requests_per_agent", a.RequestsPerAgent != 0, "a trace of times sets the requests")
+		v.unused("agents.horizon", a.Horizon != 0, "a trace of times sets the requests")
+	} else if a.Horizon == 0 {
+		v.fail("agents.horizon", "a trace of rates needs a horizon: the last rate lasts until it")
+	}
+}
+
 // agents is the workload generator stage: N agents, each creating requests
 // by its arrival mode until its budget or the horizon runs out. It is the
 // top of the request path: every request starts here and its outcome comes
@@ -171,6 +245,7 @@ type agents struct {
 	fWorkload   kernel.Family
 	fThink      kernel.Family
 	fBackoffJit kernel.Family
+	trace       []kernel.Time // the trace's creation times, for arrival "trace"
 }
 
 type agentState struct {
@@ -209,6 +284,24 @@ func newAgents(s *System) *agents {
 		first += spec.count
 	}
 	a.kWake = s.sim.Register(a.wake)
+	if c.Arrival == Trace && len(c.Trace.Times) > 0 {
+		a.trace = make([]kernel.Time, len(c.Trace.Times))
+		for i, t := range c.Trace.Times {
+			a.trace[i] = kernel.Time(kernel.Seconds(t))
+		}
+		for i := range a.state {
+			if i < len(a.trace) {
+				s.sim.At(a.trace[i], a.kWake, int64(i), 0)
+			} else {
+				a.retire(int32(i))
+			}
+		}
+		return a
+	}
+	if c.Arrival == Trace { // rates: Poisson agents of rate 1/count each, paced by the rates
+		a.arrival = Poisson
+		a.think = Dist{Kind: Exponential, Mean: float64(c.Count)}.compile()
+	}
 	for i := range a.state {
 		s.sim.At(kernel.Time(a.startDelay(int32(i))), a.kWake, int64(i), 0)
 	}
@@ -244,16 +337,17 @@ func (a *agents) thinkTime(agent, seq int32) kernel.Duration {
 
 // pause is how long a closed-loop agent waits after its request seq ends
 // with outcome, before the throttle's delay: a backoff after a failure of a
-// kind it backs off on, else its think time.
-func (a *agents) pause(agent, seq int32, outcome FailureKind) kernel.Duration {
+// kind it backs off on (think false), else its think time (think true: it
+// runs at the scheduled load's pace).
+func (a *agents) pause(agent, seq int32, outcome FailureKind) (d kernel.Duration, think bool) {
 	st := &a.state[agent]
 	if a.backoff.On(outcome) {
 		st.failures++
 		r := a.fBackoffJit.Stream(uint64(agent), uint64(seq))
-		return a.backoff.Delay(st.failures, r.Float64(), 0)
+		return a.backoff.Delay(st.failures, r.Float64(), 0), false
 	}
 	st.failures = 0
-	return a.thinkTime(agent, seq)
+	return a.thinkTime(agent, seq), true
 }
 
 // exhausted reports whether agent may create no more requests, and marks
@@ -263,13 +357,20 @@ func (a *agents) exhausted(agent int32) bool {
 	if st.done {
 		return true
 	}
-	if (a.budget > 0 && st.next >= a.budget) || (a.horizon > 0 && a.s.sim.Now() >= a.horizon) {
-		st.done = true
-		a.active--
-		a.spend(st)
+	if (a.budget > 0 && st.next >= a.budget) || (a.horizon > 0 && a.s.sim.Now() >= a.horizon) ||
+		(a.trace != nil && int(agent)+int(st.next)*len(a.state) >= len(a.trace)) {
+		a.retire(agent)
 		return true
 	}
 	return false
+}
+
+// retire marks agent done.
+func (a *agents) retire(agent int32) {
+	st := &a.state[agent]
+	st.done = true
+	a.active--
+	a.spend(st)
 }
 
 func (a *agents) spend(st *agentState) {
@@ -277,6 +378,17 @@ func (a *agents) spend(st *agentState) {
 		st.spent = true
 		a.spent++
 	}
+}
+
+// wakeAfter schedules agent's next wake-up after a gap of think time,
+// taken at the scheduled load's pace, plus the throttle's delay.
+func (a *agents) wakeAfter(agent int32, gap kernel.Duration) {
+	at, ok := a.s.sched.advance(a.s.sim.Now(), gap)
+	if !ok { // the load stays at 0: the agent never wakes again
+		a.retire(agent)
+		return
+	}
+	a.s.sim.At(at.Add(a.s.mon.Throttle.Delay()), a.kWake, int64(agent), 0)
 }
 
 // wake: the agent creates its next request, or burst of requests; open
@@ -288,16 +400,29 @@ func (a *agents) wake(ev kernel.Event) {
 	}
 	switch a.arrival {
 	case Closed:
-		a.create(agent)
+		now := a.s.sim.Now()
+		at, ok := a.s.sched.activeFrom(now, agent)
+		switch {
+		case !ok:
+			a.retire(agent)
+		case at > now: // capped: wait until the cap lets it in
+			a.s.sim.At(at, a.kWake, int64(agent), 0)
+		default:
+			a.create(agent)
+		}
 	case Poisson:
-		seq := a.create(agent)
-		a.s.sim.After(a.thinkTime(agent, seq)+a.s.mon.Throttle.Delay(), a.kWake, int64(agent), 0)
+		a.wakeAfter(agent, a.thinkTime(agent, a.create(agent)))
 	case Burst:
 		var gap kernel.Duration
 		for i := 0; i < a.burst && !a.exhausted(agent); i++ {
 			gap = a.thinkTime(agent, a.create(agent))
 		}
-		a.s.sim.After(gap+a.s.mon.Throttle.Delay(), a.kWake, int64(agent), 0)
+		a.wakeAfter(agent, gap)
+	case Trace:
+		a.create(agent)
+		if next := int(agent) + int(a.state[agent].next)*len(a.state); next < len(a.trace) {
+			a.s.sim.At(a.trace[next], a.kWake, int64(agent), 0)
+		}
 	}
 }
 
@@ -322,8 +447,11 @@ func (a *agents) create(agent int32) int32 {
 func (a *agents) reply(slot int32, outcome FailureKind) {
 	r := a.s.reqs.at(slot)
 	if a.arrival == Closed {
-		d := a.pause(r.agent, r.seq, outcome)
-		a.s.sim.After(d+a.s.mon.Throttle.Delay(), a.kWake, int64(r.agent), 0)
+		if d, think := a.pause(r.agent, r.seq, outcome); think {
+			a.wakeAfter(r.agent, d)
+		} else {
+			a.s.sim.After(d+a.s.mon.Throttle.Delay(), a.kWake, int64(r.agent), 0)
+		}
 	}
 	a.s.reqs.free(slot)
 }

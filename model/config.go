@@ -22,6 +22,8 @@ type Config struct {
 	Telemetry TelemetryConfig `json:"telemetry"`
 	Client    ClientConfig    `json:"client,omitzero"`
 	Network   NetworkConfig   `json:"network,omitzero"`
+	Schedule  ScheduleConfig  `json:"schedule,omitempty"`
+	SLO       SLOConfig       `json:"slo,omitzero"`
 }
 
 // section is one stage's part of a Config: it checks its own fields (and
@@ -34,7 +36,7 @@ type section interface {
 // them; the first problem found is the one reported.
 func (c *Config) sections() []section {
 	return []section{&c.Agents, &c.Queue, &c.Workers, &c.Faults, &c.Detector, &c.Throttle, &c.Telemetry,
-		sectionFunc(func(v *validator, c *Config) { c.Client.validate(v, "client") }), &c.Network}
+		sectionFunc(func(v *validator, c *Config) { c.Client.validate(v, "client") }), &c.Network, &c.Schedule, &c.SLO}
 }
 
 // sectionFunc validates a section whose checks need a path.

@@ -105,6 +105,7 @@ type Sample struct {
 	State       State
 	Rule        Rule
 	Throttle    kernel.Duration // the throttle's delay after this sample
+	SLO         SLOSample       // the steady-state hypothesis's reading, when the scenario has one
 }
 
 // detector is the seed's stability model, applied once per control period:

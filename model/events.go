@@ -13,7 +13,8 @@ type EventType uint8
 // attempt is Started by a worker, or times out in the queue; the server's
 // answer (its status in Failure) leaves it as Responded. An attempt whose
 // client has given up may be Dropped by the server instead (deadline
-// propagation).
+// propagation); one whose worker crashed may be Requeued at the head of the
+// queue.
 //
 // Without a client timeout, retries or a network, a request's events are
 // Created, Sent, then Rejected or Enqueued (Started) Responded, then
@@ -30,11 +31,12 @@ const (
 	Responded
 	Retried
 	Dropped
+	Requeued
 	numEventTypes
 )
 
 var eventTypeNames = [...]string{"created", "enqueued", "rejected", "started", "completed", "failed",
-	"sent", "responded", "retried", "dropped"}
+	"sent", "responded", "retried", "dropped", "requeued"}
 
 func (t EventType) String() string { return eventTypeNames[t] }
 
@@ -55,12 +57,13 @@ const (
 	ConnectTimeout               // dialling a new connection took longer than the connect timeout
 	ConnectionReset              // the network cut the connection
 	CircuitOpen                  // the client's circuit breaker failed the attempt without sending it
+	Crashed                      // 502: the worker serving the attempt crashed
 	numFailureKinds
 )
 
 var failureNames = [...]string{"", "QUEUE_OVERFLOW", "FAULT_ERROR", "QUEUE_TIMEOUT",
-	"CLIENT_TIMEOUT", "DEADLINE_EXCEEDED", "POOL_EXHAUSTED", "CONNECT_TIMEOUT", "CONNECTION_RESET", "CIRCUIT_OPEN"}
-var failureStatus = [...]int{200, 503, 500, 504, 0, 0, 0, 0, 0, 0}
+	"CLIENT_TIMEOUT", "DEADLINE_EXCEEDED", "POOL_EXHAUSTED", "CONNECT_TIMEOUT", "CONNECTION_RESET", "CIRCUIT_OPEN", "CRASHED"}
+var failureStatus = [...]int{200, 503, 500, 504, 0, 0, 0, 0, 0, 0, 502}
 
 func (k FailureKind) String() string { return failureNames[k] }
 
@@ -90,8 +93,10 @@ func failureList() string {
 // server's status for its failures, 0 for a failure that got no answer.
 func (k FailureKind) Status() int { return failureStatus[k] }
 
-// FromServer reports whether the kind is a server's answer (503, 500, 504).
-func (k FailureKind) FromServer() bool { return k == QueueOverflow || k == FaultError || k == TimedOut }
+// FromServer reports whether the kind is a server's answer (503, 500, 504, 502).
+func (k FailureKind) FromServer() bool {
+	return k == QueueOverflow || k == FaultError || k == TimedOut || k == Crashed
+}
 
 // Event is one lifecycle step of one request, with its timestamp. It is a
 // small value; sinks receive it by value and must not retain pointers.

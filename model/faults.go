@@ -51,20 +51,20 @@ func NewFaultInjector(cfg *Config) *FaultInjector {
 	fi := &FaultInjector{spikeP: f.SpikeProbability, errP: f.ErrorProbability,
 		pressureErr: f.PressureError, pressureExp: f.PressureExponent,
 		fSpike: kernel.NewFamily(cfg.Seed, "spike"), fFault: kernel.NewFamily(cfg.Seed, "fault")}
-	if f.SpikeProbability > 0 {
+	if f.SpikeProbability > 0 || cfg.schedulesSpikes() {
 		fi.spike = f.SpikeDuration.compile()
 	}
 	return fi
 }
 
-// Spike returns the latency spike of attempt k of agent's request seq; 0
-// when it has none.
-func (fi *FaultInjector) Spike(agent, seq, k int32) kernel.Duration {
-	if fi.spikeP <= 0 {
+// Spike returns the latency spike of attempt k of agent's request seq at
+// spike probability p; 0 when it has none.
+func (fi *FaultInjector) Spike(agent, seq, k int32, p float64) kernel.Duration {
+	if p <= 0 {
 		return 0
 	}
 	r := fi.fSpike.Stream(uint64(agent), uint64(seq), uint64(k))
-	hit := r.Float64() < fi.spikeP
+	hit := r.Float64() < p
 	d := kernel.Seconds(fi.spike.draw(&r)) // drawn either way: a hit's duration does not depend on p
 	if !hit {
 		return 0
@@ -81,9 +81,10 @@ func (fi *FaultInjector) ErrorDraw(agent, seq, k int32) float64 {
 }
 
 // Fails is the decision for an attempt starting service at the given
-// pressure: ErrorDraw < ErrorProbability + PressureError·pressure^PressureExponent.
-func (fi *FaultInjector) Fails(agent, seq, k int32, pressure float64) bool {
-	p := fi.errP
+// pressure, with error probability errP: ErrorDraw < errP +
+// PressureError·pressure^PressureExponent.
+func (fi *FaultInjector) Fails(agent, seq, k int32, pressure, errP float64) bool {
+	p := errP
 	if fi.pressureErr > 0 && pressure > 0 {
 		p += float64(fi.pressureErr * kernel.Pow(pressure, fi.pressureExp))
 	}
@@ -114,8 +115,16 @@ func newFaults(s *System) *faults {
 // at the given pressure, and returns how much the spike adds to the service
 // (0 when spikes delay the response instead).
 func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
-	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure)
-	spike := f.inj.Spike(a.agent, a.seq, a.k)
+	now := f.s.sim.Now()
+	errP, spikeP := f.inj.errP, f.inj.spikeP
+	if p, ok := override(f.s.sched.errP, now); ok {
+		errP = p
+	}
+	if p, ok := override(f.s.sched.spikeP, now); ok {
+		spikeP = p
+	}
+	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure, errP)
+	spike := f.inj.Spike(a.agent, a.seq, a.k, spikeP)
 	if f.inResponse {
 		a.delay = spike
 		return 0
@@ -150,4 +159,14 @@ func (f *faults) deliver(worker, att int32) {
 	}
 	s.emit(e)
 	f.up.reply(att, e.Failure)
+}
+
+// schedulesSpikes reports whether a schedule action turns spikes on.
+func (c *Config) schedulesSpikes() bool {
+	for _, a := range c.Schedule {
+		if a.Faults != nil && a.Faults.SpikeProbability != nil && *a.Faults.SpikeProbability > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -48,6 +48,9 @@ type Toxic struct {
 	Direction string   `json:"direction,omitempty"`
 	Toxicity  *float64 `json:"toxicity,omitempty"`
 	Groups    []string `json:"groups,omitempty"`
+	// Scheduled toxics act only in the windows of schedule actions that
+	// name them.
+	Scheduled bool `json:"scheduled,omitempty"`
 
 	Latency            *Dist   `json:"latency,omitempty"`
 	Jitter             float64 `json:"jitter,omitempty"`
@@ -295,6 +298,7 @@ type network struct {
 	up                       replier
 	down                     sender
 	toxics                   []toxic
+	partitioned              [2]uint64 // messages lost to a scheduled partition, by direction
 	kArrive, kReturn, kReset kernel.Kind
 }
 
@@ -351,10 +355,15 @@ func newNetwork(s *System) *network {
 // pass takes one message of attempt a through the toxics in direction dir
 // (0 request, 1 response): its fate and the delay it meets first.
 func (n *network) pass(dir int, a *attempt, group int32) (fate, kernel.Duration) {
+	now := n.s.sim.Now()
+	if n.s.sched.partitioned(group, now) {
+		n.partitioned[dir]++
+		return lost, 0
+	}
 	var delay float64
 	for i := range n.toxics {
 		t := &n.toxics[i]
-		if (dir == 0 && !t.request) || (dir == 1 && !t.resp) || !t.groups[group] {
+		if (dir == 0 && !t.request) || (dir == 1 && !t.resp) || !t.groups[group] || !n.s.sched.toxicActive(i, now) {
 			continue
 		}
 		st := t.fam.Stream(uint64(dir), uint64(a.agent), uint64(a.seq), uint64(a.k))

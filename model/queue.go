@@ -49,7 +49,8 @@ type roomEntry struct {
 
 // NewWaitingRoom returns an empty room with the given number of places.
 func NewWaitingRoom(places int) WaitingRoom {
-	return WaitingRoom{capacity: places, entries: make([]roomEntry, 0, min(places, 1<<16))}
+	// Tickets start far from 0 so that PutFront can hand out smaller ones.
+	return WaitingRoom{capacity: places, entries: make([]roomEntry, 0, min(places, 1<<16)), base: 1 << 62}
 }
 
 // Len returns the number of requests waiting: the queue's depth.
@@ -91,6 +92,23 @@ func (w *WaitingRoom) Take() (slot int32, ok bool) {
 		return e.slot, true
 	}
 	return 0, false
+}
+
+// PutFront puts request slot at the head of the room, ahead of every
+// waiting request and regardless of capacity (a request whose service was
+// interrupted), and returns its ticket. O(1) amortised.
+func (w *WaitingRoom) PutFront(slot int32) uint64 {
+	if w.head == 0 {
+		// Make room at the front: half as much again as is in use.
+		grow := len(w.entries)/2 + 8
+		e := make([]roomEntry, grow+len(w.entries), grow+cap(w.entries))
+		copy(e[grow:], w.entries)
+		w.entries, w.head, w.base = e, grow, w.base-uint64(grow)
+	}
+	w.head--
+	w.entries[w.head] = roomEntry{slot: slot}
+	w.waiting++
+	return w.base + uint64(w.head)
 }
 
 // TakeNewest removes and returns the newest waiting request (LIFO); ok is
@@ -183,7 +201,7 @@ func (q *queue) send(att int32) {
 	s := q.s
 	a := s.atts.at(att)
 	a.arrived, a.worker = s.sim.Now(), -1
-	if w, ok := q.workers.idle.Take(); ok {
+	if w, ok := q.workers.take(); ok {
 		s.inSystem++
 		s.emit(s.attemptEvent(Enqueued, att))
 		q.workers.start(w, att)
@@ -228,6 +246,15 @@ func (q *queue) next() (int32, bool) {
 		}
 		return att, true
 	}
+}
+
+// requeue puts attempt att, whose worker crashed, back at the head of the
+// waiting room (beyond its capacity if need be).
+func (q *queue) requeue(att int32) {
+	s := q.s
+	s.atts.at(att).ticket = q.room.PutFront(att)
+	s.depth = q.room.Len()
+	s.emit(s.attemptEvent(Requeued, att))
 }
 
 // expire: a waiting attempt's timeout fired: the server answers 504.

@@ -46,6 +46,8 @@ type Report struct {
 	// the scenario has them.
 	Client  *ClientReport  `json:"client,omitempty"`
 	Network *NetworkReport `json:"network,omitempty"`
+	// SLO is the verdict on the scenario's steady-state hypothesis.
+	SLO *SLOReport `json:"slo,omitempty"`
 
 	Events    uint64 `json:"events"`               // kernel events fired (0 in live mode)
 	TraceHash string `json:"trace_hash,omitempty"` // hash of the kernel's event trace
@@ -68,6 +70,7 @@ type Failures struct {
 	ConnectTimeout   uint64 `json:"CONNECT_TIMEOUT,omitempty"`
 	ConnectionReset  uint64 `json:"CONNECTION_RESET,omitempty"`
 	CircuitOpen      uint64 `json:"CIRCUIT_OPEN,omitempty"`
+	Crashed          uint64 `json:"CRASHED,omitempty"`
 }
 
 // String lists the counts: the server's kinds always, the others when
@@ -78,7 +81,8 @@ func (f Failures) String() string {
 		k FailureKind
 		n uint64
 	}{{ClientTimeout, f.ClientTimeout}, {DeadlineExceeded, f.DeadlineExceeded}, {PoolExhausted, f.PoolExhausted},
-		{ConnectTimeout, f.ConnectTimeout}, {ConnectionReset, f.ConnectionReset}, {CircuitOpen, f.CircuitOpen}} {
+		{ConnectTimeout, f.ConnectTimeout}, {ConnectionReset, f.ConnectionReset}, {CircuitOpen, f.CircuitOpen},
+		{Crashed, f.Crashed}} {
 		if x.n > 0 {
 			s += fmt.Sprintf(", %s %d", x.k, x.n)
 		}
@@ -89,7 +93,7 @@ func (f Failures) String() string {
 // failures returns the counts of by, indexed by kind, as Failures.
 func failures(by *[numFailureKinds]uint64) Failures {
 	return Failures{by[QueueOverflow], by[FaultError], by[TimedOut], by[ClientTimeout], by[DeadlineExceeded],
-		by[PoolExhausted], by[ConnectTimeout], by[ConnectionReset], by[CircuitOpen]}
+		by[PoolExhausted], by[ConnectTimeout], by[ConnectionReset], by[CircuitOpen], by[Crashed]}
 }
 
 // Latency summarises the latency of requests a worker finished (served, or

@@ -33,7 +33,7 @@ func (s *System) drawsOf(agent, seq int32) draws {
 		Think:    s.agents.thinkTime(agent, seq),
 		Backoff:  jit.Float64(),
 		Service:  s.workers.base(agent, seq, 0),
-		Spike:    s.faults.inj.Spike(agent, seq, 0),
+		Spike:    s.faults.inj.Spike(agent, seq, 0, s.faults.inj.spikeP),
 		Fault:    s.faults.inj.ErrorDraw(agent, seq, 0),
 	}
 }

@@ -67,6 +67,8 @@ type System struct {
 	kTick     kernel.Kind
 
 	agents  *agents
+	sched   *schedule
+	slo     *sloStage
 	client  *client
 	network *network // nil without toxics
 	queue   *queue
@@ -135,6 +137,8 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	}
 	c.down, q.up, f.up = toServer, fromServer, fromServer
 	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
+	s.sched = newSchedule(s)
+	s.slo = newSLO(s)
 
 	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
 	return s, nil
@@ -160,6 +164,13 @@ func (s *System) Report(mode string) Report {
 		r.TraceHash = fmt.Sprintf("%016x", s.hash.Sum())
 	}
 	s.reportStages(&r)
+	if s.slo != nil {
+		var until kernel.Time
+		if h := s.cfg.Agents.Horizon; h > 0 {
+			until = kernel.Time(kernel.Seconds(h))
+		}
+		r.SLO = s.slo.judge(s.mon.Timeline, s.sched, s.period, until)
+	}
 	return r
 }
 
@@ -167,6 +178,9 @@ func (s *System) Report(mode string) Report {
 func (s *System) emit(e Event) {
 	s.lastEvent = e.T
 	s.mon.Observe(e)
+	if s.slo != nil {
+		s.slo.observe(e)
+	}
 	for _, k := range s.sinks {
 		k.Observe(e)
 	}
@@ -224,6 +238,9 @@ func (s *System) leavePath(att int32) {
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
 	smp := s.mon.Tick(now)
+	if s.slo != nil {
+		s.slo.sample(now, smp)
+	}
 	for _, k := range s.sinks {
 		if ss, ok := k.(SampleSink); ok {
 			ss.ObserveSample(smp)

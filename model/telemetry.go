@@ -127,12 +127,15 @@ func (t *telemetry) Observe(e Event) {
 		t.left++
 		t.inSys--
 		t.sojourn += int64(e.Latency)
-		if e.Worker < 0 {
+		switch {
+		case e.Worker < 0:
 			t.period.drained++ // it left the queue without a worker (504)
-		} else {
+		case e.Failure != Crashed:
 			t.Answered++
 			t.period.answered++
 		}
+	case Requeued:
+		t.period.arrived++ // back in the queue: it will be drained again
 	case Dropped:
 		t.Dropped++
 		t.left++

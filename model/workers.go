@@ -1,6 +1,10 @@
 package model
 
-import "github.com/agentchaos/agentchaos/kernel"
+import (
+	"fmt"
+
+	"github.com/agentchaos/agentchaos/kernel"
+)
 
 // WorkerConfig is the worker pool. A request's service time is
 //
@@ -10,12 +14,35 @@ import "github.com/agentchaos/agentchaos/kernel"
 // when service starts: the feedback loop by which a long queue makes the
 // workers slower (contention, swapping, GC pressure), and a slower pool
 // makes the queue longer.
+//
+// Concurrency adds the cost of serving many requests at once: "linear"
+// adds Slope seconds per request in service (the new one included), fixed
+// when service starts; "usl" multiplies by the Universal Scalability Law's
+// 1 + Sigma·(n−1) + Kappa·n·(n−1) for n in service. With Unbounded there is
+// no limit on workers (Count 0): a server whose slowness comes from its own
+// concurrency, the capacity-degradation amplification of Huang et al.
 type WorkerConfig struct {
-	Count    int      `json:"count"`
-	Service  Dist     `json:"service"`  // base service time per work unit, seconds
-	Overhead float64  `json:"overhead"` // fixed part of every service, seconds
-	Slowdown Slowdown `json:"slowdown"`
+	Count       int             `json:"count"`
+	Service     Dist            `json:"service"`  // base service time per work unit, seconds
+	Overhead    float64         `json:"overhead"` // fixed part of every service, seconds
+	Slowdown    Slowdown        `json:"slowdown"`
+	Concurrency *ConcurrencyLaw `json:"concurrency,omitempty"`
+	Unbounded   bool            `json:"unbounded,omitempty"`
 }
+
+// ConcurrencyLaw is how service time grows with the requests in service.
+type ConcurrencyLaw struct {
+	Kind  string  `json:"kind"` // "linear" or "usl"
+	Slope float64 `json:"slope,omitempty"`
+	Sigma float64 `json:"sigma,omitempty"`
+	Kappa float64 `json:"kappa,omitempty"`
+}
+
+// Concurrency laws.
+const (
+	LinearCost = "linear"
+	USL        = "usl"
+)
 
 // Slowdown is the pressure law's parameters; Alpha 0 turns it off.
 type Slowdown struct {
@@ -24,7 +51,24 @@ type Slowdown struct {
 }
 
 func (w *WorkerConfig) validate(v *validator, _ *Config) {
-	v.intIn("workers.count", w.Count, 1, MaxWorkers)
+	if w.Unbounded {
+		v.intIn("workers.count", w.Count, 0, 0)
+	} else {
+		v.intIn("workers.count", w.Count, 1, MaxWorkers)
+	}
+	if c := w.Concurrency; c != nil {
+		switch c.Kind {
+		case LinearCost:
+			v.nonNeg("workers.concurrency.slope", c.Slope)
+			v.unused("workers.concurrency.sigma", c.Sigma != 0 || c.Kappa != 0, `applies to kind "usl"`)
+		case USL:
+			v.nonNeg("workers.concurrency.sigma", c.Sigma)
+			v.nonNeg("workers.concurrency.kappa", c.Kappa)
+			v.unused("workers.concurrency.slope", c.Slope != 0, `applies to kind "linear"`)
+		default:
+			v.fail("workers.concurrency.kind", fmt.Sprintf("must be %q or %q, not %q", LinearCost, USL, c.Kind))
+		}
+	}
 	v.dist("workers.service", w.Service, false)
 	v.nonNeg("workers.overhead", w.Overhead)
 	v.nonNeg("workers.slowdown.alpha", w.Slowdown.Alpha)
@@ -65,10 +109,22 @@ func (w *IdleWorkers) Put(worker int32) { w.stack = append(w.stack, worker) }
 // Len returns the number of idle workers.
 func (w *IdleWorkers) Len() int { return len(w.stack) }
 
+// Remove takes worker out of the idle ones (a crash); false if it was not
+// idle. O(n).
+func (w *IdleWorkers) Remove(worker int32) bool {
+	for i, x := range w.stack {
+		if x == worker {
+			w.stack = append(w.stack[:i], w.stack[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // workers is the worker pool stage: a free worker takes the next waiting
-// request; its service time follows the pressure law. The base service
-// demand of attempt k of agent's request seq comes from its own stream
-// ("service", agent, seq, k).
+// attempt; its service time follows the pressure law, the concurrency law
+// and any scheduled slowdown. The base service demand of attempt k of
+// agent's request seq comes from its own stream ("service", agent, seq, k).
 type workers struct {
 	s      *System
 	queue  *queue
@@ -76,30 +132,57 @@ type workers struct {
 	idle   IdleWorkers
 	kDone  kernel.Kind
 
+	serving   []int32 // by worker: the attempt in service, -1 when none
+	down      []bool  // by worker: crashed
+	busy      int     // workers in service
+	unbounded bool
+
+	buffer      float64
+	overhead    float64
+	alpha, gama float64
+	law         ConcurrencyLaw
+	work        []float64 // work units of each workload type
+	service     sampler
+	fService    kernel.Family
+
 	// Zombies counts attempts a worker finished after their client had
 	// given up; ZombieWork sums the worker time spent on attempts whose
 	// client had given up (finished or stopped).
 	Zombies    uint64
 	ZombieWork kernel.Duration
-
-	buffer      float64
-	overhead    float64
-	alpha, gama float64
-	work        []float64 // work units of each workload type
-	service     sampler
-	fService    kernel.Family
 }
 
 func newWorkers(s *System) *workers {
 	c := &s.cfg.Workers
 	w := &workers{s: s, idle: NewIdleWorkers(c.Count), buffer: float64(s.cfg.Queue.Buffer),
-		overhead: c.Overhead, alpha: c.Slowdown.Alpha, gama: c.Slowdown.Gamma,
+		overhead: c.Overhead, alpha: c.Slowdown.Alpha, gama: c.Slowdown.Gamma, unbounded: c.Unbounded,
+		serving: make([]int32, c.Count), down: make([]bool, c.Count),
 		service: c.Service.compile(), fService: kernel.NewFamily(s.cfg.Seed, "service")}
+	if c.Concurrency != nil {
+		w.law = *c.Concurrency
+	}
+	for i := range w.serving {
+		w.serving[i] = -1
+	}
 	for _, t := range s.cfg.Agents.Mix {
 		w.work = append(w.work, t.Work)
 	}
 	w.kDone = s.sim.Register(w.done)
 	return w
+}
+
+// take returns an idle worker (a new one in an unbounded pool); false if
+// every worker is busy or down.
+func (w *workers) take() (int32, bool) {
+	if worker, ok := w.idle.Take(); ok {
+		return worker, true
+	}
+	if !w.unbounded {
+		return 0, false
+	}
+	w.serving = append(w.serving, -1)
+	w.down = append(w.down, false)
+	return int32(len(w.serving) - 1), true
 }
 
 // pressure is the queue's fill, depth/Buffer, in [0, 1]; 0 without a
@@ -118,12 +201,24 @@ func (w *workers) base(agent, seq, k int32) float64 {
 	return w.service.draw(&st)
 }
 
-// serviceTime is the pressure law for attempt a starting at the given
-// pressure: (Overhead + work·base)·(1 + α·pressure^γ).
-func (w *workers) serviceTime(a *attempt, pressure float64) kernel.Duration {
+// serviceTime is the service of attempt a starting now at the given
+// pressure with n attempts in service (itself included):
+// (Overhead + work·base)·(1 + α·pressure^γ), then the concurrency law, then
+// the scheduled slowdown.
+func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Duration {
 	svc := w.overhead + float64(w.work[a.workload]*w.base(a.agent, a.seq, a.k))
 	if w.alpha > 0 && pressure > 0 {
 		svc = float64(svc * (1 + float64(w.alpha*kernel.Pow(pressure, w.gama))))
+	}
+	switch w.law.Kind {
+	case LinearCost:
+		svc += float64(w.law.Slope * float64(n))
+	case USL:
+		m := float64(n - 1)
+		svc = float64(svc * (1 + float64(w.law.Sigma*m) + float64(float64(w.law.Kappa*float64(n))*m)))
+	}
+	if f := w.s.sched.slowdownAt(w.s.sim.Now()); f != 1 {
+		svc = float64(svc * f)
 	}
 	return kernel.Seconds(svc)
 }
@@ -136,10 +231,18 @@ func (w *workers) start(worker int32, att int32) {
 	e := s.attemptEvent(Started, att)
 	e.Worker = worker
 	s.emit(e)
+	w.busy++
+	w.serving[worker] = att
 	p := w.pressure()
-	svc := w.serviceTime(a, p) + w.faults.decide(a, p)
+	svc := w.serviceTime(a, p, w.busy) + w.faults.decide(a, p)
 	a.worker, a.startedAt = worker, s.sim.Now()
 	a.service = s.sim.After(svc, w.kDone, int64(worker), int64(att))
+}
+
+// stop ends worker's service of its attempt: it no longer counts as busy.
+func (w *workers) stop(worker int32) {
+	w.busy--
+	w.serving[worker] = -1
 }
 
 // done: worker ev.ID finished attempt ev.Arg. The answer goes out, and the
@@ -148,6 +251,7 @@ func (w *workers) done(ev kernel.Event) {
 	worker, att := int32(ev.ID), int32(ev.Arg)
 	a := w.s.atts.at(att)
 	a.worker = -1
+	w.stop(worker)
 	if a.abandoned {
 		w.Zombies++
 		w.ZombieWork += w.s.sim.Now().Sub(a.startedAt)
@@ -165,17 +269,31 @@ func (w *workers) free(worker int32) {
 	w.idle.Put(worker)
 }
 
+// interrupt stops worker's service of attempt att at once; false if it was
+// not in service.
+func (w *workers) interrupt(att int32) (int32, bool) {
+	s := w.s
+	a := s.atts.at(att)
+	if a.worker < 0 || !s.sim.Cancel(a.service) {
+		return -1, false
+	}
+	worker := a.worker
+	a.worker = -1
+	w.stop(worker)
+	return worker, true
+}
+
 // drop stops the service of attempt att, whose client gave up, if it is in
 // service (deadline propagation into service): the worker is freed at once.
 func (w *workers) drop(att int32) {
 	s := w.s
 	a := s.atts.at(att)
-	if a.worker < 0 || !s.sim.Cancel(a.service) {
+	started := a.startedAt
+	worker, ok := w.interrupt(att)
+	if !ok {
 		return
 	}
-	worker := a.worker
-	a.worker = -1
-	w.ZombieWork += s.sim.Now().Sub(a.startedAt)
+	w.ZombieWork += s.sim.Now().Sub(started)
 	s.inSystem--
 	e := s.attemptEvent(Dropped, att)
 	e.Worker = worker
@@ -183,4 +301,47 @@ func (w *workers) drop(att int32) {
 	s.emit(e)
 	s.leavePath(att)
 	w.free(worker)
+}
+
+// crash takes k workers down, the highest-numbered of those up: idle ones
+// leave the idle set; a busy one's attempt fails (502 CRASHED) or, with
+// requeue, goes back to the head of the queue.
+func (w *workers) crash(k int, requeue bool) {
+	s := w.s
+	for worker := int32(len(w.down) - 1); worker >= 0 && k > 0; worker-- {
+		if w.down[worker] {
+			continue
+		}
+		k--
+		w.down[worker] = true
+		if w.idle.Remove(worker) {
+			continue
+		}
+		att := w.serving[worker]
+		if _, ok := w.interrupt(att); !ok {
+			continue
+		}
+		if requeue {
+			w.queue.requeue(att)
+			continue
+		}
+		s.inSystem--
+		e := s.attemptEvent(Responded, att)
+		e.Worker, e.Failure = worker, Crashed
+		e.Latency = s.sim.Now().Sub(s.atts.at(att).arrived)
+		s.emit(e)
+		w.faults.up.reply(att, Crashed)
+	}
+}
+
+// restore brings k crashed workers back, the lowest-numbered first; each
+// takes the next waiting attempt or goes idle.
+func (w *workers) restore(k int) {
+	for worker := int32(0); int(worker) < len(w.down) && k > 0; worker++ {
+		if w.down[worker] {
+			k--
+			w.down[worker] = false
+			w.free(worker)
+		}
+	}
 }
