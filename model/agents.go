@@ -259,13 +259,16 @@ func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
 	a := &agents{s: s, state: make([]agentState, c.Count), active: c.Count,
 		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
-		stagger: kernel.Seconds(c.Stagger), think: c.Think.compile(), backoff: NewBackoff(c.Backoff),
+		stagger: kernel.Seconds(c.Stagger), backoff: NewBackoff(c.Backoff),
 		fStart:      kernel.NewFamily(s.cfg.Seed, "start"),
 		fWorkload:   kernel.NewFamily(s.cfg.Seed, "workload"),
 		fThink:      kernel.NewFamily(s.cfg.Seed, "think"),
 		fBackoffJit: kernel.NewFamily(s.cfg.Seed, "backoff")}
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
+	}
+	if c.Arrival != Trace {
+		a.think = c.Think.compile()
 	}
 	total := 0.0
 	for _, w := range c.Mix {
@@ -422,6 +425,8 @@ func (a *agents) wake(ev kernel.Event) {
 		a.create(agent)
 		if next := int(agent) + int(a.state[agent].next)*len(a.state); next < len(a.trace) {
 			a.s.sim.At(a.trace[next], a.kWake, int64(agent), 0)
+		} else {
+			a.retire(agent)
 		}
 	}
 }

@@ -155,11 +155,14 @@ func (sc *ScheduleConfig) validate(v *validator, c *Config) {
 				v.nonNeg(p+".load.diurnal.low", d.Low)
 				v.atLeast(p+".load.diurnal.high", d.High, d.Low)
 				v.unused(p+".ramp", a.Ramp > 0, "a diurnal shape does not ramp")
-				if d.Period > 0 {
-					length := a.For
-					if length == 0 {
-						length = maxValue
+				length := a.For
+				if length == 0 {
+					length = c.Agents.Horizon - a.At
+					if c.Agents.Horizon == 0 {
+						v.fail(p+".for", "a diurnal shape until the end of the run needs agents.horizon")
 					}
+				}
+				if d.Period > 0 && length > 0 {
 					if periods := length / d.Period; periods*diurnalSteps > MaxProfileSteps {
 						v.fail(p+".load.diurnal.period", fmt.Sprintf("%g periods in the window: at most %d", periods, MaxProfileSteps/diurnalSteps))
 					} else {
@@ -305,10 +308,12 @@ type piece struct {
 
 // pieces expands one action's multiplier (value at full strength v, 1
 // outside) into constant pieces: the ramps in rampSteps steps, a diurnal
-// shape in diurnalSteps steps per period.
-func (a *Action) pieces(v float64) []piece {
+// shape in diurnalSteps steps per period, up to until if it lasts to the
+// end.
+func (a *Action) pieces(v float64, until kernel.Time) []piece {
 	start, end := a.window()
 	if a.Load != nil && a.Load.Diurnal != nil {
+		end = min(end, until)
 		d := a.Load.Diurnal
 		step := kernel.Seconds(d.Period / diurnalSteps)
 		var out []piece
@@ -465,11 +470,11 @@ func newSchedule(s *System) *schedule {
 		case a.Load != nil && a.Load.Agents != nil:
 			cap = append(cap, piece{from, to, float64(*a.Load.Agents)})
 		case a.Load != nil && a.Load.Diurnal != nil:
-			load = append(load, a.pieces(0)...)
+			load = append(load, a.pieces(0, kernel.Time(kernel.Seconds(s.cfg.Agents.Horizon)))...)
 		case a.Load != nil:
-			load = append(load, a.pieces(a.Load.Rate)...)
+			load = append(load, a.pieces(a.Load.Rate, kernel.Forever)...)
 		case a.Slowdown != 0:
-			slow = append(slow, a.pieces(a.Slowdown)...)
+			slow = append(slow, a.pieces(a.Slowdown, kernel.Forever)...)
 		case a.Faults != nil:
 			if p := a.Faults.ErrorProbability; p != nil {
 				errP = append(errP, piece{from, to, *p})
