@@ -59,6 +59,7 @@ func requireSame(t *testing.T, sim, lv model.Report) {
 	require.Equal(t, sim.Throttle, lv.Throttle, "throttle")
 	require.Equal(t, sim.Client, lv.Client, "client")
 	require.Equal(t, sim.Network, lv.Network, "network")
+	require.Equal(t, sim.SLO, lv.SLO, "steady-state hypothesis")
 	require.InDelta(t, sim.Little.L, lv.Little.L, 1e-9*sim.Little.L, "Little's L")
 }
 
@@ -93,6 +94,19 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 		"horizon": func(c *model.Config) {
 			c.Agents.RequestsPerAgent, c.Agents.Horizon = 0, 2
 		},
+		// Schedules run live unchanged too: a load spike with a ramp, a
+		// crash, a slowdown window and a fault window, judged by an SLO.
+		"schedule": func(c *model.Config) {
+			half := 0.5
+			c.Agents.RequestsPerAgent, c.Agents.Horizon = 0, 3
+			c.Schedule = []model.Action{
+				{At: 0.5, For: 1, Ramp: 0.2, Load: &model.LoadAction{Rate: 3}},
+				{At: 1, For: 0.5, Crash: &model.CrashAction{Workers: 1, InService: model.CrashRequeue}},
+				{At: 2, For: 0.3, Slowdown: 2},
+				{At: 2.2, For: 0.3, Faults: &model.FaultAction{ErrorProbability: &half}},
+			}
+			c.SLO = model.SLOConfig{Window: 0.5, P99: 0.05, Recovery: model.RecoveryConfig{Hold: 0.2}}
+		},
 		// The client and network stages run live unchanged: timeouts,
 		// retries with backoff, a pool, a breaker and a lossy, jittery network.
 		"client and network": func(c *model.Config) {
@@ -117,6 +131,10 @@ func TestSynctestReproducesSimulation(t *testing.T) {
 				edit(&cfg)
 				sim, lv, late := runBoth(t, cfg, live.Options{})
 				require.Positive(t, sim.Served)
+				if cfg.SLO.P99 > 0 {
+					require.NotNil(t, sim.SLO)
+					require.Positive(t, sim.FailedBy.FaultError, "the fault window fired")
+				}
 				if c := sim.Client; c != nil {
 					require.Positive(t, c.RetriedBy["CLIENT_TIMEOUT"], "the case exercises timeouts")
 					require.Positive(t, c.PoolWait.Count, "and pool waits")
