@@ -76,24 +76,29 @@ type AgentGroup struct {
 	Name   string        `json:"name"`
 	Count  int           `json:"count"`
 	Client *ClientConfig `json:"client,omitempty"`
+	// Priority is the group's criticality at the server: 0 (the default)
+	// is the most important; the server serves more important attempts
+	// first and sheds less important ones first.
+	Priority int `json:"priority,omitempty"`
 }
 
 // groupSpec is one agent group as a run sees it.
 type groupSpec struct {
-	name   string
-	count  int
-	client *ClientConfig
+	name     string
+	count    int
+	client   *ClientConfig
+	priority int
 }
 
 // groups returns the agent groups: the configured ones, or one group of
 // every agent with the top-level client.
 func (c *Config) groups() []groupSpec {
 	if len(c.Agents.Groups) == 0 {
-		return []groupSpec{{"", c.Agents.Count, &c.Client}}
+		return []groupSpec{{"", c.Agents.Count, &c.Client, 0}}
 	}
 	out := make([]groupSpec, len(c.Agents.Groups))
 	for i, g := range c.Agents.Groups {
-		out[i] = groupSpec{g.Name, g.Count, g.Client}
+		out[i] = groupSpec{g.Name, g.Count, g.Client, g.Priority}
 		if g.Client == nil {
 			out[i].client = &c.Client
 		}
@@ -163,6 +168,7 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 		}
 		names[g.Name] = true
 		v.intIn(p+".count", g.Count, 1, MaxAgents)
+		v.intIn(p+".priority", g.Priority, 0, 255)
 		sum += g.Count
 		if g.Client != nil {
 			g.Client.validate(v, p+".client")

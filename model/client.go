@@ -17,6 +17,8 @@ type ClientConfig struct {
 	Budget   BudgetConfig  `json:"budget,omitzero"`
 	Breaker  BreakerConfig `json:"breaker,omitzero"`
 	Pool     PoolConfig    `json:"pool,omitzero"`
+	// Throttle is Google SRE's client-side adaptive throttling.
+	Throttle ClientThrottleConfig `json:"throttle,omitzero"`
 }
 
 // TimeoutConfig is when the client gives up. All in seconds, 0 for none.
@@ -170,6 +172,10 @@ func (c *ClientConfig) validate(v *validator, path string) {
 		}
 	}
 	c.Pool.validate(v, path+".pool")
+	if c.Throttle.K != 0 || c.Throttle.Window != 0 {
+		v.atLeast(path+".throttle.k", c.Throttle.K, 1)
+		v.nonNeg(path+".throttle.window", c.Throttle.Window)
+	}
 }
 
 // clientRequest is a request's client-side state.
@@ -216,7 +222,7 @@ type client struct {
 	propagate string
 
 	kTimeout, kDeadline, kRetry, kDialed, kConnect, kPool kernel.Kind
-	fRetry, fDial, fPool                                  kernel.Family
+	fRetry, fDial, fPool, fThrottle                       kernel.Family
 }
 
 // clientGroup is one agent group's client: its settings and policy values.
@@ -228,6 +234,7 @@ type clientGroup struct {
 	retryAfter                       bool
 	budget                           RetryBudget
 	breaker                          *Breaker
+	throttle                         *AdaptiveThrottle
 	breakerOn                        [numFailureKinds]bool
 	pool                             *Pool
 	dial                             sampler
@@ -239,7 +246,8 @@ type clientGroup struct {
 
 func newClient(s *System) *client {
 	c := &client{s: s, fRetry: kernel.NewFamily(s.cfg.Seed, "retry"),
-		fDial: kernel.NewFamily(s.cfg.Seed, "dial"), fPool: kernel.NewFamily(s.cfg.Seed, "pool")}
+		fDial: kernel.NewFamily(s.cfg.Seed, "dial"), fPool: kernel.NewFamily(s.cfg.Seed, "pool"),
+		fThrottle: kernel.NewFamily(s.cfg.Seed, "throttle")}
 	for _, g := range s.cfg.groups() {
 		cc := g.client
 		grp := clientGroup{name: g.name, attempt: kernel.Seconds(cc.Timeouts.Attempt),
@@ -262,6 +270,13 @@ func newClient(s *System) *client {
 			for _, name := range cc.Breaker.On {
 				grp.breakerOn[failureKind(name)] = true
 			}
+		}
+		if cc.Throttle.K > 0 {
+			w := cc.Throttle.Window
+			if w == 0 {
+				w = 120
+			}
+			grp.throttle = NewAdaptiveThrottle(cc.Throttle.K, kernel.Seconds(w))
 		}
 		if cc.Pool.MaxConnections > 0 {
 			grp.pool = NewPool(cc.Pool)
@@ -312,6 +327,21 @@ func (c *client) begin(req int32) {
 			return
 		}
 		r.breakerGen = gen
+	}
+	if th := g.throttle; th != nil {
+		now := s.sim.Now()
+		p := th.Probability(now)
+		th.Request(now)
+		if p > 0 {
+			st := c.fThrottle.Stream(uint64(r.agent), uint64(r.seq), uint64(k))
+			if st.Float64() < p {
+				th.Rejected++
+				g.stats.Throttled++
+				r.phase = phaseIdle
+				c.failed(req, k, Throttled, 0)
+				return
+			}
+		}
 	}
 	att := s.newAttempt(req, k)
 	r.att = att
@@ -398,6 +428,9 @@ func (c *client) reply(att int32, outcome FailureKind) {
 func (c *client) record(g *clientGroup, r *request, outcome FailureKind) {
 	now := c.s.sim.Now()
 	g.budget.Outcome(now, outcome == NoFailure)
+	if g.throttle != nil && outcome != ClientTimeout && !outcome.Overload() {
+		g.throttle.Accept(now)
+	}
 	if g.breaker != nil && (outcome == NoFailure || g.breakerOn[outcome]) {
 		g.breaker.Record(now, r.breakerGen, outcome == NoFailure)
 	}
@@ -542,6 +575,9 @@ func (c *client) retryDue(ev kernel.Event) { c.begin(int32(ev.ID)) }
 func (c *client) finish(req int32, outcome FailureKind) {
 	s := c.s
 	r := s.reqs.at(req)
+	if outcome == NoFailure {
+		c.groups[r.group].stats.Succeeded++
+	}
 	s.sim.Cancel(r.deadline)
 	r.phase = phaseIdle
 	e := s.event(Completed, req)
@@ -561,4 +597,22 @@ type ClientStats struct {
 	FastFailed    uint64 `json:"fast_failed"`    // attempts the open breaker failed without sending
 	BudgetDenied  uint64 `json:"budget_denied"`  // retries the budget refused
 	PoolExhausted uint64 `json:"pool_exhausted"` // attempts that found no connection in time
+	Throttled     uint64 `json:"throttled"`      // attempts the adaptive throttle rejected without sending
+	Succeeded     uint64 `json:"succeeded"`      // requests that succeeded (the group's goodput)
+}
+
+// sample records the clients' mean throttle probability in the period's
+// sample.
+func (c *client) sample(now kernel.Time, smp *Sample) {
+	var sum float64
+	n := 0
+	for i := range c.groups {
+		if th := c.groups[i].throttle; th != nil {
+			sum += th.Probability(now)
+			n++
+		}
+	}
+	if n > 0 {
+		smp.ClientThrottle = sum / float64(n)
+	}
 }

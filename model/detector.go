@@ -106,6 +106,12 @@ type Sample struct {
 	Rule        Rule
 	Throttle    kernel.Duration // the throttle's delay after this sample
 	SLO         SLOSample       // the steady-state hypothesis's reading, when the scenario has one
+	// The defences' state at the end of the period: the server's
+	// concurrency limit (0 without one), whether CoDel is dropping, and the
+	// clients' mean adaptive-throttle rejection probability.
+	Limit          float64
+	CoDelDropping  bool
+	ClientThrottle float64
 }
 
 // detector is the seed's stability model, applied once per control period:

@@ -58,12 +58,14 @@ const (
 	ConnectionReset              // the network cut the connection
 	CircuitOpen                  // the client's circuit breaker failed the attempt without sending it
 	Crashed                      // 502: the worker serving the attempt crashed
+	Shed                         // 503: the server's load shedding (CoDel, a concurrency limit, priorities) turned it away
+	Throttled                    // the client's adaptive throttling rejected the attempt without sending it
 	numFailureKinds
 )
 
 var failureNames = [...]string{"", "QUEUE_OVERFLOW", "FAULT_ERROR", "QUEUE_TIMEOUT",
-	"CLIENT_TIMEOUT", "DEADLINE_EXCEEDED", "POOL_EXHAUSTED", "CONNECT_TIMEOUT", "CONNECTION_RESET", "CIRCUIT_OPEN", "CRASHED"}
-var failureStatus = [...]int{200, 503, 500, 504, 0, 0, 0, 0, 0, 0, 502}
+	"CLIENT_TIMEOUT", "DEADLINE_EXCEEDED", "POOL_EXHAUSTED", "CONNECT_TIMEOUT", "CONNECTION_RESET", "CIRCUIT_OPEN", "CRASHED", "SHED", "THROTTLED"}
+var failureStatus = [...]int{200, 503, 500, 504, 0, 0, 0, 0, 0, 0, 502, 503, 0}
 
 func (k FailureKind) String() string { return failureNames[k] }
 
@@ -95,8 +97,11 @@ func (k FailureKind) Status() int { return failureStatus[k] }
 
 // FromServer reports whether the kind is a server's answer (503, 500, 504, 502).
 func (k FailureKind) FromServer() bool {
-	return k == QueueOverflow || k == FaultError || k == TimedOut || k == Crashed
+	return k == QueueOverflow || k == FaultError || k == TimedOut || k == Crashed || k == Shed
 }
+
+// Overload reports whether the kind is the server turning work away (503).
+func (k FailureKind) Overload() bool { return k == QueueOverflow || k == Shed }
 
 // Event is one lifecycle step of one request, with its timestamp. It is a
 // small value; sinks receive it by value and must not retain pointers.

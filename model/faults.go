@@ -99,7 +99,6 @@ func (fi *FaultInjector) Fails(agent, seq, k int32, pressure, errP float64) bool
 // when service ends, at once or after a spike in the response.
 type faults struct {
 	s          *System
-	up         replier
 	inj        *FaultInjector
 	inResponse bool
 	kRespond   kernel.Kind
@@ -148,17 +147,11 @@ func (f *faults) delayed(ev kernel.Event) { f.deliver(int32(ev.ID), int32(ev.Arg
 // deliver: the answer to attempt att, served by worker, leaves the server:
 // a success, or a 500 if the fault injector decided so.
 func (f *faults) deliver(worker, att int32) {
-	s := f.s
-	a := s.atts.at(att)
-	s.inSystem--
-	e := s.attemptEvent(Responded, att)
-	e.Worker = worker
-	e.Latency = s.sim.Now().Sub(a.arrived)
-	if a.fail {
-		e.Failure = FaultError
+	outcome := NoFailure
+	if f.s.atts.at(att).fail {
+		outcome = FaultError
 	}
-	s.emit(e)
-	f.up.reply(att, e.Failure)
+	f.s.queue.answer(att, worker, outcome)
 }
 
 // schedulesSpikes reports whether a schedule action turns spikes on.

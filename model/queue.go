@@ -1,6 +1,11 @@
 package model
 
-import "github.com/agentchaos/agentchaos/kernel"
+import (
+	"fmt"
+	"sort"
+
+	"github.com/agentchaos/agentchaos/kernel"
+)
 
 // QueueConfig is the bounded async queue.
 type QueueConfig struct {
@@ -17,12 +22,39 @@ type QueueConfig struct {
 	// clients whose retry policy honours it wait at least that long before
 	// retrying. 0 sends none.
 	RetryAfter float64 `json:"retry_after,omitempty"`
+	// Discipline is the order waiting attempts are served in: "fifo" (the
+	// default), "lifo" or "adaptive_lifo" (newest first while the oldest has
+	// waited longer than LIFOAfter seconds). Attempts of agent groups with a
+	// more important priority (agents.groups[].priority, 0 the most
+	// important) are always served first, and when the waiting room is full
+	// an arriving one takes the place of the newest of a less important
+	// group, which is shed (503 SHED).
+	Discipline string  `json:"discipline,omitempty"`
+	LIFOAfter  float64 `json:"lifo_after,omitempty"`
+	// CoDel and Limit are load shedding (503 SHED): see CoDelConfig and
+	// LimitConfig.
+	CoDel *CoDelConfig `json:"codel,omitempty"`
+	Limit *LimitConfig `json:"limit,omitempty"`
 }
 
 func (q *QueueConfig) validate(v *validator, _ *Config) {
 	v.intIn("queue.buffer", q.Buffer, 0, MaxBuffer)
 	v.nonNeg("queue.timeout", q.Timeout)
 	v.nonNeg("queue.retry_after", q.RetryAfter)
+	switch q.Discipline {
+	case "", DisciplineFIFO, DisciplineLIFO:
+		v.unused("queue.lifo_after", q.LIFOAfter != 0, `applies to discipline "adaptive_lifo"`)
+	case DisciplineAdaptiveLIFO:
+		v.positive("queue.lifo_after", q.LIFOAfter)
+	default:
+		v.fail("queue.discipline", fmt.Sprintf("must be %q, %q or %q, not %q", DisciplineFIFO, DisciplineLIFO, DisciplineAdaptiveLIFO, q.Discipline))
+	}
+	if q.CoDel != nil {
+		q.CoDel.validate(v)
+	}
+	if q.Limit != nil {
+		q.Limit.validate(v)
+	}
 }
 
 // WaitingRoom is a bounded FIFO of waiting requests, a clock-free value:
@@ -74,24 +106,35 @@ func (w *WaitingRoom) Put(slot int32) (ticket uint64, ok bool) {
 // waits. O(1) amortised: abandoned entries are dropped as they reach the
 // front, and the slice is compacted once half of it is behind the front.
 func (w *WaitingRoom) Take() (slot int32, ok bool) {
-	for w.head < len(w.entries) {
-		e := w.entries[w.head]
-		w.head++
-		if w.head == len(w.entries) {
-			w.base += uint64(len(w.entries))
-			w.entries, w.head = w.entries[:0], 0
-		} else if w.head >= 1024 && w.head*2 >= len(w.entries) {
-			n := copy(w.entries, w.entries[w.head:])
-			w.base += uint64(w.head)
-			w.entries, w.head = w.entries[:n], 0
-		}
-		if e.gone {
-			continue
-		}
-		w.waiting--
-		return e.slot, true
+	w.skipGone()
+	if w.head == len(w.entries) {
+		return 0, false
 	}
-	return 0, false
+	e := w.entries[w.head]
+	w.pop()
+	w.waiting--
+	return e.slot, true
+}
+
+// skipGone drops the abandoned entries at the front.
+func (w *WaitingRoom) skipGone() {
+	for w.head < len(w.entries) && w.entries[w.head].gone {
+		w.pop()
+	}
+}
+
+// pop removes the front entry, compacting the slice once it is empty or
+// half of it is behind the front.
+func (w *WaitingRoom) pop() {
+	w.head++
+	if w.head == len(w.entries) {
+		w.base += uint64(len(w.entries))
+		w.entries, w.head = w.entries[:0], 0
+	} else if w.head >= 1024 && w.head*2 >= len(w.entries) {
+		n := copy(w.entries, w.entries[w.head:])
+		w.base += uint64(w.head)
+		w.entries, w.head = w.entries[:n], 0
+	}
 }
 
 // PutFront puts request slot at the head of the room, ahead of every
@@ -159,9 +202,20 @@ func (w *WaitingRoom) Abandon(ticket uint64) {
 	w.waiting--
 }
 
+// Peek returns the oldest waiting request without taking it; ok is false
+// if none waits. O(1) amortised.
+func (w *WaitingRoom) Peek() (slot int32, ok bool) {
+	w.skipGone()
+	if w.head == len(w.entries) {
+		return 0, false
+	}
+	return w.entries[w.head].slot, true
+}
+
 // serverAttempt is an attempt's state on the server side.
 type serverAttempt struct {
 	fail       bool            // the fault injector's decision, made as service starts
+	class      uint8           // its waiting room (priority class)
 	delay      kernel.Duration // a spike in the response path
 	ticket     uint64          // its place in the waiting room, while it waits
 	timeout    kernel.EventID  // its queue timeout, while it waits
@@ -172,102 +226,243 @@ type serverAttempt struct {
 }
 
 // queue is the bounded async queue stage: it admits attempts to an idle
-// worker, to the waiting room, or rejects them (503, with the Retry-After
-// set in queue.retry_after), and answers 504 for those that wait longer
-// than the timeout. With deadline propagation it drops, when a worker would
-// take it, an attempt whose client has given up.
+// worker, to the waiting room, or turns them away (503, with the
+// Retry-After set in queue.retry_after), and answers 504 for those that
+// wait longer than the timeout. Its policies — priority classes, the
+// discipline, CoDel, a concurrency limit — shed load (503 SHED). With
+// deadline propagation it drops, when a worker would take it, an attempt
+// whose client has given up. Every answer the server gives leaves through
+// answer.
 type queue struct {
 	s          *System
 	up         replier
 	workers    *workers
-	room       WaitingRoom
+	rooms      []WaitingRoom // by class, most important first; their places are shared
+	classOf    []uint8       // by agent group
+	codel      []*CoDel      // by class, when CoDel is on
+	limiter    *Limiter
+	buffer     int
+	waiting    int
+	discipline string
+	lifoAfter  kernel.Duration
 	timeout    kernel.Duration
 	retryAfter kernel.Duration
 	dropGone   bool
 	kTimeout   kernel.Kind
+
+	ShedBy [shedReasons]uint64
 }
 
+// Why the server shed an attempt.
+const (
+	shedLimit    = iota // the concurrency limit
+	shedCoDel           // CoDel
+	shedPriority        // a more important arrival took its place
+	shedReasons
+)
+
 func newQueue(s *System) *queue {
-	q := &queue{s: s, room: NewWaitingRoom(s.cfg.Queue.Buffer), timeout: kernel.Seconds(s.cfg.Queue.Timeout),
-		retryAfter: kernel.Seconds(s.cfg.Queue.RetryAfter)}
+	c := &s.cfg.Queue
+	q := &queue{s: s, buffer: c.Buffer, discipline: c.Discipline, lifoAfter: kernel.Seconds(c.LIFOAfter),
+		timeout: kernel.Seconds(c.Timeout), retryAfter: kernel.Seconds(c.RetryAfter)}
+	// One class per distinct priority, most important (lowest) first.
+	groups := s.cfg.groups()
+	var prios []int
+	for _, g := range groups {
+		if !containsInt(prios, g.priority) {
+			prios = append(prios, g.priority)
+		}
+	}
+	sort.Ints(prios)
+	for range prios {
+		q.rooms = append(q.rooms, NewWaitingRoom(c.Buffer))
+		if c.CoDel != nil {
+			q.codel = append(q.codel, NewCoDel(*c.CoDel))
+		}
+	}
+	for _, g := range groups {
+		q.classOf = append(q.classOf, uint8(sort.SearchInts(prios, g.priority)))
+	}
+	if c.Limit != nil {
+		q.limiter = NewLimiter(*c.Limit)
+	}
 	q.kTimeout = s.sim.Register(q.expire)
 	return q
 }
 
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
 // send: an attempt arrives at the server. It goes straight to an idle
-// worker, into the waiting room if it has a place, else is rejected at once
-// (503).
+// worker, into the waiting room if it has a place (or can take one from a
+// less important attempt), else is turned away at once (503).
 func (q *queue) send(att int32) {
 	s := q.s
 	a := s.atts.at(att)
-	a.arrived, a.worker = s.sim.Now(), -1
+	a.arrived, a.worker, a.class = s.sim.Now(), -1, q.classOf[a.group]
+	if q.limiter != nil && !q.limiter.Admit(s.inSystem) {
+		q.ShedBy[shedLimit]++
+		q.reject(att, Shed)
+		return
+	}
 	if w, ok := q.workers.take(); ok {
 		s.inSystem++
 		s.emit(s.attemptEvent(Enqueued, att))
 		q.workers.start(w, att)
 		return
 	}
-	if ticket, ok := q.room.Put(att); ok {
-		s.inSystem++
-		s.depth = q.room.Len()
-		a.ticket = ticket
-		s.emit(s.attemptEvent(Enqueued, att))
-		if q.timeout > 0 {
-			a.timeout = s.sim.After(q.timeout, q.kTimeout, int64(att), 0)
-		}
+	if q.waiting >= q.buffer && !q.evictFor(a.class) {
+		q.reject(att, QueueOverflow)
 		return
 	}
-	e := s.attemptEvent(Rejected, att)
-	e.Failure = QueueOverflow
-	s.emit(e)
-	a.retryAfter = q.retryAfter
-	q.up.reply(att, QueueOverflow)
-}
-
-// next hands the oldest waiting attempt to a worker that is free; ok is
-// false if none waits.
-func (q *queue) next() (int32, bool) {
-	s := q.s
-	for {
-		att, ok := q.room.Take()
-		if !ok {
-			return 0, false
-		}
-		s.depth = q.room.Len()
-		a := s.atts.at(att)
-		s.sim.Cancel(a.timeout)
-		if q.dropGone && a.abandoned {
-			s.inSystem--
-			e := s.attemptEvent(Dropped, att)
-			e.Latency = s.sim.Now().Sub(a.arrived)
-			s.emit(e)
-			s.leavePath(att)
-			continue
-		}
-		return att, true
+	ticket, _ := q.rooms[a.class].Put(att)
+	q.waiting++
+	s.inSystem++
+	s.depth = q.waiting
+	a.ticket = ticket
+	s.emit(s.attemptEvent(Enqueued, att))
+	if q.timeout > 0 {
+		a.timeout = s.sim.After(q.timeout, q.kTimeout, int64(att), 0)
 	}
 }
 
-// requeue puts attempt att, whose worker crashed, back at the head of the
-// waiting room (beyond its capacity if need be).
+// reject turns an arriving attempt away at once with a 503.
+func (q *queue) reject(att int32, why FailureKind) {
+	s := q.s
+	e := s.attemptEvent(Rejected, att)
+	e.Failure = why
+	s.emit(e)
+	s.atts.at(att).retryAfter = q.retryAfter
+	q.up.reply(att, why)
+}
+
+// evictFor makes a place for an arrival of the given class by shedding the
+// newest waiting attempt of the least important class below it; false if
+// there is none.
+func (q *queue) evictFor(class uint8) bool {
+	for c := len(q.rooms) - 1; c > int(class); c-- {
+		if att, ok := q.rooms[c].TakeNewest(); ok {
+			q.left(att)
+			q.ShedBy[shedPriority]++
+			q.answer(att, -1, Shed)
+			return true
+		}
+	}
+	return false
+}
+
+// left: attempt att has left its waiting room.
+func (q *queue) left(att int32) {
+	q.waiting--
+	q.s.depth = q.waiting
+	q.s.sim.Cancel(q.s.atts.at(att).timeout)
+}
+
+// answer is the server's answer to attempt att (worker −1 if none served
+// it): it leaves the server, the concurrency limit learns from it, and the
+// answer goes up the request path.
+func (q *queue) answer(att, worker int32, outcome FailureKind) {
+	s := q.s
+	a := s.atts.at(att)
+	s.inSystem--
+	e := s.attemptEvent(Responded, att)
+	e.Worker, e.Failure = worker, outcome
+	e.Latency = s.sim.Now().Sub(a.arrived)
+	s.emit(e)
+	if outcome.Overload() {
+		a.retryAfter = q.retryAfter
+	}
+	if q.limiter != nil {
+		q.limiter.Update(e.Latency, outcome != NoFailure, s.inSystem)
+	}
+	q.up.reply(att, outcome)
+}
+
+// next hands a waiting attempt to a worker that is free — the most
+// important class first, then by the discipline — after CoDel has shed
+// what it sheds from the head; ok is false if none waits.
+func (q *queue) next() (int32, bool) {
+	s := q.s
+	now := s.sim.Now()
+	for c := range q.rooms {
+		room := &q.rooms[c]
+		for {
+			if q.codel == nil && q.discipline != DisciplineAdaptiveLIFO && room.Len() == 0 {
+				break
+			}
+			head, ok := room.Peek()
+			if q.codel != nil {
+				var sojourn kernel.Duration
+				if ok {
+					sojourn = now.Sub(s.atts.at(head).arrived)
+				}
+				if q.codel[c].ShouldDrop(now, sojourn, !ok) {
+					room.Take()
+					q.left(head)
+					q.ShedBy[shedCoDel]++
+					q.answer(head, -1, Shed)
+					continue
+				}
+			}
+			if !ok {
+				break
+			}
+			var att int32
+			switch {
+			case q.discipline == DisciplineLIFO,
+				q.discipline == DisciplineAdaptiveLIFO && now.Sub(s.atts.at(head).arrived) > q.lifoAfter:
+				att, _ = room.TakeNewest()
+			default:
+				att, _ = room.Take()
+			}
+			q.left(att)
+			a := s.atts.at(att)
+			if q.dropGone && a.abandoned {
+				s.inSystem--
+				e := s.attemptEvent(Dropped, att)
+				e.Latency = now.Sub(a.arrived)
+				s.emit(e)
+				s.leavePath(att)
+				continue
+			}
+			return att, true
+		}
+	}
+	return 0, false
+}
+
+// requeue puts attempt att, whose worker crashed, back at the head of its
+// waiting room (beyond the capacity if need be).
 func (q *queue) requeue(att int32) {
 	s := q.s
-	s.atts.at(att).ticket = q.room.PutFront(att)
-	s.depth = q.room.Len()
+	a := s.atts.at(att)
+	a.ticket = q.rooms[a.class].PutFront(att)
+	q.waiting++
+	s.depth = q.waiting
 	s.emit(s.attemptEvent(Requeued, att))
 }
 
 // expire: a waiting attempt's timeout fired: the server answers 504.
 func (q *queue) expire(ev kernel.Event) {
-	s := q.s
 	att := int32(ev.ID)
-	a := s.atts.at(att)
-	q.room.Abandon(a.ticket)
-	s.depth = q.room.Len()
-	s.inSystem--
-	e := s.attemptEvent(Responded, att)
-	e.Failure = TimedOut
-	e.Latency = s.sim.Now().Sub(a.arrived)
-	s.emit(e)
-	q.up.reply(att, TimedOut)
+	a := q.s.atts.at(att)
+	q.rooms[a.class].Abandon(a.ticket)
+	q.left(att)
+	q.answer(att, -1, TimedOut)
+}
+
+// sample records the defences' state in the period's sample.
+func (q *queue) sample(smp *Sample) {
+	if q.limiter != nil {
+		smp.Limit = q.limiter.limit
+	}
+	for _, c := range q.codel {
+		smp.CoDelDropping = smp.CoDelDropping || c.Dropping()
+	}
 }

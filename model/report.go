@@ -48,6 +48,8 @@ type Report struct {
 	Network *NetworkReport `json:"network,omitempty"`
 	// SLO is the verdict on the scenario's steady-state hypothesis.
 	SLO *SLOReport `json:"slo,omitempty"`
+	// Defences is what the server's load shedding did, when it has any.
+	Defences *DefenceReport `json:"defences,omitempty"`
 
 	Events    uint64 `json:"events"`               // kernel events fired (0 in live mode)
 	TraceHash string `json:"trace_hash,omitempty"` // hash of the kernel's event trace
@@ -71,6 +73,8 @@ type Failures struct {
 	ConnectionReset  uint64 `json:"CONNECTION_RESET,omitempty"`
 	CircuitOpen      uint64 `json:"CIRCUIT_OPEN,omitempty"`
 	Crashed          uint64 `json:"CRASHED,omitempty"`
+	Shed             uint64 `json:"SHED,omitempty"`
+	Throttled        uint64 `json:"THROTTLED,omitempty"`
 }
 
 // String lists the counts: the server's kinds always, the others when
@@ -82,7 +86,7 @@ func (f Failures) String() string {
 		n uint64
 	}{{ClientTimeout, f.ClientTimeout}, {DeadlineExceeded, f.DeadlineExceeded}, {PoolExhausted, f.PoolExhausted},
 		{ConnectTimeout, f.ConnectTimeout}, {ConnectionReset, f.ConnectionReset}, {CircuitOpen, f.CircuitOpen},
-		{Crashed, f.Crashed}} {
+		{Crashed, f.Crashed}, {Shed, f.Shed}, {Throttled, f.Throttled}} {
 		if x.n > 0 {
 			s += fmt.Sprintf(", %s %d", x.k, x.n)
 		}
@@ -93,7 +97,7 @@ func (f Failures) String() string {
 // failures returns the counts of by, indexed by kind, as Failures.
 func failures(by *[numFailureKinds]uint64) Failures {
 	return Failures{by[QueueOverflow], by[FaultError], by[TimedOut], by[ClientTimeout], by[DeadlineExceeded],
-		by[PoolExhausted], by[ConnectTimeout], by[ConnectionReset], by[CircuitOpen], by[Crashed]}
+		by[PoolExhausted], by[ConnectTimeout], by[ConnectionReset], by[CircuitOpen], by[Crashed], by[Shed], by[Throttled]}
 }
 
 // Latency summarises the latency of requests a worker finished (served, or
@@ -217,6 +221,23 @@ func (r *Report) WriteText(w io.Writer) error {
 			row("pool", "%d waits: p50 %.3fs, p95 %.3fs, max %.3fs; %d exhausted", w.Count, w.P50, w.P95, w.Max, c.PoolExhausted)
 		}
 	}
+	if d := r.Defences; d != nil {
+		row("defences", "shed %d by the concurrency limit (now %.0f), %d by CoDel, %d by priority; %d throttled by clients",
+			d.ShedByLimit, d.Limit, d.ShedByCoDel, d.ShedByClass, d.Throttled)
+	}
+	if l := r.SLO; l != nil {
+		s := l.Verdict
+		if l.FirstViolation != nil {
+			s += fmt.Sprintf("; first violated at %.2fs, in violation %.2fs", *l.FirstViolation, l.Violated)
+		}
+		if l.RecoveryTime != nil {
+			s += fmt.Sprintf("; %s back to %.4g within tolerance %.2fs after the trigger ended", l.Measure, l.Baseline, *l.RecoveryTime)
+		}
+		if !l.HeldBefore {
+			s += "; it did not hold before the trigger"
+		}
+		row("steady state", "%s", s)
+	}
 	if n := r.Network; n != nil {
 		for _, t := range n.Toxics {
 			row("network "+t.Name, "request %s; response %s", t.Request, t.Response)
@@ -329,8 +350,30 @@ type ToxicReport struct {
 	Response ToxicStats `json:"response"`
 }
 
+// DefenceReport is what the server's overload defences did.
+type DefenceReport struct {
+	Discipline  string  `json:"discipline,omitempty"`
+	ShedByLimit uint64  `json:"shed_by_limit"`    // turned away by the concurrency limit
+	ShedByCoDel uint64  `json:"shed_by_codel"`    // dropped from the head by CoDel
+	ShedByClass uint64  `json:"shed_by_priority"` // displaced by a more important arrival
+	Limit       float64 `json:"limit,omitempty"`  // the concurrency limit at the end
+	Throttled   uint64  `json:"throttled"`        // attempts the clients' adaptive throttling kept back
+}
+
 // reportStages adds the client, server and network stages' figures to r.
 func (s *System) reportStages(r *Report) {
+	q := &s.cfg.Queue
+	if q.Discipline != "" || q.CoDel != nil || q.Limit != nil || len(s.queue.rooms) > 1 || s.cfg.throttles() {
+		d := &DefenceReport{Discipline: q.Discipline, ShedByLimit: s.queue.ShedBy[shedLimit],
+			ShedByCoDel: s.queue.ShedBy[shedCoDel], ShedByClass: s.queue.ShedBy[shedPriority]}
+		if s.queue.limiter != nil {
+			d.Limit = s.queue.limiter.limit
+		}
+		for i := range s.client.groups {
+			d.Throttled += s.client.groups[i].stats.Throttled
+		}
+		r.Defences = d
+	}
 	if s.network != nil {
 		nr := &NetworkReport{}
 		for i := range s.network.toxics {
@@ -371,6 +414,8 @@ func (s *System) reportStages(r *Report) {
 		cr.FastFailed += st.FastFailed
 		cr.BudgetDenied += st.BudgetDenied
 		cr.PoolExhausted += st.PoolExhausted
+		cr.Throttled += st.Throttled
+		cr.Succeeded += st.Succeeded
 		waits.merge(&g.waits)
 		gr := GroupReport{Name: g.name, ClientStats: st}
 		if g.breaker != nil {
@@ -395,7 +440,17 @@ func (c *Config) clientConfigured() bool {
 	for _, g := range c.groups() {
 		cc := g.client
 		if cc.Timeouts != (TimeoutConfig{}) || cc.Retry.MaxAttempts > 1 || cc.Budget.Kind != "" ||
-			cc.Breaker.enabled() || cc.Pool.MaxConnections > 0 {
+			cc.Breaker.enabled() || cc.Pool.MaxConnections > 0 || cc.Throttle.K > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// throttles reports whether any group's client throttles adaptively.
+func (c *Config) throttles() bool {
+	for _, g := range c.groups() {
+		if g.client.Throttle.K > 0 {
 			return true
 		}
 	}

@@ -135,7 +135,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 		toServer, fromServer = n, n
 		s.network = n
 	}
-	c.down, q.up, f.up = toServer, fromServer, fromServer
+	c.down, q.up = toServer, fromServer
 	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
 	s.sched = newSchedule(s)
 	s.slo = newSLO(s)
@@ -241,6 +241,8 @@ func (s *System) tick(ev kernel.Event) {
 	if s.slo != nil {
 		s.slo.sample(now, smp)
 	}
+	s.queue.sample(smp)
+	s.client.sample(now, smp)
 	for _, k := range s.sinks {
 		if ss, ok := k.(SampleSink); ok {
 			ss.ObserveSample(smp)

@@ -307,7 +307,6 @@ func (w *workers) drop(att int32) {
 // leave the idle set; a busy one's attempt fails (502 CRASHED) or, with
 // requeue, goes back to the head of the queue.
 func (w *workers) crash(k int, requeue bool) {
-	s := w.s
 	for worker := int32(len(w.down) - 1); worker >= 0 && k > 0; worker-- {
 		if w.down[worker] {
 			continue
@@ -325,12 +324,7 @@ func (w *workers) crash(k int, requeue bool) {
 			w.queue.requeue(att)
 			continue
 		}
-		s.inSystem--
-		e := s.attemptEvent(Responded, att)
-		e.Worker, e.Failure = worker, Crashed
-		e.Latency = s.sim.Now().Sub(s.atts.at(att).arrived)
-		s.emit(e)
-		w.faults.up.reply(att, Crashed)
+		w.queue.answer(att, worker, Crashed)
 	}
 }
 
