@@ -190,13 +190,14 @@ func (l *sloStage) judge(tl []Sample, sc *schedule, period kernel.Duration, unti
 	}
 	tl = tl[:n]
 	full := kernel.Time(l.window) // periods before a full window are not judged
+	violated := 0
 	for i := range tl {
 		smp := &tl[i]
 		if smp.T < full {
 			continue
 		}
 		if !smp.SLO.Holds {
-			r.Violated += period.Seconds()
+			violated++
 			if !trigger || smp.T <= sc.start {
 				r.HeldBefore = false
 			}
@@ -207,6 +208,7 @@ func (l *sloStage) judge(tl []Sample, sc *schedule, period kernel.Duration, unti
 			r.HeldAgain = sec(smp.T)
 		}
 	}
+	r.Violated = (kernel.Duration(violated) * period).Seconds()
 	switch {
 	case r.FirstViolation == nil:
 		r.Verdict = VerdictHeld
