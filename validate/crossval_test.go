@@ -15,6 +15,7 @@ import (
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate/queueing"
 )
 
 // mmc is an M/M/c queue as a scenario: one Poisson agent at rate lambda,
@@ -48,7 +49,7 @@ func TestCrossvalMMc(t *testing.T) {
 		require.Equal(t, uint64(n), cv.Live.Served)
 		require.Equal(t, cv.Sim.Latencies, cv.Live.Latencies)
 
-		want, err := MMc(lambda, mu, c)
+		want, err := queueing.MMc(lambda, mu, c)
 		require.NoError(t, err)
 		// The standard error of a mean sojourn over 6000 correlated
 		// requests at ρ = 0.7 is about 2%; allow 4 of them.

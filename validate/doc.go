@@ -2,7 +2,7 @@
 // statistics, reproduces the published table, and cross-validates the
 // simulation against the real-concurrency mode.
 //
-// The analytic layer (queueing.go) gives exact steady-state results for
+// The analytic layer (package queueing) gives exact steady-state results for
 // M/M/1, M/M/c, M/M/c/(c+B), Erlang B and C, and M/G/1, plus sojourn- and
 // wait-time percentiles. The statistics layer (stats.go) turns independent
 // replications into Student-t confidence intervals, applies a

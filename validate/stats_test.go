@@ -13,12 +13,12 @@ func TestMeanCIKnown(t *testing.T) {
 	iv := MeanCI([]float64{1, 2, 3, 4, 5}, 0.95)
 	assert.Equal(t, 5, iv.N)
 	assert.Equal(t, 0.95, iv.Confidence)
-	near(t, 3, iv.Mean, 1e-15, 0)
+	assert.InEpsilon(t, 3, iv.Mean, 1e-15)
 	// t_{0.975, 4} = 2.7764451051977987; s = √2.5.
-	near(t, 2.7764451051977987*math.Sqrt(2.5)/math.Sqrt(5), iv.HalfWidth, 1e-12, 0)
+	assert.InEpsilon(t, 2.7764451051977987*math.Sqrt(2.5)/math.Sqrt(5), iv.HalfWidth, 1e-12)
 	lo, hi := iv.Bounds()
 	assert.True(t, iv.Contains(lo) && iv.Contains(hi) && !iv.Contains(hi+1e-9))
-	near(t, iv.HalfWidth/3, iv.RelativeHalfWidth(), 1e-15, 0)
+	assert.InEpsilon(t, iv.HalfWidth/3, iv.RelativeHalfWidth(), 1e-15)
 
 	one := MeanCI([]float64{7}, 0.9)
 	assert.Equal(t, 7.0, one.Mean)

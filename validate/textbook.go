@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/queueing"
 )
 
 // Infinite is the Queue.Buffer of a queue without a waiting-room limit. It is
@@ -92,7 +92,7 @@ func (q Queue) Check() error {
 		return fmt.Errorf("validate: %s: no exact percentile for %s service", q.Name, q.Service.Kind)
 	}
 	if q.infinite() && q.rho() >= 1 {
-		return fmt.Errorf("validate: %s: %w", q.Name, unstable(q.rho()))
+		return fmt.Errorf("validate: %s: %w: ρ = %g", q.Name, queueing.ErrUnstable, q.rho())
 	}
 	return nil
 }
@@ -137,17 +137,17 @@ func (q Queue) Theory() ([]float64, error) {
 		return nil, err
 	}
 	mu, c := q.mu(), q.Servers
-	var r Result
+	var r queueing.Result
 	var err error
 	switch {
 	case q.Service.Kind != model.Exponential:
-		r, err = MG1(q.Lambda, q.Service.MeanValue(), q.Service.SCV())
+		r, err = queueing.MG1(q.Lambda, q.Service.MeanValue(), q.Service.SCV())
 	case !q.infinite():
-		r, err = MMcB(q.Lambda, mu, c, q.Buffer)
+		r, err = queueing.MMcB(q.Lambda, mu, c, q.Buffer)
 	case c == 1:
-		r, err = MM1(q.Lambda, mu)
+		r, err = queueing.MM1(q.Lambda, mu)
 	default:
-		r, err = MMc(q.Lambda, mu, c)
+		r, err = queueing.MMc(q.Lambda, mu, c)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("validate: %s: %w", q.Name, err)
@@ -160,13 +160,13 @@ func (q Queue) Theory() ([]float64, error) {
 	if p := q.Percentile; p > 0 {
 		switch {
 		case q.waitPercentile():
-			v = append(v, MD1WaitQuantile(q.Lambda, q.Service.Mean, p))
+			v = append(v, queueing.MD1WaitQuantile(q.Lambda, q.Service.Mean, p))
 		case !q.infinite():
-			v = append(v, MMcBSojournQuantile(q.Lambda, mu, c, q.Buffer, p))
+			v = append(v, queueing.MMcBSojournQuantile(q.Lambda, mu, c, q.Buffer, p))
 		case c == 1:
-			v = append(v, MM1SojournQuantile(q.Lambda, mu, p))
+			v = append(v, queueing.MM1SojournQuantile(q.Lambda, mu, p))
 		default:
-			v = append(v, MMcSojournQuantile(q.Lambda, mu, c, p))
+			v = append(v, queueing.MMcSojournQuantile(q.Lambda, mu, c, p))
 		}
 	}
 	return v, nil
@@ -234,31 +234,11 @@ func (q Queue) logInvP0() float64 {
 	if q.Service.Kind != model.Exponential {
 		return -math.Log(1 - q.rho()) // M/G/1: π₀ = 1−ρ
 	}
-	// 1/π₀ = Σ_{n<c} aⁿ/n! + (aᶜ/c!)·G with G = Σ_{j≤B} ρʲ, summed from
-	// logarithms so that no term overflows or underflows.
-	c, a, rho := q.Servers, q.Lambda/q.mu(), q.rho()
-	var lnG float64
-	switch {
-	case q.infinite():
-		lnG = -math.Log(1 - rho)
-	case rho < 1:
-		lnG = math.Log(geomSum0(rho, q.Buffer+1))
-	case rho == 1:
-		lnG = math.Log(float64(q.Buffer + 1))
-	default:
-		lnG = float64(q.Buffer)*math.Log(rho) + math.Log(geomSum0(1/rho, q.Buffer+1))
+	buffer := q.Buffer
+	if q.infinite() {
+		buffer = -1
 	}
-	logs := make([]float64, c+1) // logs[n] = ln(aⁿ/n!), with G in the last
-	for n := 1; n <= c; n++ {
-		logs[n] = logs[n-1] + math.Log(a/float64(n))
-	}
-	logs[c] += lnG
-	top := slices.Max(logs)
-	var sum float64
-	for _, l := range logs {
-		sum += math.Exp(l - top)
-	}
-	return top + math.Log(sum)
+	return queueing.LogInvP0(q.Lambda, q.mu(), q.Servers, buffer)
 }
 
 // WarmUp returns the warm-up time in seconds: requests created before it are

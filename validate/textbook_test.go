@@ -11,6 +11,7 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/queueing"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,24 +21,24 @@ func expQueue(name string, lambda float64, c, buffer int) Queue {
 }
 
 func TestTheoryPicksTheModel(t *testing.T) {
-	mm1, _ := MM1(0.5, 1)
-	mmc, _ := MMc(3.2, 1, 4)
-	mmcb, _ := MMcB(6, 1, 4, 20)
-	md1, _ := MG1(0.45, 2, 0)
-	mh1, _ := MG1(0.175, 2, 4)
+	mm1, _ := queueing.MM1(0.5, 1)
+	mmc, _ := queueing.MMc(3.2, 1, 4)
+	mmcb, _ := queueing.MMcB(6, 1, 4, 20)
+	md1, _ := queueing.MG1(0.45, 2, 0)
+	mh1, _ := queueing.MG1(0.175, 2, 4)
 	for _, tc := range []struct {
 		q    Queue
 		want []float64
 		meas []string
 	}{
-		{expQueue("mm1", 0.5, 1, Infinite), []float64{mm1.Wq, mm1.W, MM1SojournQuantile(0.5, 1, 0.95)},
+		{expQueue("mm1", 0.5, 1, Infinite), []float64{mm1.Wq, mm1.W, queueing.MM1SojournQuantile(0.5, 1, 0.95)},
 			[]string{MeasureWait, MeasureSojourn, "sojourn p95"}},
-		{expQueue("mmc", 3.2, 4, Infinite), []float64{mmc.Wq, mmc.W, MMcSojournQuantile(3.2, 1, 4, 0.95)},
+		{expQueue("mmc", 3.2, 4, Infinite), []float64{mmc.Wq, mmc.W, queueing.MMcSojournQuantile(3.2, 1, 4, 0.95)},
 			[]string{MeasureWait, MeasureSojourn, "sojourn p95"}},
-		{expQueue("mmcb", 6, 4, 20), []float64{mmcb.Blocking, mmcb.Wq, mmcb.W, MMcBSojournQuantile(6, 1, 4, 20, 0.95)},
+		{expQueue("mmcb", 6, 4, 20), []float64{mmcb.Blocking, mmcb.Wq, mmcb.W, queueing.MMcBSojournQuantile(6, 1, 4, 20, 0.95)},
 			[]string{MeasureBlocking, MeasureWait, MeasureSojourn, "sojourn p95"}},
 		{Queue{Name: "md1", Lambda: 0.45, Service: model.Dist{Kind: model.Deterministic, Mean: 2}, Servers: 1,
-			Buffer: Infinite, Percentile: 0.9}, []float64{md1.Wq, md1.W, MD1WaitQuantile(0.45, 2, 0.9)},
+			Buffer: Infinite, Percentile: 0.9}, []float64{md1.Wq, md1.W, queueing.MD1WaitQuantile(0.45, 2, 0.9)},
 			[]string{MeasureWait, MeasureSojourn, "wait p90"}},
 		{Queue{Name: "mh1", Lambda: 0.175, Service: model.Dist{Kind: model.Hyperexponential, Mean: 2, CV: 2},
 			Servers: 1, Buffer: Infinite}, []float64{mh1.Wq, mh1.W}, []string{MeasureWait, MeasureSojourn}},
@@ -267,7 +268,7 @@ func TestLittleOnTextbookQueue(t *testing.T) {
 	l := rep.Little
 	require.Less(t, l.RelErr, 1e-9)
 	require.InDelta(t, l.L, l.LambdaEff*l.W, 1e-9*l.L)
-	th, _ := MM1(0.7, 1)
+	th, _ := queueing.MM1(0.7, 1)
 	// Relative standard errors over 3·10⁵ s are about 1.3% for L and W.
 	require.InEpsilon(t, th.L, l.L, 0.06)
 	require.InEpsilon(t, th.W, l.W, 0.06)

@@ -1,4 +1,4 @@
-package validate
+package queueing
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"testing"
 
+	_ "github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/integrate/quad"

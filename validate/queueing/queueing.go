@@ -1,10 +1,11 @@
-package validate
+package queueing
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 )
 
 // ErrUnstable is returned by models without a waiting-room limit when the
@@ -523,6 +524,40 @@ func geomSums(r float64, m int) geom {
 		}
 	}
 	return acc
+}
+
+// LogInvP0 returns ln(1/π₀), π₀ the steady-state probability that the
+// M/M/c/(c+buffer) queue is empty; buffer < 0 means no waiting-room limit
+// (M/M/c), which needs ρ = λ/(cμ) < 1. It is summed from logarithms,
+// 1/π₀ = Σ_{n<c} aⁿ/n! + (aᶜ/c!)·G with a = λ/μ and G = Σ_{j≤B} ρʲ, so that
+// no term overflows or underflows. It panics on invalid rates or c < 1.
+func LogInvP0(lambda, mu float64, c, buffer int) float64 {
+	checkRates(lambda, mu)
+	checkServers(c)
+	a := lambda / mu
+	rho := a / float64(c)
+	var lnG float64
+	switch {
+	case buffer < 0:
+		lnG = -math.Log(1 - rho)
+	case rho < 1:
+		lnG = math.Log(geomSum0(rho, buffer+1))
+	case rho == 1:
+		lnG = math.Log(float64(buffer + 1))
+	default:
+		lnG = float64(buffer)*math.Log(rho) + math.Log(geomSum0(1/rho, buffer+1))
+	}
+	logs := make([]float64, c+1) // logs[n] = ln(aⁿ/n!), with G in the last
+	for n := 1; n <= c; n++ {
+		logs[n] = logs[n-1] + math.Log(a/float64(n))
+	}
+	logs[c] += lnG
+	top := slices.Max(logs)
+	var sum float64
+	for _, l := range logs {
+		sum += math.Exp(l - top)
+	}
+	return top + math.Log(sum)
 }
 
 // geomSum0 returns Σ_{i<m} rⁱ for 0 ≤ r ≤ 1 in closed form.
