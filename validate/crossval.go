@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
-	"gonum.org/v1/gonum/stat"
-
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
+	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
 // Cross-validation runs one configuration twice with the same seed, as the
@@ -235,7 +233,7 @@ func CompareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 		for i, r := range reps {
 			xs[i] = f(r)
 		}
-		return RegressionBand(deltas, xs, late.P5, late.P95, tol.Confidence)
+		return stats.RegressionBand(deltas, xs, late.P5, late.P95, tol.Confidence)
 	}
 
 	rel := func(name string, s, l float64, f func(*model.Report) float64) Check {
@@ -258,11 +256,11 @@ func CompareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	cv.Checks = append(cv.Checks, errC)
 
 	simLat, liveLat := seconds(sim.Latencies), seconds(lv.Latencies)
-	d := ks(simLat, liveLat)
+	d := stats.KS(simLat, liveLat)
 	ksC := Check{Name: "KS distance", Unit: UnitDistance, Live: d, Diff: d, Hi: 1}
 	if n, m := float64(len(simLat)), float64(len(liveLat)); n > 0 && m > 0 {
 		cAlpha := math.Sqrt(-math.Log(tol.KSAlpha/2) / 2)
-		_, shift := interval(func(r *model.Report) float64 { return ks(simLat, seconds(r.Latencies)) })
+		_, shift := interval(func(r *model.Report) float64 { return stats.KS(simLat, seconds(r.Latencies)) })
 		ksC.Hi = min(1, cAlpha*math.Sqrt((n+m)/(n*m))+max(shift, 0))
 		ksC.Note = fmt.Sprintf("n=%d m=%d α=%g, replicas up to %.3f", len(simLat), len(liveLat), tol.KSAlpha, max(shift, 0))
 	}
@@ -298,45 +296,6 @@ func CompareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	return cv, nil
 }
 
-// RegressionBand fits y = α + β·x by least squares and returns the lowest
-// and highest ends of the two-sided prediction interval, at the given
-// confidence, of one new observation taken anywhere in x ∈ [x0, x1]:
-// ŷ ± t(n−2)·s·√(1 + 1/n + (x−x̄)²/Sxx), with s the residuals' standard
-// deviation. The ends are extreme at x0 or x1, since ŷ is linear and the
-// half-width convex. With fewer than three points, or all x equal, it
-// falls back to the prediction interval of y alone (PredictionInterval);
-// with all y equal it returns that value. It panics unless
-// 0 < confidence < 1 or if the lengths differ.
-func RegressionBand(x, y []float64, x0, x1, confidence float64) (lo, hi float64) {
-	if len(x) != len(y) {
-		panic("validate: RegressionBand: length mismatch")
-	}
-	n := len(y)
-	if n > 0 && slices.Min(y) == slices.Max(y) {
-		return y[0], y[0]
-	}
-	if n < 3 || slices.Min(x) == slices.Max(x) {
-		return PredictionInterval(y, confidence)
-	}
-	alpha, beta := stat.LinearRegression(x, y, nil, false)
-	xm := stat.Mean(x, nil)
-	var sxx, sse float64
-	for i := range x {
-		sxx += (x[i] - xm) * (x[i] - xm)
-		r := y[i] - (alpha + beta*x[i])
-		sse += r * r
-	}
-	t := tQuantile(confidence, n-1) // n−2 degrees of freedom
-	s := math.Sqrt(sse / float64(n-2))
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, xe := range []float64{x0, x1} {
-		yh := alpha + beta*xe
-		h := t * s * math.Sqrt(1+1/float64(n)+(xe-xm)*(xe-xm)/sxx)
-		lo, hi = min(lo, yh-h), max(hi, yh+h)
-	}
-	return lo, hi
-}
-
 // relDiff is (l − s)/s, 0 when both are 0 and +Inf when only s is.
 func relDiff(s, l float64) float64 {
 	switch {
@@ -355,12 +314,6 @@ func seconds(ns []int64) []float64 {
 		out[i] = float64(x) / 1e9
 	}
 	return out
-}
-
-// ks is the two-sample Kolmogorov–Smirnov distance of sorted samples: 0 if
-// both are empty, 1 if only one is.
-func ks(x, y []float64) float64 {
-	return stat.KolmogorovSmirnov(x, nil, y, nil)
 }
 
 // FitRequests returns the largest per-agent budget, at most cfg's own (or,

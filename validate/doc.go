@@ -4,8 +4,8 @@
 //
 // The analytic layer (package queueing) gives exact steady-state results for
 // M/M/1, M/M/c, M/M/c/(c+B), Erlang B and C, and M/G/1, plus sojourn- and
-// wait-time percentiles. The statistics layer (stats.go) turns independent
-// replications into Student-t confidence intervals, applies a
+// wait-time percentiles. The statistics layer (package stats) turns
+// independent replications into Student-t confidence intervals, applies a
 // relative-precision stopping rule and removes warm-up with MSER-5. The
 // simulation layer (textbook.go, suite.go) runs textbook queues as ordinary
 // scenarios through model.Run, measures them with a Collector sink, and

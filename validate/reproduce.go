@@ -5,6 +5,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
 // Reproduction is the published table beside one simulation of each
@@ -109,8 +110,8 @@ func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpre
 			sp.States[reps[k].FinalState.String()]++
 		}
 		stat := func(name string, xs []float64, pub, half float64) SeedStat {
-			ci := MeanCI(xs, 0.95)
-			lo, hi := PredictionInterval(xs, 0.95)
+			ci := stats.MeanCI(xs, 0.95)
+			lo, hi := stats.PredictionInterval(xs, 0.95)
 			s := SeedStat{Name: name, Published: pub, PrintsAs: [2]float64{pub - half, pub + half}, Mean: ci.Mean,
 				CI: [2]float64{ci.Mean - ci.HalfWidth, ci.Mean + ci.HalfWidth}, PI: [2]float64{lo, hi}}
 			meets := func(a [2]float64) bool { return a[0] <= s.PrintsAs[1] && a[1] >= s.PrintsAs[0] }

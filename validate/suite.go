@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
 // The textbook suite: does the simulator agree with queueing theory?
@@ -30,7 +31,7 @@ import (
 //     (of waits for M/D/1). A percentile's interval is over these
 //     per-replication percentiles; their mean is biased by O(τ/length), which
 //     is why replications are long (SuiteOptions.RepRelaxations).
-//   - Student-t intervals over replications, with Precision.Replicate's
+//   - Student-t intervals over replications, with stats.Precision.Replicate's
 //     stopping rule: at least MinReps replications, then more until every
 //     half-width is within MaxRelErr of its mean (99% and 3% by default), or
 //     a cap derived from the request budget. Measures still imprecise at the
@@ -55,7 +56,7 @@ type SuiteOptions struct {
 	// defaults 99% confidence, 3% relative half-width, at least 20
 	// replications. Its MaxReps, if set, caps every configuration; the
 	// request budget below caps each one in any case.
-	Precision Precision
+	Precision stats.Precision
 	// Budget caps the requests simulated for one configuration (warm-up
 	// included): MaxReps = Budget / (requests per replication), at least
 	// MinReps. Default 1.5·10⁷.
@@ -86,7 +87,7 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 	if o.Precision.MinReps == 0 {
 		o.Precision.MinReps = 20
 	}
-	o.Precision = o.Precision.withDefaults()
+	o.Precision = o.Precision.WithDefaults()
 	if o.Budget == 0 {
 		o.Budget = 1.5e7
 	}
@@ -251,7 +252,7 @@ func (r *SuiteReport) judge() {
 		}
 		for mi := range c.Measures {
 			m := &c.Measures[mi]
-			scale := tQuantile(r.CheckConfidence, c.Reps) / tQuantile(r.Confidence, c.Reps)
+			scale := stats.TCritical(r.CheckConfidence, c.Reps-1) / stats.TCritical(r.Confidence, c.Reps-1)
 			m.SimultaneousHalfWidth = m.HalfWidth * scale
 			m.Inside = math.Abs(m.Analytic-m.Mean) <= m.HalfWidth
 			m.Pass = math.Abs(m.Analytic-m.Mean) <= m.SimultaneousHalfWidth
@@ -280,7 +281,7 @@ func casePlan(q Queue, opt SuiteOptions) (warmUp, length float64, maxReps int) {
 	return warmUp, length, maxReps
 }
 
-// replicationPanic carries a replication's error out of Precision.Replicate.
+// replicationPanic carries a replication's error out of stats.Precision.Replicate.
 type replicationPanic struct{ err error }
 
 func runCase(q Queue, theory []float64, opt SuiteOptions, pool *repPool, priority int) (res CaseResult) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/stats"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,7 +110,7 @@ func TestRunSuiteRejectsBadInput(t *testing.T) {
 	require.ErrorContains(t, err, "two configurations named")
 	_, err = RunSuite([]Queue{{Name: "x", Lambda: 1}}, SuiteOptions{})
 	require.Error(t, err)
-	_, err = RunSuite([]Queue{q}, SuiteOptions{Precision: Precision{MinReps: 1}})
+	_, err = RunSuite([]Queue{q}, SuiteOptions{Precision: stats.Precision{MinReps: 1}})
 	require.ErrorContains(t, err, "MinReps")
 	_, err = RunSuite([]Queue{q}, SuiteOptions{Family: 1})
 	require.ErrorContains(t, err, "family")
@@ -163,7 +164,7 @@ func TestJudge(t *testing.T) {
 	require.Equal(t, 4, r.Checks)
 	require.InDelta(t, 1-0.01/4, r.CheckConfidence, 1e-15)
 	m := r.Configurations[0].Measures
-	ratio := tQuantile(1-0.01/4, 20) / tQuantile(0.99, 20)
+	ratio := stats.TCritical(1-0.01/4, 19) / stats.TCritical(0.99, 19)
 	require.InDelta(t, 0.02*ratio, m[0].SimultaneousHalfWidth, 1e-15)
 	require.Equal(t, []bool{true, true, false, true}, []bool{m[0].Pass, m[1].Pass, m[2].Pass, m[3].Pass})
 	require.Equal(t, []bool{true, false, false, true}, []bool{m[0].Inside, m[1].Inside, m[2].Inside, m[3].Inside})

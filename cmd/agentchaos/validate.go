@@ -7,6 +7,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
 func init() {
@@ -47,7 +48,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	opt := validate.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
-		Precision: validate.Precision{MaxRelErr: *relErr}}
+		Precision: stats.Precision{MaxRelErr: *relErr}}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && stderr == os.Stderr {
 		opt.Progress = func(done, total int, name string) {
 			fmt.Fprintf(stderr, "\r\033[Kvalidate: %d/%d configurations (%s)", done, total, name)

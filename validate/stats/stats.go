@@ -1,7 +1,8 @@
-package validate
+package stats
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -35,12 +36,14 @@ func (i Interval) RelativeHalfWidth() float64 {
 	return i.HalfWidth / math.Abs(i.Mean)
 }
 
-// tQuantile returns the two-sided Student-t critical value for n samples.
-func tQuantile(confidence float64, n int) float64 {
+// TCritical returns the two-sided Student-t critical value t with df
+// degrees of freedom: P(|T| ≤ t) = confidence. It panics unless
+// 0 < confidence < 1.
+func TCritical(confidence float64, df int) float64 {
 	if !(confidence > 0 && confidence < 1) {
 		panic("validate: confidence must be in (0, 1)")
 	}
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.5 + confidence/2)
+	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.5 + confidence/2)
 }
 
 // MeanCI returns the Student-t confidence interval of the mean of xs, which
@@ -50,7 +53,7 @@ func tQuantile(confidence float64, n int) float64 {
 func MeanCI(xs []float64, confidence float64) Interval {
 	n := len(xs)
 	iv := Interval{N: n, Confidence: confidence, HalfWidth: math.Inf(1)}
-	t := tQuantile(confidence, max(n, 2))
+	t := TCritical(confidence, max(n, 2)-1)
 	switch n {
 	case 0:
 		iv.Mean = math.NaN()
@@ -71,7 +74,7 @@ func MeanCI(xs []float64, confidence float64) Interval {
 // panics unless 0 < confidence < 1.
 func PredictionInterval(xs []float64, confidence float64) (lo, hi float64) {
 	n := len(xs)
-	t := tQuantile(confidence, max(n, 2))
+	t := TCritical(confidence, max(n, 2)-1)
 	if n < 2 {
 		return math.Inf(-1), math.Inf(1)
 	}
@@ -100,7 +103,9 @@ type Precision struct {
 	MaxReps    int     // replication cap; default 1000
 }
 
-func (p Precision) withDefaults() Precision {
+// WithDefaults returns p with the defaults noted on its fields in place of
+// zero values.
+func (p Precision) WithDefaults() Precision {
 	if p.Confidence == 0 {
 		p.Confidence = 0.99
 	}
@@ -119,7 +124,7 @@ func (p Precision) withDefaults() Precision {
 // Precise reports whether iv meets the precision target, with defaults
 // applied to zero fields.
 func (p Precision) Precise(iv Interval) bool {
-	p = p.withDefaults()
+	p = p.WithDefaults()
 	return iv.HalfWidth <= p.MaxRelErr*math.Abs(iv.Mean) || iv.HalfWidth <= p.AbsErr
 }
 
@@ -133,7 +138,7 @@ func (p Precision) Precise(iv Interval) bool {
 // fields are invalid (Confidence outside (0, 1), negative errors, MinReps or
 // MaxReps negative, MinReps > MaxReps).
 func (p Precision) Replicate(run func(rep int) []float64) (intervals []Interval, capped []bool) {
-	p = p.withDefaults()
+	p = p.WithDefaults()
 	if !(p.Confidence > 0 && p.Confidence < 1) || !(p.MaxRelErr > 0) || !(p.AbsErr >= 0) ||
 		p.MinReps < 0 || p.MaxReps < 1 || p.MinReps > p.MaxReps {
 		panic("validate: invalid Precision")
@@ -213,4 +218,49 @@ func MSER5(series []float64) (truncate int) {
 		}
 	}
 	return best * batch
+}
+
+// RegressionBand fits y = α + β·x by least squares and returns the lowest
+// and highest ends of the two-sided prediction interval, at the given
+// confidence, of one new observation taken anywhere in x ∈ [x0, x1]:
+// ŷ ± t(n−2)·s·√(1 + 1/n + (x−x̄)²/Sxx), with s the residuals' standard
+// deviation. The ends are extreme at x0 or x1, since ŷ is linear and the
+// half-width convex. With fewer than three points, or all x equal, it
+// falls back to the prediction interval of y alone (PredictionInterval);
+// with all y equal it returns that value. It panics unless
+// 0 < confidence < 1 or if the lengths differ.
+func RegressionBand(x, y []float64, x0, x1, confidence float64) (lo, hi float64) {
+	if len(x) != len(y) {
+		panic("validate: RegressionBand: length mismatch")
+	}
+	n := len(y)
+	if n > 0 && slices.Min(y) == slices.Max(y) {
+		return y[0], y[0]
+	}
+	if n < 3 || slices.Min(x) == slices.Max(x) {
+		return PredictionInterval(y, confidence)
+	}
+	alpha, beta := stat.LinearRegression(x, y, nil, false)
+	xm := stat.Mean(x, nil)
+	var sxx, sse float64
+	for i := range x {
+		sxx += (x[i] - xm) * (x[i] - xm)
+		r := y[i] - (alpha + beta*x[i])
+		sse += r * r
+	}
+	t := TCritical(confidence, n-2)
+	s := math.Sqrt(sse / float64(n-2))
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, xe := range []float64{x0, x1} {
+		yh := alpha + beta*xe
+		h := t * s * math.Sqrt(1+1/float64(n)+(xe-xm)*(xe-xm)/sxx)
+		lo, hi = min(lo, yh-h), max(hi, yh+h)
+	}
+	return lo, hi
+}
+
+// KS is the two-sample Kolmogorov–Smirnov distance of sorted samples: 0 if
+// both are empty, 1 if only one is.
+func KS(x, y []float64) float64 {
+	return stat.KolmogorovSmirnov(x, nil, y, nil)
 }

@@ -1,10 +1,11 @@
-package validate
+package stats
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	_ "github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -153,4 +154,34 @@ func TestReplicateCapped(t *testing.T) {
 	_, capped = Precision{MaxReps: 3}.Replicate(func(int) []float64 { return []float64{1} })
 	assert.Equal(t, []bool{false}, capped, "default MinReps follows a small MaxReps")
 	assert.Panics(t, func() { Precision{MinReps: 20, MaxReps: 10}.Replicate(func(int) []float64 { return []float64{1} }) })
+}
+
+func TestRegressionBand(t *testing.T) {
+	// Exact line: the band is the line over [x0, x1].
+	x := []float64{0, 1, 2, 3, 4}
+	y := []float64{1, 3, 5, 7, 9}
+	lo, hi := RegressionBand(x, y, 1, 3, 0.99)
+	require.InDelta(t, 3, lo, 1e-9)
+	require.InDelta(t, 7, hi, 1e-9)
+
+	// Noisy line: compare with the textbook formula at the ends.
+	y = []float64{1.1, 2.8, 5.3, 6.9, 9.1}
+	lo, hi = RegressionBand(x, y, 0, 4, 0.95)
+	// ŷ = 1.02 + 2.01x, s² = SSE/3, Sxx = 10; t(0.975, 3) = 3.182446.
+	sse := 0.0
+	for i := range x {
+		r := y[i] - (1.02 + 2.01*x[i])
+		sse += r * r
+	}
+	h := 3.182446 * math.Sqrt(sse/3) * math.Sqrt(1+1.0/5+4.0/10)
+	require.InDelta(t, 1.02-h, lo, 1e-5)
+	require.InDelta(t, 1.02+2.01*4+h, hi, 1e-5)
+
+	// Constant values give a point; equal x falls back to the plain
+	// prediction interval.
+	lo, hi = RegressionBand(x, []float64{2, 2, 2, 2, 2}, 0, 4, 0.99)
+	require.Equal(t, [2]float64{2, 2}, [2]float64{lo, hi})
+	lo, hi = RegressionBand([]float64{1, 1, 1}, []float64{1, 2, 3}, 1, 1, 0.99)
+	plo, phi := PredictionInterval([]float64{1, 2, 3}, 0.99)
+	require.Equal(t, [2]float64{plo, phi}, [2]float64{lo, hi})
 }
