@@ -7,7 +7,7 @@
 // wait-time percentiles. The statistics layer (package stats) turns
 // independent replications into Student-t confidence intervals, applies a
 // relative-precision stopping rule and removes warm-up with MSER-5. The
-// simulation layer (textbook.go, suite.go) runs textbook queues as ordinary
+// simulation layer (package textbook) runs textbook queues as ordinary
 // scenarios through model.Run, measures them with a Collector sink, and
 // compares them with the analytic layer by independent replications
 // (RunSuite, `agentchaos validate`).

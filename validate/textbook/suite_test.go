@@ -1,4 +1,4 @@
-package validate
+package textbook
 
 import (
 	"bytes"
@@ -117,7 +117,7 @@ func TestRunSuiteRejectsBadInput(t *testing.T) {
 }
 
 func TestDefaultSuiteSpan(t *testing.T) {
-	qs := TextbookSuite()
+	qs := Suite()
 	require.GreaterOrEqual(t, len(qs), 20)
 	minRho, maxRho, maxStable := math.Inf(1), 0.0, 0.0
 	minC, maxC, maxB := math.MaxInt, 0, 0

@@ -1,4 +1,4 @@
-package validate
+package textbook
 
 import (
 	"container/heap"
@@ -13,34 +13,6 @@ import (
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/validate/stats"
 )
-
-// The textbook suite: does the simulator agree with queueing theory?
-//
-// Each configuration is a Queue, simulated as an ordinary scenario by
-// model.Run and measured by a Collector sink. The method:
-//
-//   - Independent replications, each from an empty system with its own seed
-//     derived from the root seed (see SuiteOptions.Seed).
-//   - Warm-up deletion by a fixed rule, not by inspecting the data: requests
-//     created before Queue.WarmUp are discarded. WarmUp is the mixing time
-//     of the queue's birth–death chain from empty, from its relaxation time
-//     (Queue.RelaxationTime) and the steady-state probability of the empty
-//     system.
-//   - Per replication: the blocking fraction, the mean wait and mean sojourn
-//     of accepted requests, and the empirical percentile of their sojourns
-//     (of waits for M/D/1). A percentile's interval is over these
-//     per-replication percentiles; their mean is biased by O(τ/length), which
-//     is why replications are long (SuiteOptions.RepRelaxations).
-//   - Student-t intervals over replications, with stats.Precision.Replicate's
-//     stopping rule: at least MinReps replications, then more until every
-//     half-width is within MaxRelErr of its mean (99% and 3% by default), or
-//     a cap derived from the request budget. Measures still imprecise at the
-//     cap are reported as capped and judged all the same.
-//   - The verdict: the analytic value must lie in the interval. With dozens
-//     of checks, about 1% of correct 99% intervals miss by chance, so each
-//     check is judged on its Bonferroni-widened interval, which makes all of
-//     them hold together with 99% confidence; the report also counts the
-//     values outside their own 99% interval.
 
 // SuiteOptions are the settings of RunSuite. Zero fields take the defaults
 // noted.
@@ -524,12 +496,12 @@ func mg1Queue(label string, rho float64, d model.Dist, p float64) Queue {
 		Buffer: Infinite, Percentile: p}
 }
 
-// TextbookSuite returns the configurations of `agentchaos validate`: loads
+// Suite returns the configurations of `agentchaos validate`: loads
 // from 0.3 to 0.98 and overloaded finite systems up to ρ = 2, 1 to 64
 // servers, waiting rooms from 0 (Erlang B) to 500 places and infinite, and
 // deterministic, Erlang and hyperexponential service. Service times have
 // mean 1 s, so times are in units of the mean service time.
-func TextbookSuite() []Queue {
+func Suite() []Queue {
 	det := model.Dist{Kind: model.Deterministic}
 	return []Queue{
 		mmQueue(1, Infinite, 0.3, 1, 0.95),
