@@ -15,7 +15,7 @@
 // The published table (published.go) is the seed system's EXP-001/002/003
 // row by row, as printed; Reproduce and Spread set simulations beside it,
 // and Calibrate fits the profiles' free parameters to it (calibrate.go).
-// Crossval (crossval.go) compares a simulated and a live run of one
+// Package crossval compares a simulated and a live run of one
 // scenario.
 //
 // Conventions: λ is the arrival rate, μ the service rate of one worker, c the

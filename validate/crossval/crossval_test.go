@@ -1,4 +1,4 @@
-package validate
+package crossval
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func mmc(lambda, mu float64, c, requests int) *model.Config {
 func TestCrossvalMMc(t *testing.T) {
 	const lambda, mu, c, n = 70.0, 1 / 0.03, 3, 6000
 	synctest.Test(t, func(t *testing.T) {
-		cv, err := CrossValidate(context.Background(), mmc(lambda, mu, c, n), live.Options{}, Tolerances{})
+		cv, err := Run(context.Background(), mmc(lambda, mu, c, n), live.Options{}, Tolerances{})
 		require.NoError(t, err)
 		require.True(t, cv.Pass, "%+v", cv.Checks)
 		require.Zero(t, cv.Replicas, "no lateness, no replicas")
@@ -64,7 +64,7 @@ func TestCrossvalEXP001(t *testing.T) {
 	require.NoError(t, err)
 	cfg.Agents.RequestsPerAgent = 10
 	synctest.Test(t, func(t *testing.T) {
-		cv, err := CrossValidate(context.Background(), cfg, live.Options{}, Tolerances{})
+		cv, err := Run(context.Background(), cfg, live.Options{}, Tolerances{})
 		require.NoError(t, err)
 		require.True(t, cv.Pass, "%+v", cv.Checks)
 		require.Equal(t, uint64(cfg.Agents.Count*10), cv.Live.Created)
@@ -185,7 +185,7 @@ func TestCrossvalWallClock(t *testing.T) {
 	}
 	before := runtime.NumGoroutine()
 	cfg := mmc(40, 1/0.02, 2, 40)
-	cv, err := CrossValidate(context.Background(), cfg, live.Options{}, Tolerances{Replicas: 5})
+	cv, err := Run(context.Background(), cfg, live.Options{}, Tolerances{Replicas: 5})
 	require.NoError(t, err)
 	require.Equal(t, 40, cv.Lateness.Count)
 	require.Greater(t, cv.Lateness.Max, 0.0, "a real timer is never exactly on time")
