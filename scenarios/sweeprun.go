@@ -12,9 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 )
 
 // SweepOptions are a sweep run's settings; none of them changes a result.
@@ -244,95 +244,37 @@ func writePointsFile(results, points string) error {
 	return WriteAtomic(points, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
-// runResult is one finished run, formatted.
-type runResult struct {
-	seq    int // position in the shard
-	line   []byte
-	events uint64
-	err    error
-}
-
 // runRows runs the shard's rows from position done on and appends them to f
-// in order.
+// in order, on workers goroutines (package replicate).
 func (s *Spec) runRows(ctx context.Context, f io.Writer, h Header, sh Shard, done, workers int, res *SweepResult, progress func(Progress)) error {
 	total := res.Total
 	if done >= total {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	window := 4*workers + 4
-	tokens := make(chan struct{}, window)
-	jobs := make(chan int)
-	results := make(chan runResult, window)
-
-	// Dispatch in order, at most window rows ahead of the writer.
-	go func() {
-		defer close(jobs)
-		for seq := done; seq < total; seq++ {
-			select {
-			case tokens <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case jobs <- seq:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rs := s.newRunner(h)
-			for seq := range jobs {
-				line, ev, err := rs.run(sh.Index + seq*sh.Count)
-				results <- runResult{seq, line, ev, err}
-			}
-		}()
+	type row struct {
+		line   []byte
+		events uint64
 	}
-	go func() { wg.Wait(); close(results) }()
-
-	pending := make([]*runResult, window)
-	next := done
-	var firstErr error
-	for r := range results {
-		pending[r.seq%window] = &r
-		for firstErr == nil {
-			p := pending[next%window]
-			if p == nil || p.seq != next {
-				break
+	err := replicate.Ordered(ctx, total-done, workers, func() *runner { return s.newRunner(h) },
+		func(r *runner, i int) (row, error) {
+			line, ev, err := r.run(sh.Index + (done+i)*sh.Count)
+			return row{line, ev}, err
+		},
+		func(i int, r row) error {
+			if _, err := f.Write(r.line); err != nil {
+				return fmt.Errorf("writing %s: %w", res.Out, err)
 			}
-			pending[next%window] = nil
-			if p.err != nil {
-				firstErr = p.err
-				cancel()
-				break
-			}
-			if _, err := f.Write(p.line); err != nil {
-				firstErr = fmt.Errorf("writing %s: %w", res.Out, err)
-				cancel()
-				break
-			}
-			next++
 			res.Ran++
-			res.Events += p.events
-			<-tokens
+			res.Events += r.events
 			if progress != nil {
-				progress(Progress{Done: next, Total: total, Resumed: done, Events: res.Events})
+				progress(Progress{Done: done + i + 1, Total: total, Resumed: done, Events: res.Events})
 			}
-		}
+			return nil
+		})
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Cause(ctx)) {
+		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
-	if firstErr != nil {
-		return firstErr
-	}
-	if next < total {
-		return fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
-	}
-	return nil
+	return err
 }
 
 // runner runs single runs of a spec and formats their rows; one per worker.

@@ -8,13 +8,13 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 )
 
 // Knob is one calibrated parameter: a field of the scenarios' configuration
@@ -239,7 +239,7 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 			}
 		}
 		losses := make([]float64, len(jobs))
-		parallel(len(jobs), opt.Workers, func(n int) {
+		replicate.Map(len(jobs), opt.Workers, func(n int) {
 			j := jobs[n]
 			c := *trial[j.scen]
 			rs := kernel.NewStream(c.Seed, "calibration-trend", uint64(j.seed))
@@ -383,7 +383,7 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 	nk, nc := len(Knobs), 4*len(table)
 	D := mat.NewDense(m, nk+1, nil)
 	Y := mat.NewDense(m, nc, nil)
-	parallel(m, opt.Workers, func(t int) {
+	replicate.Map(m, opt.Workers, func(t int) {
 		rs := kernel.NewStream(uint64(round), "calibration-recenter", uint64(t))
 		vals := append([]float64(nil), center...)
 		D.Set(t, 0, 1)
@@ -470,7 +470,7 @@ func landAll(out *Calibration, center []float64, apply func([]float64) []*model.
 				score int
 			}
 			results := make([]result, opt.Workers)
-			parallel(opt.Workers, opt.Workers, func(b int) {
+			replicate.Map(opt.Workers, opt.Workers, func(b int) {
 				t := start + b
 				vals := append([]float64(nil), from...)
 				if t > 0 {
@@ -649,24 +649,4 @@ func trendLoss(p Published, r *model.Report) float64 {
 		l += hinge(0.10 - col)
 	}
 	return l
-}
-
-// parallel calls f(0..n-1) on up to workers goroutines and waits.
-func parallel(n, workers int, f func(int)) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

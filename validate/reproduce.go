@@ -5,6 +5,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
@@ -25,7 +26,7 @@ func Reproduce(cfgs []*model.Config, table []Published, workers int) (*Reproduct
 	}
 	reports := make([]*model.Report, len(cfgs))
 	errs := make([]error, len(cfgs))
-	parallel(len(cfgs), max(workers, 1), func(i int) {
+	replicate.Map(len(cfgs), max(workers, 1), func(i int) {
 		r, err := model.Run(cfgs[i], model.Options{})
 		reports[i], errs[i] = &r, err
 	})
@@ -86,7 +87,7 @@ func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpre
 	}
 	reps := make([]model.Report, len(jobs))
 	errs := make([]error, len(jobs))
-	parallel(len(jobs), max(workers, 1), func(k int) {
+	replicate.Map(len(jobs), max(workers, 1), func(k int) {
 		j := jobs[k]
 		c := *cfgs[j.scen]
 		rs := kernel.NewStream(c.Seed, "reproduce-seeds", uint64(j.seed))

@@ -1,16 +1,16 @@
 package textbook
 
 import (
-	"container/heap"
+	"context"
 	"fmt"
 	"io"
 	"math"
 	"runtime"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
@@ -46,9 +46,9 @@ type SuiteOptions struct {
 	// per-replication percentiles is biased by O(τ/length).
 	RepRelaxations float64
 	RepArrivals    float64
-	// Progress, if set, is called once as each configuration finishes, with
-	// the number finished so far; calls are serialized but come from other
-	// goroutines, in no fixed order.
+	// Progress, if set, is called once as each configuration finishes, in
+	// order, with the number finished so far, from the goroutine that
+	// called RunSuite.
 	Progress func(done, total int, name string)
 }
 
@@ -145,8 +145,9 @@ type MeasureResult struct {
 
 // RunSuite simulates every configuration by independent replications of
 // model.Run, until each measure's interval meets opt.Precision or the cap,
-// and compares it with the analytic value. Configurations run in parallel on
-// opt.Workers goroutines; the report does not depend on how many. It returns
+// and compares it with the analytic value. Configurations run one after
+// another, each one's replications in parallel on opt.Workers goroutines
+// (package replicate); the report does not depend on how many. It returns
 // an error only if a configuration is invalid (see Queue.Check) or two share
 // a name; a configuration whose run fails is reported in its Error.
 func RunSuite(queues []Queue, opt SuiteOptions) (*SuiteReport, error) {
@@ -186,25 +187,12 @@ func runSuite(queues, models []Queue, opt SuiteOptions) (*SuiteReport, error) {
 
 	rep := &SuiteReport{Seed: opt.Seed, Confidence: p.Confidence, MaxRelErr: p.MaxRelErr, Family: opt.Family,
 		Configurations: make([]CaseResult, len(queues))}
-	pool := newRepPool(opt.Workers)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
 	for i, q := range queues {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rep.Configurations[i] = runCase(q, theory[i], opt, pool, i)
-			if opt.Progress != nil {
-				mu.Lock()
-				done++
-				opt.Progress(done, len(queues), q.Name)
-				mu.Unlock()
-			}
-		}()
+		rep.Configurations[i] = runCase(q, theory[i], opt)
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(queues), q.Name)
+		}
 	}
-	wg.Wait()
-	pool.close()
 	rep.judge()
 	return rep, nil
 }
@@ -256,7 +244,7 @@ func casePlan(q Queue, opt SuiteOptions) (warmUp, length float64, maxReps int) {
 // replicationPanic carries a replication's error out of stats.Precision.Replicate.
 type replicationPanic struct{ err error }
 
-func runCase(q Queue, theory []float64, opt SuiteOptions, pool *repPool, priority int) (res CaseResult) {
+func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 	warmUp, length, maxReps := casePlan(q, opt)
 	res = CaseResult{Name: q.Name, Lambda: q.Lambda, Service: describeDist(q.Service), Servers: q.Servers,
 		Buffer: q.Buffer, Sources: q.sources(), Rho: q.rho(), WarmUp: warmUp, Length: length, MaxReps: maxReps}
@@ -264,27 +252,26 @@ func runCase(q Queue, theory []float64, opt SuiteOptions, pool *repPool, priorit
 	prec.MaxReps = maxReps
 	root := q.Seed(opt.Seed)
 
-	// Replications are computed in batches on the pool: the first MinReps at
-	// once, then as many as there are workers. Precision.Replicate consumes
-	// them in order and stops at the same replication whatever the batch
-	// size, so surplus replications only cost time.
-	var reps []Replication
-	var errs []error
+	// Replications are computed in batches on opt.Workers goroutines, each
+	// with its own Collector: the first MinReps at once, then as many as
+	// there are workers. Precision.Replicate consumes them in order and
+	// stops at the same replication whatever the batch size, so surplus
+	// replications only cost time.
+	type outcome struct {
+		rep Replication
+		err error
+	}
+	var reps []outcome
 	batch := func(from int) {
-		n := max(prec.MinReps-from, pool.workers)
+		n := max(prec.MinReps-from, opt.Workers)
 		n = min(n, maxReps-from)
-		reps = append(reps, make([]Replication, n)...)
-		errs = append(errs, make([]error, n)...)
-		var wg sync.WaitGroup
-		for r := from; r < from+n; r++ {
-			wg.Add(1)
-			pool.submit(priority, func(c *Collector) {
-				defer wg.Done()
-				seed := ReplicationSeed(root, r)
-				reps[r], errs[r] = c.replicate(q, seed, warmUp, length)
-			})
-		}
-		wg.Wait()
+		reps = append(reps, make([]outcome, n)...)
+		replicate.Ordered(context.Background(), n, opt.Workers, func() *Collector { return new(Collector) },
+			func(c *Collector, i int) (outcome, error) {
+				rep, err := c.replicate(q, ReplicationSeed(root, from+i), warmUp, length)
+				return outcome{rep, err}, nil
+			},
+			func(i int, o outcome) error { reps[from+i] = o; return nil })
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -300,12 +287,12 @@ func runCase(q Queue, theory []float64, opt SuiteOptions, pool *repPool, priorit
 		if r >= len(reps) {
 			batch(r)
 		}
-		if errs[r] != nil {
-			panic(replicationPanic{errs[r]})
+		if reps[r].err != nil {
+			panic(replicationPanic{reps[r].err})
 		}
 		res.Reps = r + 1
-		res.Requests += reps[r].Counted
-		return reps[r].Values
+		res.Requests += reps[r].rep.Counted
+		return reps[r].rep.Values
 	})
 	for i, name := range q.Measures() {
 		res.Measures = append(res.Measures, MeasureResult{Measure: name, Analytic: theory[i],
@@ -322,86 +309,6 @@ func describeDist(d model.Dist) string {
 		return fmt.Sprintf("%s cv=%g mean %g", d.Kind, d.CV, d.Mean)
 	}
 	return fmt.Sprintf("%s mean %g", d.Kind, d.MeanValue())
-}
-
-// repPool runs replications on a fixed set of goroutines, each with its own
-// Collector (whose buffers it reuses), lowest priority value first so that
-// the configurations listed first, and the long ones, are not left for last.
-type repPool struct {
-	workers int
-	mu      sync.Mutex
-	cond    *sync.Cond
-	jobs    repJobHeap
-	seq     int
-	closed  bool
-	wg      sync.WaitGroup
-}
-
-type repJob struct {
-	priority, seq int
-	run           func(*Collector)
-}
-
-type repJobHeap []repJob
-
-func (h repJobHeap) Len() int { return len(h) }
-func (h repJobHeap) Less(i, j int) bool {
-	if h[i].priority != h[j].priority {
-		return h[i].priority < h[j].priority
-	}
-	return h[i].seq < h[j].seq
-}
-func (h repJobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *repJobHeap) Push(x any)   { *h = append(*h, x.(repJob)) }
-func (h *repJobHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-func newRepPool(workers int) *repPool {
-	p := &repPool{workers: workers}
-	p.cond = sync.NewCond(&p.mu)
-	for i := 0; i < workers; i++ {
-		p.wg.Add(1)
-		go p.work()
-	}
-	return p
-}
-
-func (p *repPool) submit(priority int, run func(*Collector)) {
-	p.mu.Lock()
-	p.seq++
-	heap.Push(&p.jobs, repJob{priority, p.seq, run})
-	p.mu.Unlock()
-	p.cond.Signal()
-}
-
-func (p *repPool) work() {
-	defer p.wg.Done()
-	var c Collector
-	for {
-		p.mu.Lock()
-		for len(p.jobs) == 0 && !p.closed {
-			p.cond.Wait()
-		}
-		if len(p.jobs) == 0 {
-			p.mu.Unlock()
-			return
-		}
-		j := heap.Pop(&p.jobs).(repJob)
-		p.mu.Unlock()
-		j.run(&c)
-	}
-}
-
-func (p *repPool) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	p.cond.Broadcast()
-	p.wg.Wait()
 }
 
 // WriteText prints the report as an aligned table, one row per check, and
