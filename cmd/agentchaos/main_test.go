@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel/golden"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,7 +26,7 @@ func cli(args ...string) (code int, stdout, stderr string) {
 func TestReproduceGolden(t *testing.T) {
 	code, out, errOut := cli("reproduce", "--json")
 	golden.Check(t, "testdata/reproduce.json.golden", []byte(out))
-	var rep validate.Reproduction
+	var rep reproduce.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.Len(t, rep.Rows, 3)
 	for _, row := range rep.Rows {

@@ -6,22 +6,22 @@ import (
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/charts"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
 // writeReproduceReport writes one page for the three experiments, published
 // and simulated side by side, with each experiment's charts.
-func writeReproduceReport(dir string, cfgs []*model.Config, rep *validate.Reproduction) error {
+func writeReproduceReport(dir string, cfgs []*model.Config, rep *reproduce.Result) error {
 	if err := checkReportDir(dir); err != nil {
 		return err
 	}
 	var exps []charts.Experiment
-	for i, p := range validate.Table {
+	for i, p := range reproduce.Table {
 		exps = append(exps, charts.Experiment{
 			Name: p.Scenario,
 			Published: charts.Published{Agents: p.Agents, Workers: p.Workers, Buffer: p.Buffer,
-				AvgLatency: validate.Value(p.AvgLatency), P95Latency: validate.Value(p.P95Latency),
-				ErrorRate: validate.Value(p.ErrorRate), State: p.State},
+				AvgLatency: reproduce.Value(p.AvgLatency), P95Latency: reproduce.Value(p.P95Latency),
+				ErrorRate: reproduce.Value(p.ErrorRate), State: p.State},
 			Report: rep.Reports[i],
 			Config: cfgs[i],
 		})

@@ -1,4 +1,4 @@
-package validate
+package reproduce
 
 import (
 	"fmt"
@@ -9,18 +9,18 @@ import (
 	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
-// Reproduction is the published table beside one simulation of each
+// Result is the published table beside one simulation of each
 // experiment on its profile's own seed.
-type Reproduction struct {
+type Result struct {
 	Rows    []Comparison    `json:"rows"`
 	Matches int             `json:"matching_cells"`
 	Cells   int             `json:"cells"`
 	Reports []*model.Report `json:"-"`
 }
 
-// Reproduce simulates each configuration (in table order) on its own seed,
+// Run simulates each configuration (in table order) on its own seed,
 // in parallel, and compares it with the table.
-func Reproduce(cfgs []*model.Config, table []Published, workers int) (*Reproduction, error) {
+func Run(cfgs []*model.Config, table []Published, workers int) (*Result, error) {
 	if len(cfgs) != len(table) {
 		return nil, fmt.Errorf("reproduce: %d configurations for %d table rows", len(cfgs), len(table))
 	}
@@ -30,7 +30,7 @@ func Reproduce(cfgs []*model.Config, table []Published, workers int) (*Reproduct
 		r, err := model.Run(cfgs[i], model.Options{})
 		reports[i], errs[i] = &r, err
 	})
-	out := &Reproduction{Reports: reports}
+	out := &Result{Reports: reports}
 	for i := range cfgs {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("%s: %w", table[i].Scenario, errs[i])

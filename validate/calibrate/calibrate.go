@@ -1,4 +1,4 @@
-package validate
+package calibrate
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/replicate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
 // Knob is one calibrated parameter: a field of the scenarios' configuration
@@ -115,8 +116,8 @@ func roundSig(v float64, digits int) float64 {
 	return math.Round(v*p) / p
 }
 
-// CalibrateOptions tune the fit.
-type CalibrateOptions struct {
+// Options tune the fit.
+type Options struct {
 	// TrendSeeds: each evaluation of the fit averages the loss over this many
 	// seeds other than the experiments' own, so the optimiser follows the
 	// model's trend, not one sample path.
@@ -140,9 +141,9 @@ type CalibrateOptions struct {
 	Log     io.Writer // progress; nil for none
 }
 
-// Calibration is the outcome: the fitted configurations (same order as the
+// Result is the outcome: the fitted configurations (same order as the
 // table) and how the search went.
-type Calibration struct {
+type Result struct {
 	Configs []*model.Config
 	Loss    float64 // trend loss of the fitted shared parameters
 	Landed  bool    // every cell of every experiment prints as published
@@ -150,7 +151,7 @@ type Calibration struct {
 	Evals   int     // fit evaluations used
 }
 
-// Calibrate fits the knobs, then lands every cell of the table on the
+// Run fits the knobs, then lands every cell of the table on the
 // experiments' own seeds. cfgs are the profiles in table order; their
 // fields that are not knobs are kept, the knobs start from Knob.Start. They
 // are not modified.
@@ -179,7 +180,7 @@ type Calibration struct {
 //
 // Deterministic: fixed start, fixed keyed streams, results reduced in index
 // order whatever the number of workers.
-func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*Calibration, error) {
+func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Result, error) {
 	if len(cfgs) != len(table) {
 		return nil, fmt.Errorf("calibrate: %d configurations for %d table rows", len(cfgs), len(table))
 	}
@@ -324,18 +325,18 @@ func Calibrate(cfgs []*model.Config, table []Published, opt CalibrateOptions) (*
 		spread := math.Max(0.05/float64(r+1), 2*opt.Spread)
 		center = recenter(center, apply, table, opt, r, spread, logf)
 	}
-	out := &Calibration{Configs: apply(center), Loss: bestLoss, Evals: evals}
+	out := &Result{Configs: apply(center), Loss: bestLoss, Evals: evals}
 	out.Landed, out.Trials = landAll(out, center, apply, table, opt, logf)
 	return out, nil
 }
 
-func logKnobs(logf func(string, ...any), vals []float64, table []Published) {
+func logKnobs(logf func(string, ...any), vals []float64, table []reproduce.Published) {
 	for j := range Knobs {
 		logf("  %-28s %-8s %g\n", Knobs[j].Name, scope(&Knobs[j], table), vals[j])
 	}
 }
 
-func scope(k *Knob, table []Published) string {
+func scope(k *Knob, table []reproduce.Published) string {
 	if k.Scenario < 0 {
 		return "shared"
 	}
@@ -348,10 +349,10 @@ func scope(k *Knob, table []Published) string {
 // margins keep a landing away from the edge: DEGRADED wants at least 10% of
 // periods degraded or worse and at most 2.5% collapsed; COLLAPSED at least
 // 10% collapsed; STABLE at most 2.5% degraded.
-func residuals(p Published, r *model.Report) [4]float64 {
+func residuals(p reproduce.Published, r *model.Report) [4]float64 {
 	var y [4]float64
-	y[0] = r.Latency.Avg/Value(p.AvgLatency) - 1
-	y[1] = r.Latency.P95/Value(p.P95Latency) - 1
+	y[0] = r.Latency.Avg/reproduce.Value(p.AvgLatency) - 1
+	y[1] = r.Latency.P95/reproduce.Value(p.P95Latency) - 1
 	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
 	if total == 0 {
 		return y
@@ -377,8 +378,8 @@ func residuals(p Published, r *model.Report) [4]float64 {
 // perturbations by least squares, and takes a damped Gauss–Newton step of
 // at most 2·spread per knob. The fit's optimum is biased towards a lucky
 // sample path; this averages over many.
-func recenter(center []float64, apply func([]float64) []*model.Config, table []Published,
-	opt CalibrateOptions, round int, spread float64, logf func(string, ...any)) []float64 {
+func recenter(center []float64, apply func([]float64) []*model.Config, table []reproduce.Published,
+	opt Options, round int, spread float64, logf func(string, ...any)) []float64 {
 	const m = 32
 	nk, nc := len(Knobs), 4*len(table)
 	D := mat.NewDense(m, nk+1, nil)
@@ -457,8 +458,8 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []P
 // the same trend, so the expected trials are the inverse of each stage's
 // hit rate, added, not multiplied. It reports whether it landed and the
 // trials used; on failure out.Configs keep the centre.
-func landAll(out *Calibration, center []float64, apply func([]float64) []*model.Config,
-	table []Published, opt CalibrateOptions, logf func(string, ...any)) (bool, int) {
+func landAll(out *Result, center []float64, apply func([]float64) []*model.Config,
+	table []reproduce.Published, opt Options, logf func(string, ...any)) (bool, int) {
 	last := len(table) - 1
 	trials := 0
 	stage := func(name string, perturb func(j int) bool, rows []int, from []float64) ([]float64, []*model.Config, bool) {
@@ -542,7 +543,7 @@ func landAll(out *Calibration, center []float64, apply func([]float64) []*model.
 // published error rate, it sets cfg's fault intensity so that the error rate
 // prints as published too, and checks the whole row. It returns the number
 // of matching cells and whether the row landed.
-func landOne(cfg *model.Config, p Published) (int, bool) {
+func landOne(cfg *model.Config, p reproduce.Published) (int, bool) {
 	cfg.Faults.ErrorProbability = 0
 	var fin finishedDraws
 	sampler := model.NewSampler(cfg)
@@ -551,7 +552,7 @@ func landOne(cfg *model.Config, p Published) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	cmp, err := Compare(p, &r)
+	cmp, err := reproduce.Compare(p, &r)
 	if err != nil {
 		return 0, false
 	}
@@ -563,7 +564,7 @@ func landOne(cfg *model.Config, p Published) (int, bool) {
 		return n, true
 	}
 	// The error count that prints as published, nearest the exact fraction.
-	want := int64(math.Round(Value(p.ErrorRate) * float64(r.Created)))
+	want := int64(math.Round(reproduce.Value(p.ErrorRate) * float64(r.Created)))
 	k := want - int64(r.Failed) // fault failures needed
 	if k <= 0 || k > int64(len(fin.u)) {
 		return n, false
@@ -578,7 +579,7 @@ func landOne(cfg *model.Config, p Published) (int, bool) {
 	if err != nil {
 		return n, false
 	}
-	cmp, _ = Compare(p, &r2)
+	cmp, _ = reproduce.Compare(p, &r2)
 	return cmp.Matches(), cmp.Matches() == len(cmp.Cells)
 }
 
@@ -617,9 +618,9 @@ func (f *finishedDraws) Observe(e model.Event) {
 // trendLoss is one run's squared relative miss on the latency cells, plus
 // penalties when the detector's time shares do not support the published
 // state or when overload alone fails more requests than published.
-func trendLoss(p Published, r *model.Report) float64 {
+func trendLoss(p reproduce.Published, r *model.Report) float64 {
 	rel := func(sim, pub float64) float64 { d := (sim - pub) / pub; return d * d }
-	l := rel(r.Latency.Avg, Value(p.AvgLatency)) + rel(r.Latency.P95, Value(p.P95Latency))
+	l := rel(r.Latency.Avg, reproduce.Value(p.AvgLatency)) + rel(r.Latency.P95, reproduce.Value(p.P95Latency))
 	hinge := func(x float64) float64 {
 		if x < 0 {
 			return 0
@@ -630,8 +631,8 @@ func trendLoss(p Published, r *model.Report) float64 {
 	if r.Created > 0 {
 		overload = float64(r.Failed) / float64(r.Created)
 	}
-	l += hinge(overload - (Value(p.ErrorRate) - 0.01))
-	if Value(p.ErrorRate) == 0 && r.Failed > 0 {
+	l += hinge(overload - (reproduce.Value(p.ErrorRate) - 0.01))
+	if reproduce.Value(p.ErrorRate) == 0 && r.Failed > 0 {
 		l += 1
 	}
 	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed

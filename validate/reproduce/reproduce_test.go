@@ -1,9 +1,9 @@
-package validate
+package reproduce
 
 import (
-	"fmt"
 	"testing"
 
+	_ "github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/stretchr/testify/require"
 )
@@ -64,46 +64,4 @@ func TestSpreadOverSeeds(t *testing.T) {
 	sp1, err := Spread([]*model.Config{cfg}, []Published{pub}, 5, 1)
 	require.NoError(t, err)
 	require.Equal(t, sp, sp1)
-}
-
-func TestBetweenPicksShortDecimals(t *testing.T) {
-	f, ok := between(0.1413205, []float64{0.1413216})
-	require.True(t, ok)
-	require.Greater(t, f, 0.1413205)
-	require.LessOrEqual(t, f, 0.1413216)
-	require.Equal(t, 0.141321, f)
-	_, ok = between(0.5, []float64{0.5})
-	require.False(t, ok)
-}
-
-// The landing's last step reads an error probability off the sorted fault
-// draws: given a run whose other cells print as published, it must make the
-// error rate print as published too, to the last digit.
-func TestLandOneReadsErrorProbabilityOff(t *testing.T) {
-	cfg := smallConfig()
-	cfg.Faults.ErrorProbability = 0
-	r, err := model.Run(cfg, model.Options{})
-	require.NoError(t, err)
-	avg, p95, _, state := Printed(&r)
-	require.Positive(t, r.FailedBy.QueueOverflow, "the small system overflows on its own")
-	for _, extra := range []uint64{1, 30, 120} {
-		// Reachable targets: the error rates of a few more failures.
-		target := fmt.Sprintf("%.2f%%", 100*float64(r.Failed+extra)/float64(r.Created))
-		c := *cfg
-		p := Published{"small", 20, 2, 10, avg, p95, target, state}
-		n, ok := landOne(&c, p)
-		require.True(t, ok, "target %s: %d cells", target, n)
-		require.Positive(t, c.Faults.ErrorProbability)
-		landed, err := model.Run(&c, model.Options{})
-		require.NoError(t, err)
-		cmp, err := Compare(p, &landed)
-		require.NoError(t, err)
-		require.Equal(t, 4, cmp.Matches(), "target %s", target)
-		require.Equal(t, r.Latency, landed.Latency, "the error probability leaves latency alone")
-	}
-	// Below what overload alone fails, there is nothing to land on.
-	c := *cfg
-	below := fmt.Sprintf("%.2f%%", 100*float64(r.Failed-1)/float64(r.Created))
-	_, ok := landOne(&c, Published{"small", 20, 2, 10, avg, p95, below, state})
-	require.False(t, ok)
 }
