@@ -1,4 +1,4 @@
-package scenarios
+package sweep
 
 import (
 	"bytes"
@@ -10,15 +10,15 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/replicate"
+	"github.com/agentchaos/agentchaos/scenarios"
 )
 
-// SweepOptions are a sweep run's settings; none of them changes a result.
-type SweepOptions struct {
+// Options are a sweep run's settings; none of them changes a result.
+type Options struct {
 	// Out is the results file; its name chooses the format (FormatOf).
 	Out string
 	// Workers is the number of runs simulated at once; 0 means
@@ -31,7 +31,7 @@ type SweepOptions struct {
 	// the whole sweep.
 	Shard Shard
 	// Progress, if set, is called after each row is written, from the
-	// goroutine that called Sweep.
+	// goroutine that called Run.
 	Progress func(Progress)
 }
 
@@ -43,8 +43,8 @@ type Progress struct {
 	Events  uint64 // kernel events fired by the runs of this call
 }
 
-// SweepResult is what a sweep did.
-type SweepResult struct {
+// Result is what a sweep did.
+type Result struct {
 	Out       string
 	PointsOut string // "" unless the whole sweep is complete and unsharded
 	Total     int    // rows of this shard
@@ -58,11 +58,11 @@ type SweepResult struct {
 // and the sweep can be finished with Resume.
 var ErrInterrupted = errors.New("sweep interrupted; finish it with --resume")
 
-// Sweep runs the spec's runs (or opt.Shard's share of them) on opt.Workers
+// Run runs the spec's runs (or opt.Shard's share of them) on opt.Workers
 // goroutines and writes one row per run to opt.Out, strictly in run-index
 // order, each row a complete line written by one write call: after a crash
 // at any moment the file holds whole rows 0..k-1 and at most one torn line,
-// and a Sweep with Resume drops the torn line and goes on from row k. The
+// and a Run with Resume drops the torn line and goes on from row k. The
 // result file is byte-identical whatever the worker count, and whether or
 // not the sweep was interrupted and resumed.
 //
@@ -70,16 +70,16 @@ var ErrInterrupted = errors.New("sweep interrupted; finish it with --resume")
 // 4·Workers+4 rows for their predecessors; nothing else of a run is kept,
 // so memory does not grow with the number of points.
 //
-// When ctx is cancelled Sweep stops dispatching runs, lets those in flight
+// When ctx is cancelled Run stops dispatching runs, lets those in flight
 // finish, writes every row it can write in order and returns an error
 // wrapping ErrInterrupted and ctx.Err().
 //
-// When the whole (unsharded) sweep is complete, Sweep writes the per-point
+// When the whole (unsharded) sweep is complete, Run writes the per-point
 // aggregates to PointsPath(opt.Out).
-func Sweep(ctx context.Context, s *Spec, opt SweepOptions) (SweepResult, error) {
+func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	sh := opt.Shard.norm()
 	if sh.Index < 0 || sh.Index >= sh.Count {
-		return SweepResult{}, fmt.Errorf("bad shard %d/%d", sh.Index, sh.Count)
+		return Result{}, fmt.Errorf("bad shard %d/%d", sh.Index, sh.Count)
 	}
 	workers := opt.Workers
 	if workers <= 0 {
@@ -87,7 +87,7 @@ func Sweep(ctx context.Context, s *Spec, opt SweepOptions) (SweepResult, error) 
 	}
 	format := FormatOf(opt.Out)
 	h := s.header(format, sh)
-	res := SweepResult{Out: opt.Out, Total: sh.size(s.Runs())}
+	res := Result{Out: opt.Out, Total: sh.size(s.Runs())}
 
 	f, done, err := openResults(opt.Out, h, opt.Resume)
 	if err != nil {
@@ -130,7 +130,7 @@ func openResults(out string, h Header, resume bool) (*os.File, int, error) {
 	case err != nil:
 		return nil, 0, err
 	case !resume:
-		return nil, 0, &Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+		return nil, 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
 	}
 	done, keep := 0, 0
 	if len(data) > 0 && !(len(data) < len(want) && bytes.HasPrefix(want, data)) {
@@ -169,11 +169,11 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 	if got := rr.h.encode(); !bytes.Equal(got, h.encode()) {
 		switch {
 		case rr.h.Spec != h.Spec:
-			return 0, 0, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("was written by another sweep spec (%s, this one is %s): remove it or choose another --out", rr.h.Spec, h.Spec)}
+			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("was written by another sweep spec (%s, this one is %s): remove it or choose another --out", rr.h.Spec, h.Spec)}
 		case rr.h.Shard != h.Shard:
-			return 0, 0, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("holds shard %s, not %s", rr.h.Shard, h.Shard)}
+			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("holds shard %s, not %s", rr.h.Shard, h.Shard)}
 		default:
-			return 0, 0, &Error{Source: name, Line: 1, Col: 1, Msg: "its header does not match this sweep's (format or columns differ)"}
+			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: "its header does not match this sweep's (format or columns differ)"}
 		}
 	}
 	keep = int(rr.off)
@@ -190,7 +190,7 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 			continue
 		}
 		if err == nil && row.Index != h.Shard.Index+done*h.Shard.Count {
-			err = &Error{Source: name, Line: rr.line, Col: 1, Msg: fmt.Sprintf("run index %d where %d was expected", row.Index, h.Shard.Index+done*h.Shard.Count)}
+			err = &scenarios.Error{Source: name, Line: rr.line, Col: 1, Msg: fmt.Sprintf("run index %d where %d was expected", row.Index, h.Shard.Index+done*h.Shard.Count)}
 		}
 		if err != nil {
 			bad = err
@@ -203,34 +203,10 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 
 // writeAtomic writes data to name through WriteAtomic.
 func writeAtomic(name string, data []byte) error {
-	return WriteAtomic(name, func(w io.Writer) error {
+	return scenarios.WriteAtomic(name, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// WriteAtomic writes a file through a temporary file beside it, synced and
-// renamed into place, so name is never seen half-written; on an error the
-// temporary file is removed and name is left as it was.
-func WriteAtomic(name string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	err = fill(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }
 
 // writePointsFile writes the per-point aggregates of a complete results
@@ -241,12 +217,12 @@ func writePointsFile(results, points string) error {
 		return err
 	}
 	defer f.Close()
-	return WriteAtomic(points, func(w io.Writer) error { return writePoints(w, results, f) })
+	return scenarios.WriteAtomic(points, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
 // runRows runs the shard's rows from position done on and appends them to f
 // in order, on workers goroutines (package replicate).
-func (s *Spec) runRows(ctx context.Context, f io.Writer, h Header, sh Shard, done, workers int, res *SweepResult, progress func(Progress)) error {
+func (s *Spec) runRows(ctx context.Context, f io.Writer, h Header, sh Shard, done, workers int, res *Result, progress func(Progress)) error {
 	total := res.Total
 	if done >= total {
 		return nil

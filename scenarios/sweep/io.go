@@ -1,4 +1,4 @@
-package scenarios
+package sweep
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 // Result formats.
@@ -480,7 +481,7 @@ func newRowReader(name string, r io.Reader) (*rowReader, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	h, raw, err := readHeader(br)
 	if err != nil {
-		return nil, &Error{Source: name, Line: 1, Col: 1, Msg: err.Error()}
+		return nil, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: err.Error()}
 	}
 	return &rowReader{name: name, br: br, h: h, line: bytes.Count(raw, []byte("\n")), off: int64(len(raw))}, nil
 }
@@ -502,7 +503,7 @@ func (rr *rowReader) next() ([]byte, Row, error) {
 	rr.off += int64(len(line))
 	row, err := rr.h.parseRow(line[:len(line)-1])
 	if err != nil {
-		return line, row, &Error{Source: rr.name, Line: rr.line, Col: 1, Msg: "bad row: " + err.Error()}
+		return line, row, &scenarios.Error{Source: rr.name, Line: rr.line, Col: 1, Msg: "bad row: " + err.Error()}
 	}
 	return line, row, nil
 }
@@ -614,7 +615,7 @@ func Aggregate(name string, r io.Reader, emit func(Header, PointSummary) error) 
 		return Header{}, err
 	}
 	if rr.h.Shard.norm().Count != 1 {
-		return rr.h, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("is shard %s of a sweep: merge the shards first (agentchaos merge)", rr.h.Shard)}
+		return rr.h, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("is shard %s of a sweep: merge the shards first (agentchaos merge)", rr.h.Shard)}
 	}
 	var acc accumulator
 	want := 0
@@ -624,13 +625,13 @@ func Aggregate(name string, r io.Reader, emit func(Header, PointSummary) error) 
 			break
 		}
 		if err == errTorn {
-			return rr.h, &Error{Source: name, Line: rr.line + 1, Col: 1, Msg: "ends in a torn line: the sweep was interrupted; finish it with --resume"}
+			return rr.h, &scenarios.Error{Source: name, Line: rr.line + 1, Col: 1, Msg: "ends in a torn line: the sweep was interrupted; finish it with --resume"}
 		}
 		if err != nil {
 			return rr.h, err
 		}
 		if row.Index != want {
-			return rr.h, &Error{Source: name, Line: rr.line, Col: 1, Msg: fmt.Sprintf("run index %d where %d was expected", row.Index, want)}
+			return rr.h, &scenarios.Error{Source: name, Line: rr.line, Col: 1, Msg: fmt.Sprintf("run index %d where %d was expected", row.Index, want)}
 		}
 		want++
 		if row.Rep == 0 {
@@ -644,7 +645,7 @@ func Aggregate(name string, r io.Reader, emit func(Header, PointSummary) error) 
 		acc.add(&row)
 	}
 	if want != rr.h.Runs {
-		return rr.h, &Error{Source: name, Msg: fmt.Sprintf("has %d of %d runs: the sweep is not finished; finish it with --resume", want, rr.h.Runs)}
+		return rr.h, &scenarios.Error{Source: name, Msg: fmt.Sprintf("has %d of %d runs: the sweep is not finished; finish it with --resume", want, rr.h.Runs)}
 	}
 	if want > 0 {
 		if err := emit(rr.h, acc.summary()); err != nil {

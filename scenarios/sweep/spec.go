@@ -1,4 +1,4 @@
-package scenarios
+package sweep
 
 import (
 	"bytes"
@@ -19,11 +19,12 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 // Spec is a sweep specification, the JSON file given to `agentchaos sweep`:
 // one base scenario run at many points of a parameter space, each point
-// Replications times, one result row per run (see [Sweep]).
+// Replications times, one result row per run (see [Run]).
 //
 //	{
 //	  "base": "EXP-002",
@@ -105,9 +106,9 @@ type Range struct {
 
 // Limits on a sweep's size: they keep a typo from running for a year.
 const (
-	MaxSweepPoints = 10_000_000
-	MaxSweepRuns   = 100_000_000
-	MaxAxisValues  = 1_000_000
+	MaxPoints     = 10_000_000
+	MaxRuns       = 100_000_000
+	MaxAxisValues = 1_000_000
 )
 
 // axisPlan is an axis resolved against the model's configuration.
@@ -154,17 +155,17 @@ func LoadSpec(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{Source: path, Msg: "no such sweep spec file"}
+			return nil, &scenarios.Error{Source: path, Msg: "no such sweep spec file"}
 		}
-		return nil, &Error{Source: path, Msg: err.Error()}
+		return nil, &scenarios.Error{Source: path, Msg: err.Error()}
 	}
 	return ParseSpec(data, path, filepath.Dir(path))
 }
 
 // ParseSpec parses a sweep spec strictly and checks every point: unknown or
-// duplicate fields, wrong types and bad values are an *Error naming the
+// duplicate fields, wrong types and bad values are an *scenarios.Error naming the
 // field and its line:column; an axis that names a scenario field that does
-// not exist, or gives one an invalid value at some point, is an *Error
+// not exist, or gives one an invalid value at some point, is an *scenarios.Error
 // naming the axis and the field. source names the spec in messages; a base
 // given as a relative path is looked up under dir.
 func ParseSpec(data []byte, source, dir string) (*Spec, error) {
@@ -185,48 +186,22 @@ func ParseSpec(data []byte, source, dir string) (*Spec, error) {
 	return s, nil
 }
 
-// errAt returns an *Error at the JSON path of the spec.
+// errAt returns an *scenarios.Error at the JSON path of the spec.
 func (s *Spec) errAt(path, msg string) error {
-	e := &Error{Source: s.source, Field: path, Msg: msg}
-	e.Line, e.Col = lineCol(s.data, locate(s.data, path))
-	return e
+	return scenarios.ErrorAt(s.data, s.source, path, msg)
 }
 
-// decode checks the spec's structure and types with places, then decodes it
-// and applies defaults.
+// decode decodes the spec strictly, with places, and applies defaults.
 func (s *Spec) decode() error {
-	w := newWalker(s.data)
-	tok, off, err := w.next()
-	if err == nil {
-		if d, ok := tok.(json.Delim); !ok || d != '{' {
-			err = &structError{off: off, msg: "a sweep spec must be a JSON object"}
-		} else {
-			err = w.object(reflect.TypeOf(Spec{}), "")
-		}
-	}
-	if err == nil {
-		if _, off, err2 := w.next(); err2 == nil || off < len(bytes.TrimRight(s.data, " \t\r\n")) {
-			err = &structError{off: off, msg: "unexpected data after the sweep spec object"}
-		}
-	}
-	if err != nil {
-		var se *structError
-		if errors.As(err, &se) {
-			e := &Error{Source: s.source, Field: se.path, Msg: se.msg}
-			e.Line, e.Col = lineCol(s.data, se.off)
-			return e
-		}
-		return &Error{Source: s.source, Msg: err.Error()}
-	}
 	s.Seed, s.Replications = 1, 1
-	if err := json.Unmarshal(s.data, s); err != nil {
-		return &Error{Source: s.source, Msg: err.Error()}
+	if err := scenarios.Decode(s.data, s.source, "sweep spec", s); err != nil {
+		return err
 	}
 	if s.Base == "" {
 		return s.errAt("base", "is required: an embedded profile name (see `agentchaos scenarios`) or a scenario file")
 	}
-	if s.Replications < 1 || s.Replications > MaxSweepRuns {
-		return s.errAt("replications", fmt.Sprintf("must be in [1, %d] (got %d)", MaxSweepRuns, s.Replications))
+	if s.Replications < 1 || s.Replications > MaxRuns {
+		return s.errAt("replications", fmt.Sprintf("must be in [1, %d] (got %d)", MaxRuns, s.Replications))
 	}
 	switch s.Design.Kind {
 	case "":
@@ -237,8 +212,8 @@ func (s *Spec) decode() error {
 			return s.errAt("design.points", "only applies to design \"lhs\" (a grid has every combination of the axes' values)")
 		}
 	case LatinHypercube:
-		if s.Design.Points < 1 || s.Design.Points > MaxSweepPoints {
-			return s.errAt("design.points", fmt.Sprintf("must be in [1, %d] (got %d)", MaxSweepPoints, s.Design.Points))
+		if s.Design.Points < 1 || s.Design.Points > MaxPoints {
+			return s.errAt("design.points", fmt.Sprintf("must be in [1, %d] (got %d)", MaxPoints, s.Design.Points))
 		}
 	default:
 		return s.errAt("design.kind", fmt.Sprintf("must be %q or %q, not %q", GridDesign, LatinHypercube, s.Design.Kind))
@@ -251,7 +226,7 @@ func (s *Spec) decode() error {
 
 // loadBase reads the base scenario, checks it, and applies Set.
 func (s *Spec) loadBase(dir string) error {
-	data, ok := Embedded(s.Base)
+	data, ok := scenarios.Embedded(s.Base)
 	s.baseSource = "embedded:" + strings.ToUpper(s.Base) + ".json"
 	if !ok {
 		p := s.Base
@@ -265,12 +240,12 @@ func (s *Spec) loadBase(dir string) error {
 		}
 		s.baseSource = p
 	}
-	if _, err := Parse(data, s.baseSource); err != nil {
+	if _, err := scenarios.Parse(data, s.baseSource); err != nil {
 		return err
 	}
-	doc, err := decodeDoc(data)
+	doc, err := scenarios.NewDoc(data)
 	if err != nil {
-		return &Error{Source: s.baseSource, Msg: err.Error()}
+		return &scenarios.Error{Source: s.baseSource, Msg: err.Error()}
 	}
 	keys := make([]string, 0, len(s.Set))
 	for k := range s.Set {
@@ -279,22 +254,22 @@ func (s *Spec) loadBase(dir string) error {
 	sort.Strings(keys) // a parent is set before its children
 	for _, k := range keys {
 		p := "set." + k
-		if _, err := configField(k); err != nil {
+		if _, err := scenarios.Field(k); err != nil {
 			return s.errAt(p, err.Error())
 		}
 		if k == "seed" {
 			return s.errAt(p, "the seed of each run is derived from the spec's seed; set \"seed\" at the top level")
 		}
-		if err := setPath(doc, k, compact(s.Set[k])); err != nil {
+		if err := doc.Set(k, compact(s.Set[k])); err != nil {
 			return s.errAt(p, err.Error())
 		}
 	}
-	s.baseDoc, err = json.Marshal(doc)
+	s.baseDoc, err = doc.JSON()
 	if err != nil {
-		return &Error{Source: s.source, Msg: err.Error()}
+		return &scenarios.Error{Source: s.source, Msg: err.Error()}
 	}
-	if _, err := Parse(s.baseDoc, s.source+" (base with set)"); err != nil {
-		var e *Error
+	if _, err := scenarios.Parse(s.baseDoc, s.source+" (base with set)"); err != nil {
+		var e *scenarios.Error
 		if errors.As(err, &e) && e.Field != "" {
 			for _, k := range keys {
 				if within(e.Field, k) {
@@ -318,7 +293,7 @@ func (s *Spec) plan() error {
 		if a.Path == "" {
 			return s.errAt(at+".path", "is required: the JSON path of a scenario field, e.g. \"agents.count\"")
 		}
-		ft, err := configField(a.Path)
+		ft, err := scenarios.Field(a.Path)
 		if err != nil {
 			return s.errAt(at+".path", err.Error())
 		}
@@ -374,7 +349,7 @@ func (s *Spec) plan() error {
 			}
 			rp := at + "." + name
 			if !ap.numeric {
-				return s.errAt(rp, fmt.Sprintf("%s is %s, not a number: list its values in \"values\"", a.Path, typeName(ft)))
+				return s.errAt(rp, fmt.Sprintf("%s is %s, not a number: list its values in \"values\"", a.Path, scenarios.TypeName(ft)))
 			}
 			for _, x := range []float64{r.From, r.To} {
 				if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e15 {
@@ -417,8 +392,8 @@ func (s *Spec) plan() error {
 			}
 		}
 		if !lhs {
-			if n > MaxSweepPoints/len(ap.values) {
-				return s.errAt("axes", fmt.Sprintf("the grid has more than %d points", MaxSweepPoints))
+			if n > MaxPoints/len(ap.values) {
+				return s.errAt("axes", fmt.Sprintf("the grid has more than %d points", MaxPoints))
 			}
 			n *= len(ap.values)
 		}
@@ -441,8 +416,8 @@ func (s *Spec) plan() error {
 			s.lhs[i] = perm
 		}
 	}
-	if n > MaxSweepRuns/s.Replications {
-		return s.errAt("replications", fmt.Sprintf("%d points × %d replications is more than %d runs", n, s.Replications, MaxSweepRuns))
+	if n > MaxRuns/s.Replications {
+		return s.errAt("replications", fmt.Sprintf("%d points × %d replications is more than %d runs", n, s.Replications, MaxRuns))
 	}
 	s.npoints = n
 	return nil
@@ -518,122 +493,6 @@ func compact(raw json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-// within reports whether path is p or a field inside it.
-func within(path, p string) bool {
-	return path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[")
-}
-
-// configField returns the Go type of the model.Config field at a JSON path
-// such as "agents.mix[1].weight".
-func configField(path string) (reflect.Type, error) {
-	t := reflect.TypeOf(model.Config{})
-	done := ""
-	for _, part := range splitPath(path) {
-		if part.index >= 0 {
-			if t.Kind() != reflect.Slice {
-				return nil, fmt.Errorf("%s is not an array", done)
-			}
-			t = t.Elem()
-			done = fmt.Sprintf("%s[%d]", done, part.index)
-			continue
-		}
-		if t.Kind() != reflect.Struct {
-			return nil, fmt.Errorf("%s has no fields", done)
-		}
-		f, ok := fieldByJSONName(t, part.key)
-		if !ok {
-			where := "a scenario"
-			if done != "" {
-				where = done
-			}
-			return nil, fmt.Errorf("scenario field %s does not exist (known in %s: %s)", join(done, part.key), where, strings.Join(exportedJSONNames(t), ", "))
-		}
-		t = f.Type
-		done = join(done, part.key)
-	}
-	return t, nil
-}
-
-type pathPart struct {
-	key   string
-	index int // ≥ 0 for "[i]"
-}
-
-// splitPath splits "a.b[2].c" into a, b, [2], c. A malformed path gives a
-// part with an empty key, which matches no field.
-func splitPath(path string) []pathPart {
-	var out []pathPart
-	for _, seg := range strings.Split(path, ".") {
-		name, rest, _ := strings.Cut(seg, "[")
-		out = append(out, pathPart{key: name, index: -1})
-		for rest != "" {
-			idx, more, ok := strings.Cut(rest, "]")
-			i, err := strconv.Atoi(idx)
-			if !ok || err != nil || i < 0 {
-				return append(out, pathPart{index: -1})
-			}
-			out = append(out, pathPart{index: i})
-			rest = strings.TrimPrefix(more, "[")
-			if more != "" && !strings.HasPrefix(more, "[") {
-				return append(out, pathPart{index: -1})
-			}
-		}
-	}
-	return out
-}
-
-// decodeDoc decodes a JSON object into a generic document, keeping numbers
-// as written.
-func decodeDoc(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var doc map[string]any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	return doc, nil
-}
-
-// setPath sets the value at path in a generic document, creating objects
-// on the way; array elements must exist.
-func setPath(doc map[string]any, path string, v json.RawMessage) error {
-	parts := splitPath(path)
-	var cur any = doc
-	done := ""
-	for i, part := range parts {
-		last := i == len(parts)-1
-		if part.index >= 0 {
-			arr, ok := cur.([]any)
-			if !ok || part.index >= len(arr) {
-				return fmt.Errorf("the base scenario has no %s[%d]: set the whole array in the base scenario or in \"set\"", done, part.index)
-			}
-			done = fmt.Sprintf("%s[%d]", done, part.index)
-			if last {
-				arr[part.index] = v
-				return nil
-			}
-			cur = arr[part.index]
-			continue
-		}
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return fmt.Errorf("the base scenario's %s is not an object", done)
-		}
-		done = join(done, part.key)
-		if last {
-			obj[part.key] = v
-			return nil
-		}
-		next, ok := obj[part.key]
-		if !ok {
-			next = map[string]any{}
-			obj[part.key] = next
-		}
-		cur = next
-	}
-	return nil
-}
-
 // Points returns the number of points of the sweep.
 func (s *Spec) Points() int { return s.npoints }
 
@@ -707,20 +566,20 @@ func (s *Spec) pointValues(p int, out []axisValue) []axisValue {
 
 // pointConfig builds and validates the scenario of point p.
 func (s *Spec) pointConfig(p int, vals []axisValue) (*model.Config, error) {
-	doc, err := decodeDoc(s.baseDoc)
+	doc, err := scenarios.NewDoc(s.baseDoc)
 	if err != nil {
 		return nil, err
 	}
 	for i, v := range vals {
-		if err := setPath(doc, s.axes[i].path, v.raw); err != nil {
+		if err := doc.Set(s.axes[i].path, v.raw); err != nil {
 			return nil, s.errAt(fmt.Sprintf("axes[%d].path", i), err.Error())
 		}
 	}
-	data, err := json.Marshal(doc)
+	data, err := doc.JSON()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := Parse(data, fmt.Sprintf("%s point %d", s.source, p))
+	cfg, err := scenarios.Parse(data, fmt.Sprintf("%s point %d", s.source, p))
 	if err != nil {
 		return nil, s.pointError(p, vals, err)
 	}
@@ -730,7 +589,7 @@ func (s *Spec) pointConfig(p int, vals []axisValue) (*model.Config, error) {
 // pointError turns a point's scenario error into a spec error naming the
 // axis (and its value) that made the field invalid.
 func (s *Spec) pointError(p int, vals []axisValue, err error) error {
-	var e *Error
+	var e *scenarios.Error
 	if !errors.As(err, &e) || e.Field == "" {
 		return err
 	}
@@ -793,4 +652,9 @@ func (s *Spec) Config(index int) (*model.Config, []string, error) {
 		texts[i] = v.text
 	}
 	return cfg, texts, nil
+}
+
+// within reports whether path is p or a field inside it.
+func within(path, p string) bool {
+	return path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[")
 }

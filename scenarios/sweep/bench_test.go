@@ -1,4 +1,4 @@
-package scenarios
+package sweep
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 // benchSpec is a latin-hypercube sweep of n EXP-002-sized points (400
@@ -33,7 +34,7 @@ func BenchmarkSweepEXP002(b *testing.B) {
 			out := filepath.Join(b.TempDir(), "bench.csv")
 			b.ReportAllocs()
 			b.ResetTimer()
-			res, err := Sweep(context.Background(), s, SweepOptions{Out: out, Workers: workers})
+			res, err := Run(context.Background(), s, Options{Out: out, Workers: workers})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -48,7 +49,7 @@ func BenchmarkSweepEXP002(b *testing.B) {
 // BenchmarkModelRunEXP002 is the yardstick: EXP-002 simulated directly,
 // one run per iteration, no sweep machinery.
 func BenchmarkModelRunEXP002(b *testing.B) {
-	cfg, err := Load("EXP-002")
+	cfg, err := scenarios.Load("EXP-002")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package scenarios
+package sweep
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/stretchr/testify/require"
 )
 
@@ -36,10 +37,10 @@ func loadGrid(t testing.TB) *Spec {
 }
 
 // sweepFile runs a sweep into dir/name and returns the results file's bytes.
-func sweepFile(t testing.TB, s *Spec, dir, name string, opt SweepOptions) []byte {
+func sweepFile(t testing.TB, s *Spec, dir, name string, opt Options) []byte {
 	t.Helper()
 	opt.Out = filepath.Join(dir, name)
-	_, err := Sweep(context.Background(), s, opt)
+	_, err := Run(context.Background(), s, opt)
 	require.NoError(t, err)
 	data, err := os.ReadFile(opt.Out)
 	require.NoError(t, err)
@@ -60,7 +61,7 @@ func TestSweepGolden(t *testing.T) {
 	require.Equal(t, []string{"agents.count", "queue.buffer"}, s.AxisPaths())
 	dir := t.TempDir()
 	for _, name := range []string{"r.csv", "r.jsonl"} {
-		got := sweepFile(t, s, dir, name, SweepOptions{Workers: 2})
+		got := sweepFile(t, s, dir, name, Options{Workers: 2})
 		golden.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
 		golden.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, PointsPath(name))))
 	}
@@ -69,9 +70,9 @@ func TestSweepGolden(t *testing.T) {
 func TestSweepIdenticalAcrossWorkerCounts(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
-	want := sweepFile(t, s, dir, "w1.csv", SweepOptions{Workers: 1})
+	want := sweepFile(t, s, dir, "w1.csv", Options{Workers: 1})
 	for _, w := range []int{2, 3, 8} {
-		got := sweepFile(t, s, dir, fmt.Sprintf("w%d.csv", w), SweepOptions{Workers: w})
+		got := sweepFile(t, s, dir, fmt.Sprintf("w%d.csv", w), Options{Workers: w})
 		require.Equal(t, string(want), string(got), "workers=%d", w)
 		require.Equal(t, readFile(t, filepath.Join(dir, "w1.points.csv")), readFile(t, filepath.Join(dir, fmt.Sprintf("w%d.points.csv", w))))
 	}
@@ -105,7 +106,7 @@ func TestSweepSeedsDependOnReplicationOnly(t *testing.T) {
 func TestSweepResumeAfterTruncation(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
-	full := sweepFile(t, s, dir, "full.csv", SweepOptions{Workers: 2})
+	full := sweepFile(t, s, dir, "full.csv", Options{Workers: 2})
 	points := readFile(t, filepath.Join(dir, "full.points.csv"))
 	header := len(s.header(CSV, Shard{}).encode())
 	lines := bytes.SplitAfter(full, []byte("\n"))
@@ -115,7 +116,7 @@ func TestSweepResumeAfterTruncation(t *testing.T) {
 	for _, cut := range cuts {
 		out := filepath.Join(dir, fmt.Sprintf("cut%d.csv", cut))
 		require.NoError(t, os.WriteFile(out, full[:cut], 0o644))
-		res, err := Sweep(context.Background(), s, SweepOptions{Out: out, Workers: 2, Resume: true})
+		res, err := Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
 		require.NoError(t, err, "cut at %d", cut)
 		require.Equal(t, string(full), string(readFile(t, out)), "cut at %d", cut)
 		require.Equal(t, string(points), string(readFile(t, PointsPath(out))))
@@ -126,7 +127,7 @@ func TestSweepResumeAfterTruncation(t *testing.T) {
 	}
 	// A missing file with --resume starts afresh.
 	out := filepath.Join(dir, "fresh.csv")
-	_, err := Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err := Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.NoError(t, err)
 	require.Equal(t, full, readFile(t, out))
 }
@@ -137,33 +138,33 @@ func TestSweepResumeAfterTruncation(t *testing.T) {
 func TestSweepResumeTailAndCorruption(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
-	full := sweepFile(t, s, dir, "full.csv", SweepOptions{Workers: 2})
+	full := sweepFile(t, s, dir, "full.csv", Options{Workers: 2})
 	lines := bytes.SplitAfter(full, []byte("\n"))
 	part := bytes.Join(lines[:10], nil)
 
 	out := filepath.Join(dir, "zeros.csv")
 	require.NoError(t, os.WriteFile(out, append(append([]byte{}, part...), make([]byte, 300)...), 0o644))
-	_, err := Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err := Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.NoError(t, err)
 	require.Equal(t, full, readFile(t, out))
 
 	out = filepath.Join(dir, "badtail.csv")
 	require.NoError(t, os.WriteFile(out, append(append([]byte{}, part...), "7,2,x\n"...), 0o644))
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err = Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.NoError(t, err)
 	require.Equal(t, full, readFile(t, out))
 
 	corrupt := bytes.Join([][]byte{bytes.Join(lines[:5], nil), []byte("garbage\n"), bytes.Join(lines[6:12], nil)}, nil)
 	out = filepath.Join(dir, "corrupt.csv")
 	require.NoError(t, os.WriteFile(out, corrupt, 0o644))
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err = Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.ErrorContains(t, err, "corrupt")
 	require.Equal(t, corrupt, readFile(t, out), "a refused file is left alone")
 
 	// A row out of sequence is corruption too.
 	swapped := bytes.Join([][]byte{bytes.Join(lines[:4], nil), lines[5], lines[4], bytes.Join(lines[6:], nil)}, nil)
 	require.NoError(t, os.WriteFile(out, swapped, 0o644))
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err = Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.ErrorContains(t, err, "run index 3 where 2 was expected")
 }
 
@@ -172,25 +173,25 @@ func TestSweepRefusesToClobber(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "r.csv")
 	require.NoError(t, os.WriteFile(out, []byte("precious\n"), 0o644))
-	_, err := Sweep(context.Background(), s, SweepOptions{Out: out})
-	var e *Error
+	_, err := Run(context.Background(), s, Options{Out: out})
+	var e *scenarios.Error
 	require.ErrorAs(t, err, &e)
 	require.Contains(t, err.Error(), "already exists")
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: out, Resume: true})
+	_, err = Run(context.Background(), s, Options{Out: out, Resume: true})
 	require.ErrorContains(t, err, "not an agentchaos sweep results file")
 	require.Equal(t, "precious\n", string(readFile(t, out)))
 
 	// A file of another spec (another root seed) is refused on resume.
 	other := parseSpec(t, strings.Replace(string(readFile(t, "testdata/sweep-grid.json")), `"seed": 7`, `"seed": 8`, 1))
-	full := sweepFile(t, other, dir, "other.csv", SweepOptions{})
+	full := sweepFile(t, other, dir, "other.csv", Options{})
 	cut := filepath.Join(dir, "cut.csv")
 	require.NoError(t, os.WriteFile(cut, full[:len(full)/2], 0o644))
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: cut, Resume: true})
+	_, err = Run(context.Background(), s, Options{Out: cut, Resume: true})
 	require.ErrorContains(t, err, "another sweep spec")
 	// And so is a shard's file resumed as another shard.
-	sh := sweepFile(t, s, dir, "sh.csv", SweepOptions{Shard: Shard{1, 3}})
+	sh := sweepFile(t, s, dir, "sh.csv", Options{Shard: Shard{1, 3}})
 	require.NoError(t, os.WriteFile(cut, sh[:len(sh)-3], 0o644))
-	_, err = Sweep(context.Background(), s, SweepOptions{Out: cut, Resume: true, Shard: Shard{2, 3}})
+	_, err = Run(context.Background(), s, Options{Out: cut, Resume: true, Shard: Shard{2, 3}})
 	require.ErrorContains(t, err, "holds shard 1/3, not 2/3")
 }
 
@@ -200,11 +201,11 @@ func TestSweepRefusesToClobber(t *testing.T) {
 func TestSweepInterruptKeepsCompletedRows(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
-	full := sweepFile(t, s, dir, "full.csv", SweepOptions{Workers: 2})
+	full := sweepFile(t, s, dir, "full.csv", Options{Workers: 2})
 	for _, stopAt := range []int{1, 10, 20} {
 		out := filepath.Join(dir, fmt.Sprintf("int%d.csv", stopAt))
 		ctx, cancel := context.WithCancel(context.Background())
-		res, err := Sweep(ctx, s, SweepOptions{Out: out, Workers: 2, Progress: func(p Progress) {
+		res, err := Run(ctx, s, Options{Out: out, Workers: 2, Progress: func(p Progress) {
 			if p.Done == stopAt {
 				cancel()
 			}
@@ -222,7 +223,7 @@ func TestSweepInterruptKeepsCompletedRows(t *testing.T) {
 		_, err = os.Stat(PointsPath(out))
 		require.True(t, errors.Is(err, os.ErrNotExist), "no aggregates for an unfinished sweep")
 
-		res, err = Sweep(context.Background(), s, SweepOptions{Out: out, Workers: 2, Resume: true})
+		res, err = Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
 		require.NoError(t, err)
 		require.Equal(t, rows, res.Resumed)
 		require.Equal(t, string(full), string(readFile(t, out)))
@@ -250,7 +251,7 @@ func TestSweepKillHelperProcess(t *testing.T) {
 		return // not the child
 	}
 	s := parseSpec(t, killSpec)
-	_, err := Sweep(context.Background(), s, SweepOptions{Out: out, Workers: 2, Resume: true})
+	_, err := Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
 	require.NoError(t, err)
 }
 
@@ -282,7 +283,7 @@ func TestSweepResumeAfterKill(t *testing.T) {
 	}
 	s := parseSpec(t, killSpec)
 	dir := t.TempDir()
-	full := sweepFile(t, s, dir, "full.csv", SweepOptions{Workers: 2})
+	full := sweepFile(t, s, dir, "full.csv", Options{Workers: 2})
 	out := filepath.Join(dir, "killed.csv")
 	rows := func() int {
 		data, _ := os.ReadFile(out)
@@ -306,7 +307,7 @@ func TestSweepResumeAfterKill(t *testing.T) {
 		require.True(t, bytes.HasPrefix(full, whole), "after kill at ≈%d rows the file holds whole rows of the full run", at)
 	}
 	require.Positive(t, kills)
-	res, err := Sweep(context.Background(), s, SweepOptions{Out: out, Workers: 2, Resume: true})
+	res, err := Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
 	require.NoError(t, err)
 	require.Positive(t, res.Resumed)
 	require.Equal(t, string(full), string(readFile(t, out)))
@@ -318,13 +319,13 @@ func TestSweepShardsMergeToUnsharded(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
 	for _, format := range []string{"csv", "jsonl"} {
-		full := sweepFile(t, s, dir, "full."+format, SweepOptions{Workers: 2})
+		full := sweepFile(t, s, dir, "full."+format, Options{Workers: 2})
 		points := readFile(t, filepath.Join(dir, "full.points."+format))
 		for _, n := range []int{1, 7, 36, 40} {
 			var files []string
 			for i := 0; i < n; i++ {
 				name := fmt.Sprintf("s%d-%d.%s", i, n, format)
-				data := sweepFile(t, s, dir, name, SweepOptions{Workers: 2, Shard: Shard{i, n}})
+				data := sweepFile(t, s, dir, name, Options{Workers: 2, Shard: Shard{i, n}})
 				if n > 1 {
 					_, err := os.Stat(filepath.Join(dir, PointsPath(name)))
 					require.True(t, errors.Is(err, os.ErrNotExist), "a shard writes no aggregates")
@@ -350,14 +351,14 @@ func TestMergeRejects(t *testing.T) {
 	var files []string
 	for i := 0; i < 7; i++ {
 		name := fmt.Sprintf("s%d.csv", i)
-		sweepFile(t, s, dir, name, SweepOptions{Shard: Shard{i, 7}})
+		sweepFile(t, s, dir, name, Options{Shard: Shard{i, 7}})
 		files = append(files, filepath.Join(dir, name))
 	}
 	out := filepath.Join(dir, "merged.csv")
 	check := func(inputs []string, out string, want ...string) {
 		t.Helper()
 		_, err := Merge(inputs, out)
-		var e *Error
+		var e *scenarios.Error
 		require.ErrorAs(t, err, &e)
 		for _, w := range want {
 			require.ErrorContains(t, err, w)
@@ -370,7 +371,7 @@ func TestMergeRejects(t *testing.T) {
 	check(files, filepath.Join(dir, "merged.jsonl"), "name the output .csv")
 
 	other := parseSpec(t, strings.Replace(string(readFile(t, "testdata/sweep-grid.json")), `"replications": 3`, `"replications": 2`, 1))
-	sweepFile(t, other, dir, "other.csv", SweepOptions{Shard: Shard{0, 7}})
+	sweepFile(t, other, dir, "other.csv", Options{Shard: Shard{0, 7}})
 	check(append(files[1:7:7], filepath.Join(dir, "other.csv")), out, "another sweep spec")
 
 	torn := readFile(t, files[2])
@@ -418,7 +419,7 @@ func TestSpecErrors(t *testing.T) {
 		{`[]`, `a sweep spec must be a JSON object`},
 	} {
 		_, err := ParseSpec([]byte(c.spec), "spec.json", "testdata")
-		var e *Error
+		var e *scenarios.Error
 		require.ErrorAs(t, err, &e, c.spec)
 		require.Contains(t, err.Error(), c.want, c.spec)
 	}
@@ -463,7 +464,7 @@ func TestSpecValuesAndRanges(t *testing.T) {
 	dir := t.TempDir()
 	small := parseSpec(t, `{"base": "sweep-base.json", "axes": [
 		{"path": "workers.service", "values": [{"kind": "exponential", "mean": 0.01}, {"kind": "erlang", "mean": 0.01, "k": 3}]}]}`)
-	data := sweepFile(t, small, dir, "q.csv", SweepOptions{})
+	data := sweepFile(t, small, dir, "q.csv", Options{})
 	require.Contains(t, string(data), `,"{""kind"":""erlang"",""mean"":0.01,""k"":3}",`)
 	require.Contains(t, string(readFile(t, filepath.Join(dir, "q.points.csv"))), `1,"{""kind"":""erlang"",""mean"":0.01,""k"":3}",1,`)
 }
@@ -543,11 +544,11 @@ func TestShardParsingAndSizes(t *testing.T) {
 func TestAggregateNeedsWholeFile(t *testing.T) {
 	s := loadGrid(t)
 	dir := t.TempDir()
-	data := sweepFile(t, s, dir, "r.csv", SweepOptions{})
+	data := sweepFile(t, s, dir, "r.csv", Options{})
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	_, err := Aggregate("cut.csv", bytes.NewReader(bytes.Join(lines[:20], nil)), func(Header, PointSummary) error { return nil })
 	require.ErrorContains(t, err, "has 18 of 36 runs")
-	sh := sweepFile(t, s, dir, "sh.csv", SweepOptions{Shard: Shard{0, 2}})
+	sh := sweepFile(t, s, dir, "sh.csv", Options{Shard: Shard{0, 2}})
 	_, err = Aggregate("sh.csv", bytes.NewReader(sh), func(Header, PointSummary) error { return nil })
 	require.ErrorContains(t, err, "merge the shards first")
 	var pts []PointSummary
@@ -571,7 +572,7 @@ func TestSweepMemoryFlat(t *testing.T) {
 			"design": {"kind": "lhs", "points": %d}, "axes": [{"path": "faults.error_probability", "range": {"from": 0, "to": 0.2}}]}`, points))
 		out := filepath.Join(t.TempDir(), "m.csv")
 		var peak uint64
-		_, err := Sweep(context.Background(), s, SweepOptions{Out: out, Workers: 2, Progress: func(p Progress) {
+		_, err := Run(context.Background(), s, Options{Out: out, Workers: 2, Progress: func(p Progress) {
 			if p.Done == p.Total-1 { // the engine's state near the end
 				var ms runtime.MemStats
 				runtime.GC()

@@ -1,9 +1,10 @@
-package scenarios
+package sweep
 
 import (
 	"bufio"
 	"container/heap"
 	"fmt"
+	"github.com/agentchaos/agentchaos/scenarios"
 	"io"
 	"os"
 	"strings"
@@ -25,11 +26,11 @@ type MergeResult struct {
 //
 // The files must come from the same spec (same fingerprint), have the same
 // format as out, and end in a complete line. A run index that is in no file
-// or in two is an *Error; out is then not written.
+// or in two is an *scenarios.Error; out is then not written.
 func Merge(files []string, out string) (MergeResult, error) {
 	res := MergeResult{Out: out, Files: len(files)}
 	if len(files) == 0 {
-		return res, &Error{Source: out, Msg: "no files to merge"}
+		return res, &scenarios.Error{Source: out, Msg: "no files to merge"}
 	}
 	var readers []*mergeSource
 	defer func() {
@@ -41,7 +42,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 	for i, name := range files {
 		f, err := os.Open(name)
 		if err != nil {
-			return res, &Error{Source: name, Msg: err.Error()}
+			return res, &scenarios.Error{Source: name, Msg: err.Error()}
 		}
 		rr, err := newRowReader(name, f)
 		if err != nil {
@@ -56,15 +57,15 @@ func Merge(files []string, out string) (MergeResult, error) {
 		}
 		switch {
 		case rr.h.Spec != h.Spec:
-			return res, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("comes from another sweep spec (%s) than %s (%s)", rr.h.Spec, files[0], h.Spec)}
+			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("comes from another sweep spec (%s) than %s (%s)", rr.h.Spec, files[0], h.Spec)}
 		case rr.h.Format != h.Format:
-			return res, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("is %s, %s is %s", rr.h.Format, files[0], h.Format)}
+			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("is %s, %s is %s", rr.h.Format, files[0], h.Format)}
 		case rr.h.Runs != h.Runs || rr.h.Replications != h.Replications || strings.Join(rr.h.Axes, "\x00") != strings.Join(h.Axes, "\x00"):
-			return res, &Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("its header does not match %s's", files[0])}
+			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("its header does not match %s's", files[0])}
 		}
 	}
 	if f := FormatOf(out); f != h.Format {
-		return res, &Error{Source: out, Msg: fmt.Sprintf("the files are %s; name the output .%s", h.Format, h.Format)}
+		return res, &scenarios.Error{Source: out, Msg: fmt.Sprintf("the files are %s; name the output .%s", h.Format, h.Format)}
 	}
 	h.Shard = Shard{0, 1}
 	res.Runs = h.Runs
@@ -78,7 +79,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err := WriteAtomic(out, func(w io.Writer) error {
+	err := scenarios.WriteAtomic(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0
@@ -118,10 +119,10 @@ func Merge(files []string, out string) (MergeResult, error) {
 			}
 		}
 		if dups.n > 0 {
-			return &Error{Source: dupFiles[0][1], Msg: fmt.Sprintf("%d run indices appear more than once, the first %s (also in %s): merge each shard once", dups.n, dups, dupFiles[0][0])}
+			return &scenarios.Error{Source: dupFiles[0][1], Msg: fmt.Sprintf("%d run indices appear more than once, the first %s (also in %s): merge each shard once", dups.n, dups, dupFiles[0][0])}
 		}
 		if missing.n > 0 {
-			return &Error{Source: out, Msg: fmt.Sprintf("%d of %d run indices are in none of the files, the first %s: a shard is missing or unfinished (finish it with sweep --resume)", missing.n, h.Runs, missing)}
+			return &scenarios.Error{Source: out, Msg: fmt.Sprintf("%d of %d run indices are in none of the files, the first %s: a shard is missing or unfinished (finish it with sweep --resume)", missing.n, h.Runs, missing)}
 		}
 		return bw.Flush()
 	})
@@ -178,11 +179,11 @@ func (m *mergeSource) advance() error {
 		m.line = nil
 		return nil
 	case err == errTorn:
-		return &Error{Source: m.rr.name, Line: m.rr.line + 1, Col: 1, Msg: "ends in a torn line: that shard was interrupted; finish it with sweep --resume"}
+		return &scenarios.Error{Source: m.rr.name, Line: m.rr.line + 1, Col: 1, Msg: "ends in a torn line: that shard was interrupted; finish it with sweep --resume"}
 	case err != nil:
 		return err
 	case row.Index <= prev:
-		return &Error{Source: m.rr.name, Line: m.rr.line, Col: 1, Msg: fmt.Sprintf("run index %d after %d: rows out of order", row.Index, prev)}
+		return &scenarios.Error{Source: m.rr.name, Line: m.rr.line, Col: 1, Msg: fmt.Sprintf("run index %d after %d: rows out of order", row.Index, prev)}
 	}
 	m.line, m.row = append(m.line[:0], line...), row
 	return nil
