@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"container/heap"
 	"fmt"
-	"github.com/agentchaos/agentchaos/scenarios"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 // MergeResult is what a merge did.

@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/agentchaos/agentchaos/kernel/golden"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/stretchr/testify/require"
 )
 
 // parseSpec parses a spec whose relative base paths are under testdata.
