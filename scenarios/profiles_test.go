@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +21,7 @@ func TestPublishedProfileReports(t *testing.T) {
 			require.NoError(t, err)
 			out, err := json.MarshalIndent(r, "", "  ")
 			require.NoError(t, err)
-			golden.Check(t, "testdata/"+name+".report.golden", append(out, '\n'))
+			goldentest.Check(t, "testdata/"+name+".report.golden", append(out, '\n'))
 		})
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/validate/reproduce"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +25,7 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // published table matches. .ci/run also runs it for arm64 under qemu.
 func TestReproduceGolden(t *testing.T) {
 	code, out, errOut := cli("reproduce", "--json")
-	golden.Check(t, "testdata/reproduce.json.golden", []byte(out))
+	goldentest.Check(t, "testdata/reproduce.json.golden", []byte(out))
 	var rep reproduce.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.Len(t, rep.Rows, 3)

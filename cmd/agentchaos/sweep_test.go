@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 	"github.com/stretchr/testify/require"
 )

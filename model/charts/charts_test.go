@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 )
 
@@ -571,8 +571,8 @@ func TestGoldenSVG(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "g")
 	require.NoError(t, WriteRun(dir, cfg, rep))
 	for _, n := range chartNames {
-		golden.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
+		goldentest.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
 	}
-	golden.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
-	golden.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
+	goldentest.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
+	goldentest.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
 }

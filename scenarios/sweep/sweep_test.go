@@ -17,7 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
@@ -63,8 +63,8 @@ func TestSweepGolden(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"r.csv", "r.jsonl"} {
 		got := sweepFile(t, s, dir, name, Options{Workers: 2})
-		golden.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
-		golden.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, PointsPath(name))))
+		goldentest.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
+		goldentest.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, PointsPath(name))))
 	}
 }
 

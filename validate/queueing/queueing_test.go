@@ -6,7 +6,7 @@ import (
 	"math/big"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/integrate/quad"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/validate/stats"
 	"github.com/stretchr/testify/require"
@@ -193,5 +193,5 @@ func TestWriteText(t *testing.T) {
 	r.judge()
 	var b bytes.Buffer
 	require.NoError(t, r.WriteText(&b))
-	golden.Check(t, "testdata/suite.golden", b.Bytes())
+	goldentest.Check(t, "testdata/suite.golden", b.Bytes())
 }

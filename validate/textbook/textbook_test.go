@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/validate/queueing"
 	"github.com/stretchr/testify/require"
@@ -255,7 +255,7 @@ func TestReplicationGolden(t *testing.T) {
 			fmt.Fprintf(&b, "%s rep %d: counted %d rejected %d values %v\n", q.Name, r, rep.Counted, rep.Rejected, rep.Values)
 		}
 	}
-	golden.Check(t, "testdata/replications.golden", []byte(b.String()))
+	goldentest.Check(t, "testdata/replications.golden", []byte(b.String()))
 }
 
 // TestLittleOnTextbookQueue: model.Report's Little's-law check holds on a

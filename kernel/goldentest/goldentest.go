@@ -1,11 +1,19 @@
-// Package golden compares test output with files under testdata/ and
-// rewrites them when the tests run with -update:
+// Package goldentest is test support: it compares test output with golden
+// files under a package's testdata/ and rewrites them when the tests run
+// with -update:
 //
 //	go test ./... -update
 //
-// Importing it registers the -update flag in the test binary, so every
-// package whose tests take part in `go test ./... -update` imports it.
-package golden
+// Import it only from _test.go files, like net/http/httptest. Importing it
+// registers the -update flag in the test binary. `go test ./... -update`
+// passes -update to every test binary, and a binary that does not know the
+// flag fails, so every package with tests imports it, blank if it has no
+// golden files:
+//
+//	import _ "github.com/agentchaos/agentchaos/kernel/goldentest"
+//
+// Outside a test binary, importing it panics.
+package goldentest
 
 import (
 	"bytes"
@@ -17,8 +25,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/ with the current output")
 
-// Update reports whether the tests run with -update.
-func Update() bool { return *update }
+func init() {
+	if !testing.Testing() {
+		panic("goldentest: imported outside a test binary; import it only from _test.go files")
+	}
+}
 
 // Check compares got with the golden file at path (relative to the test's
 // package directory). With -update it writes got there instead. On a
