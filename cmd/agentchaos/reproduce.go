@@ -15,11 +15,12 @@ func init() {
 	register(command{"reproduce", "", "print the published EXP-001/002/003 table beside its simulation", cmdReproduce})
 }
 
-// loadPublished loads the embedded profiles of the published experiments.
+// loadPublished loads the embedded profiles of the published experiments,
+// in table order.
 func loadPublished() ([]*model.Config, error) {
 	var cfgs []*model.Config
-	for _, name := range scenarios.Published {
-		c, err := scenarios.Load(name)
+	for _, p := range reproduce.Table {
+		c, err := scenarios.Load(p.Scenario)
 		if err != nil {
 			return nil, err
 		}

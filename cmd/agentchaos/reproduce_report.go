@@ -17,14 +17,7 @@ func writeReproduceReport(dir string, cfgs []*model.Config, rep *reproduce.Resul
 	}
 	var exps []charts.Experiment
 	for i, p := range reproduce.Table {
-		exps = append(exps, charts.Experiment{
-			Name: p.Scenario,
-			Published: charts.Published{Agents: p.Agents, Workers: p.Workers, Buffer: p.Buffer,
-				AvgLatency: reproduce.Value(p.AvgLatency), P95Latency: reproduce.Value(p.P95Latency),
-				ErrorRate: reproduce.Value(p.ErrorRate), State: p.State},
-			Report: rep.Reports[i],
-			Config: cfgs[i],
-		})
+		exps = append(exps, charts.Experiment{Name: p.Scenario, Published: p.Report(), Report: rep.Reports[i], Config: cfgs[i]})
 	}
 	if err := charts.WriteComparison(dir, exps); err != nil {
 		return fmt.Errorf("writing report: %w", err)

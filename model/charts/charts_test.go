@@ -335,11 +335,6 @@ func TestWriteRunBadDir(t *testing.T) {
 	require.Error(t, WriteRun(filepath.Join(base, "r"), nil, rep))
 }
 
-func published(r *model.Report) Published {
-	return Published{Agents: r.Agents, Workers: r.Workers, Buffer: r.Buffer,
-		AvgLatency: r.Latency.Avg, P95Latency: r.Latency.P95, ErrorRate: r.ErrorRate, State: r.FinalState.String()}
-}
-
 func TestWriteComparison(t *testing.T) {
 	a := smallConfig()
 	a.Name = "EXP-A"
@@ -347,11 +342,11 @@ func TestWriteComparison(t *testing.T) {
 	b.Name, b.Agents.Count, b.Agents.Think.Mean = "EXP-B", 20, 1
 	ra, rb := mustRun(t, a), mustRun(t, b)
 
-	pa := published(ra)
-	pb := published(rb)
+	pa := *ra
+	pb := *rb
 	// Equal at the printed precision: a difference below 0.0005 s rounds away.
-	pb.AvgLatency = math.Round(rb.Latency.Avg*1000) / 1000
-	pb.State = "COLLAPSED" // wrong, unless EXP-B collapsed
+	pb.Latency.Avg = math.Round(rb.Latency.Avg*1000) / 1000
+	pb.FinalState = model.Collapsed // wrong, unless EXP-B collapsed
 	require.NotEqual(t, model.Collapsed, rb.FinalState)
 	pb.Buffer = 51
 
@@ -400,7 +395,8 @@ func TestCompareRounding(t *testing.T) {
 	r := &model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.0124, P95: 0.0156},
 		ErrorRate: 0.00004, FinalState: model.Stable}
 	row := compare(Experiment{Name: "x", Report: r,
-		Published: Published{80, 12, 200, 0.012, 0.015, 0, "STABLE"}})
+		Published: model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.012, P95: 0.015},
+			FinalState: model.Stable}})
 	var got []bool
 	for _, c := range row.Simulated {
 		got = append(got, c.Match)

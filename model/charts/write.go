@@ -17,21 +17,13 @@ const (
 	MarkdownFile = "report.md"
 )
 
-// Published is one row of the published results table. Latencies are in
-// seconds, ErrorRate is a fraction, State is "STABLE", "DEGRADED" or
-// "COLLAPSED".
-type Published struct {
-	Agents, Workers, Buffer int
-	AvgLatency, P95Latency  float64
-	ErrorRate               float64
-	State                   string
-}
-
 // Experiment is one simulated experiment with the figures it reproduces.
-// Report and Config must not be nil.
+// Published holds the published figures as a report would: Agents, Workers,
+// Buffer, Latency.Avg and P95 (seconds), ErrorRate (a fraction) and
+// FinalState; the rest of it is ignored. Report and Config must not be nil.
 type Experiment struct {
 	Name      string
-	Published Published
+	Published model.Report
 	Report    *model.Report
 	Config    *model.Config
 }

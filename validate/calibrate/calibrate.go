@@ -361,11 +361,11 @@ func residuals(p reproduce.Published, r *model.Report) [4]float64 {
 	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	pos := func(x float64) float64 { return math.Max(0, x) / 0.05 }
 	switch p.State {
-	case "STABLE":
+	case model.Stable:
 		y[2] = pos(deg - 0.025)
-	case "DEGRADED":
+	case model.Degraded:
 		y[2], y[3] = pos(0.10-deg), pos(col-0.025)
-	case "COLLAPSED":
+	case model.Collapsed:
 		y[2] = pos(0.10 - col)
 	}
 	return y
@@ -642,11 +642,11 @@ func trendLoss(p reproduce.Published, r *model.Report) float64 {
 	col := r.TimeInState.Collapsed / total
 	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	switch p.State {
-	case "STABLE":
+	case model.Stable:
 		l += hinge(deg - 0.025)
-	case "DEGRADED":
+	case model.Degraded:
 		l += hinge(0.10-deg) + hinge(col-0.025)
-	case "COLLAPSED":
+	case model.Collapsed:
 		l += hinge(0.10 - col)
 	}
 	return l

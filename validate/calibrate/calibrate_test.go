@@ -43,11 +43,11 @@ func TestLandOneReadsErrorProbabilityOff(t *testing.T) {
 	cfg.Faults.ErrorProbability = 0
 	r, err := model.Run(cfg, model.Options{})
 	require.NoError(t, err)
-	avg, p95, _, state := reproduce.Printed(&r)
+	avg, p95, _, _ := reproduce.Printed(&r)
 	require.Positive(t, r.FailedBy.QueueOverflow, "the small system overflows on its own")
 	row := func(errorRate string) reproduce.Published {
 		return reproduce.Published{Scenario: "small", Agents: 20, Workers: 2, Buffer: 10,
-			AvgLatency: avg, P95Latency: p95, ErrorRate: errorRate, State: state}
+			AvgLatency: avg, P95Latency: p95, ErrorRate: errorRate, State: r.FinalState}
 	}
 	for _, extra := range []uint64{1, 30, 120} {
 		// Reachable targets: the error rates of a few more failures.

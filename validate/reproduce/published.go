@@ -17,14 +17,14 @@ type Published struct {
 	AvgLatency              string // seconds, 3 decimals, e.g. "0.145s"
 	P95Latency              string // seconds, 3 decimals
 	ErrorRate               string // percent, 2 decimals, e.g. "14.20%"
-	State                   string
+	State                   model.State
 }
 
 // Table is EXP-001/002/003 as published.
 var Table = []Published{
-	{"EXP-001", 80, 12, 200, "0.012s", "0.015s", "0.00%", "STABLE"},
-	{"EXP-002", 400, 4, 80, "0.145s", "0.284s", "14.20%", "DEGRADED"},
-	{"EXP-003", 1000, 2, 50, "0.412s", "0.892s", "42.65%", "COLLAPSED"},
+	{"EXP-001", 80, 12, 200, "0.012s", "0.015s", "0.00%", model.Stable},
+	{"EXP-002", 400, 4, 80, "0.145s", "0.284s", "14.20%", model.Degraded},
+	{"EXP-003", 1000, 2, 50, "0.412s", "0.892s", "42.65%", model.Collapsed},
 }
 
 // Value parses a printed cell ("0.145s", "14.20%") into seconds or a fraction.
@@ -35,6 +35,15 @@ func Value(cell string) float64 {
 	}
 	v, _ := strconv.ParseFloat(strings.TrimSuffix(cell, "s"), 64)
 	return v
+}
+
+// Report returns the row's figures as a report would hold them: system
+// size, Latency.Avg and P95 in seconds, ErrorRate as a fraction and
+// FinalState, for pages that set a run beside its row (model/charts).
+func (p Published) Report() model.Report {
+	return model.Report{Scenario: p.Scenario, Agents: p.Agents, Workers: p.Workers, Buffer: p.Buffer,
+		Latency:   model.Latency{Avg: Value(p.AvgLatency), P95: Value(p.P95Latency)},
+		ErrorRate: Value(p.ErrorRate), FinalState: p.State}
 }
 
 // Printed formats a simulated report's cells at the table's precision:
@@ -88,7 +97,7 @@ func Compare(p Published, r *model.Report) (Comparison, error) {
 			cell("avg_latency", p.AvgLatency, avg),
 			cell("p95_latency", p.P95Latency, p95),
 			cell("error_rate", p.ErrorRate, er),
-			cell("state", p.State, st),
+			cell("state", p.State.String(), st),
 		},
 	}, nil
 }

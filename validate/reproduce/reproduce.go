@@ -96,7 +96,7 @@ func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpre
 	})
 	var out []SeedSpread
 	for i := range cfgs {
-		sp := SeedSpread{Scenario: table[i].Scenario, Published: table[i].State, Seeds: n, States: map[string]int{}}
+		sp := SeedSpread{Scenario: table[i].Scenario, Published: table[i].State.String(), Seeds: n, States: map[string]int{}}
 		var avg, p95, er []float64
 		for k, j := range jobs {
 			if j.scen != i {

@@ -25,7 +25,7 @@ func smallConfig() *model.Config {
 func TestCompareAtPrintedPrecision(t *testing.T) {
 	r := model.Report{Agents: 20, Workers: 2, Buffer: 10, ErrorRate: 0.14204999, FinalState: model.Degraded,
 		Latency: model.Latency{Avg: 0.1454999, P95: 0.2835001}}
-	p := Published{"X", 20, 2, 10, "0.145s", "0.284s", "14.20%", "DEGRADED"}
+	p := Published{"X", 20, 2, 10, "0.145s", "0.284s", "14.20%", model.Degraded}
 	c, err := Compare(p, &r)
 	require.NoError(t, err)
 	require.Equal(t, 4, c.Matches())
@@ -42,7 +42,7 @@ func TestCompareAtPrintedPrecision(t *testing.T) {
 
 func TestSpreadOverSeeds(t *testing.T) {
 	cfg := smallConfig()
-	pub := Published{"small", 20, 2, 10, "0.030s", "0.080s", "10.00%", "STABLE"}
+	pub := Published{"small", 20, 2, 10, "0.030s", "0.080s", "10.00%", model.Stable}
 	sp, err := Spread([]*model.Config{cfg}, []Published{pub}, 5, 2)
 	require.NoError(t, err)
 	require.Len(t, sp, 1)
