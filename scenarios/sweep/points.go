@@ -10,27 +10,22 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate/stats"
 )
-
-// Estimate is a mean over replications with the half-width of its 95%
-// Student-t confidence interval (NaN with fewer than two replications).
-type Estimate struct {
-	Mean, HalfWidth float64
-}
 
 // PointSummary aggregates the replications of one point.
 type PointSummary struct {
-	Point      int
-	Axes       []string
-	Runs       int
-	ErrorRate  Estimate
-	LatencyAvg Estimate
-	LatencyP95 Estimate
-	LatencyP99 Estimate
+	Point int
+	Axes  []string
+	Runs  int
+	// Means over replications with their 95% Student-t intervals
+	// (stats.MeanCI; HalfWidth is +Inf with one replication).
+	ErrorRate  stats.Interval
+	LatencyAvg stats.Interval
+	LatencyP95 stats.Interval
+	LatencyP99 stats.Interval
 	// States counts the replications by final state (index model.Stable,
 	// model.Degraded, model.Collapsed).
 	States [3]int
@@ -77,41 +72,11 @@ func (a *accumulator) summary() PointSummary {
 			p.Majority = s
 		}
 	}
-	est := []*Estimate{&p.ErrorRate, &p.LatencyAvg, &p.LatencyP95, &p.LatencyP99}
+	est := []*stats.Interval{&p.ErrorRate, &p.LatencyAvg, &p.LatencyP95, &p.LatencyP99}
 	for i, xs := range a.metrics {
-		*est[i] = estimate(xs)
+		*est[i] = stats.MeanCI(xs, 0.95)
 	}
 	return p
-}
-
-// estimate returns the mean and the 95% Student-t half-width of xs. The
-// sums run in order with explicit conversions (no FMA), so the mean is the
-// same on every machine; the t quantile comes from gonum and is rounded to
-// 9 significant digits, and half-widths are written with 6.
-func estimate(xs []float64) Estimate {
-	n := len(xs)
-	sum := 0.0
-	for _, x := range xs {
-		sum += x
-	}
-	e := Estimate{Mean: sum / float64(n), HalfWidth: math.NaN()}
-	if n < 2 {
-		return e
-	}
-	ss := 0.0
-	for _, x := range xs {
-		d := x - e.Mean
-		ss = float64(d*d) + ss
-	}
-	sd := math.Sqrt(ss / float64(n-1))
-	e.HalfWidth = tQuantile975(n-1) * sd / math.Sqrt(float64(n))
-	return e
-}
-
-func tQuantile975(df int) float64 {
-	q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.975)
-	q, _ = strconv.ParseFloat(strconv.FormatFloat(q, 'g', 9, 64), 64)
-	return q
 }
 
 // Aggregate reads a complete results file (rows in index order, as a sweep
@@ -213,7 +178,7 @@ func writePointsHeader(w *bufio.Writer, h Header) {
 func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary) {
 	mean := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
 	ci := func(x float64) string {
-		if math.IsNaN(x) {
+		if math.IsInf(x, 1) {
 			if format == JSONL {
 				return "null"
 			}

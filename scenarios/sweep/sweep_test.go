@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -515,16 +516,6 @@ func TestLatinHypercube(t *testing.T) {
 	require.Greater(t, differ, n/2)
 }
 
-func TestEstimate(t *testing.T) {
-	e := estimate([]float64{1, 2, 3, 4})
-	require.Equal(t, 2.5, e.Mean)
-	// t(0.975, 3) = 3.182446305; s = sqrt(5/3).
-	require.InDelta(t, 3.182446305*math.Sqrt(5.0/3)/2, e.HalfWidth, 1e-8)
-	e = estimate([]float64{7})
-	require.Equal(t, 7.0, e.Mean)
-	require.True(t, math.IsNaN(e.HalfWidth))
-}
-
 func TestShardParsingAndSizes(t *testing.T) {
 	sh, err := ParseShard("2/7")
 	require.NoError(t, err)
@@ -588,4 +579,36 @@ func TestSweepMemoryFlat(t *testing.T) {
 	small, large := live(200), live(4000)
 	t.Logf("live heap near the end: %d KB at 200 points, %d KB at 4000", small>>10, large>>10)
 	require.Less(t, large, small+128<<10, "the live heap grew by more than 128 KB for 3800 more points")
+}
+
+// TestPointIntervals: a point's means and 95% half-widths are
+// stats.MeanCI's; with one replication the half-width is written empty
+// (CSV) or null (JSON Lines).
+func TestPointIntervals(t *testing.T) {
+	var a accumulator
+	for i, x := range []float64{1, 2, 3, 4} {
+		r := Row{Point: 0, Rep: i, LatencyAvg: x, ErrorRate: x / 10, LatencyP95: x, LatencyP99: x}
+		if i == 0 {
+			a.reset(&r)
+		}
+		a.add(&r)
+	}
+	p := a.summary()
+	require.Equal(t, 2.5, p.LatencyAvg.Mean)
+	// t(0.975, 3) = 3.182446305; s = sqrt(5/3).
+	require.InDelta(t, 3.182446305*math.Sqrt(5.0/3)/2, p.LatencyAvg.HalfWidth, 1e-8)
+
+	one := Row{Point: 3, LatencyAvg: 7}
+	a.reset(&one)
+	a.add(&one)
+	p = a.summary()
+	require.Equal(t, 7.0, p.LatencyAvg.Mean)
+	for format, want := range map[string]string{CSV: "3,1,0,,7,,0,,0,,1,0,0,STABLE,STABLE\n",
+		JSONL: `{"point":3,"axes":{},"runs":1,"error_rate_mean":0,"error_rate_ci95":null,"latency_avg_mean":7,"latency_avg_ci95":null,"latency_p95_mean":0,"latency_p95_ci95":null,"latency_p99_mean":0,"latency_p99_ci95":null,"stable":1,"degraded":0,"collapsed":0,"majority_state":"STABLE","worst_state":"STABLE"}` + "\n"} {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		appendPoint(w, format, nil, &p)
+		require.NoError(t, w.Flush())
+		require.Equal(t, want, b.String(), format)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Interval is a Student-t confidence interval of a mean over N independent
@@ -36,20 +35,12 @@ func (i Interval) RelativeHalfWidth() float64 {
 	return i.HalfWidth / math.Abs(i.Mean)
 }
 
-// TCritical returns the two-sided Student-t critical value t with df
-// degrees of freedom: P(|T| ≤ t) = confidence. It panics unless
-// 0 < confidence < 1.
-func TCritical(confidence float64, df int) float64 {
-	if !(confidence > 0 && confidence < 1) {
-		panic("validate: confidence must be in (0, 1)")
-	}
-	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(df)}.Quantile(0.5 + confidence/2)
-}
-
 // MeanCI returns the Student-t confidence interval of the mean of xs, which
 // are taken as independent and identically distributed (one value per
 // replication). With fewer than two values HalfWidth is +Inf (and Mean is
-// NaN for none). It panics unless 0 < confidence < 1.
+// NaN for none). The sums run in order with every product rounded before it
+// is added (no FMA), and t is TCritical's, so the interval is the same to
+// the last bit on every machine. It panics unless 0 < confidence < 1.
 func MeanCI(xs []float64, confidence float64) Interval {
 	n := len(xs)
 	iv := Interval{N: n, Confidence: confidence, HalfWidth: math.Inf(1)}
@@ -62,10 +53,28 @@ func MeanCI(xs []float64, confidence float64) Interval {
 		iv.Mean = xs[0]
 		return iv
 	}
-	mean, sd := stat.MeanStdDev(xs, nil)
+	mean, sd := meanSD(xs)
 	iv.Mean = mean
-	iv.HalfWidth = t * sd / math.Sqrt(float64(n))
+	iv.HalfWidth = float64(t*sd) / math.Sqrt(float64(n))
 	return iv
+}
+
+// meanSD returns the mean of xs and their sample standard deviation (with
+// n−1), summed in order with every product rounded before it is added, so
+// that they are the same to the last bit on every machine. len(xs) ≥ 2.
+func meanSD(xs []float64) (mean, sd float64) {
+	n := len(xs)
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
+	}
+	mean = sum / float64(n)
+	ss := 0.0
+	for _, x := range xs {
+		d := x - mean
+		ss = float64(d*d) + ss
+	}
+	return mean, math.Sqrt(ss / float64(n-1))
 }
 
 // PredictionInterval returns an interval that holds one further independent
@@ -78,8 +87,8 @@ func PredictionInterval(xs []float64, confidence float64) (lo, hi float64) {
 	if n < 2 {
 		return math.Inf(-1), math.Inf(1)
 	}
-	mean, sd := stat.MeanStdDev(xs, nil)
-	h := t * sd * math.Sqrt(1+1/float64(n))
+	mean, sd := meanSD(xs)
+	h := float64(t*sd) * math.Sqrt(1+1/float64(n))
 	return mean - h, mean + h
 }
 
@@ -141,19 +150,19 @@ func (p Precision) Replicate(run func(rep int) []float64) (intervals []Interval,
 	p = p.WithDefaults()
 	if !(p.Confidence > 0 && p.Confidence < 1) || !(p.MaxRelErr > 0) || !(p.AbsErr >= 0) ||
 		p.MinReps < 0 || p.MaxReps < 1 || p.MinReps > p.MaxReps {
-		panic("validate: invalid Precision")
+		panic("stats: invalid Precision")
 	}
 	var samples [][]float64
 	for rep := 0; rep < p.MaxReps; rep++ {
 		vals := run(rep)
 		if rep == 0 {
 			if len(vals) == 0 {
-				panic("validate: run returned no measures")
+				panic("stats: run returned no measures")
 			}
 			samples = make([][]float64, len(vals))
 			intervals = make([]Interval, len(vals))
 		} else if len(vals) != len(samples) {
-			panic("validate: run returned a varying number of measures")
+			panic("stats: run returned a varying number of measures")
 		}
 		for i, v := range vals {
 			samples[i] = append(samples[i], v)
@@ -224,14 +233,14 @@ func MSER5(series []float64) (truncate int) {
 // and highest ends of the two-sided prediction interval, at the given
 // confidence, of one new observation taken anywhere in x ∈ [x0, x1]:
 // ŷ ± t(n−2)·s·√(1 + 1/n + (x−x̄)²/Sxx), with s the residuals' standard
-// deviation. The ends are extreme at x0 or x1, since ŷ is linear and the
+// deviation; sums are FMA-free, as in MeanCI. The ends are extreme at x0 or x1, since ŷ is linear and the
 // half-width convex. With fewer than three points, or all x equal, it
 // falls back to the prediction interval of y alone (PredictionInterval);
 // with all y equal it returns that value. It panics unless
 // 0 < confidence < 1 or if the lengths differ.
 func RegressionBand(x, y []float64, x0, x1, confidence float64) (lo, hi float64) {
 	if len(x) != len(y) {
-		panic("validate: RegressionBand: length mismatch")
+		panic("stats: RegressionBand: length mismatch")
 	}
 	n := len(y)
 	if n > 0 && slices.Min(y) == slices.Max(y) {
@@ -240,20 +249,32 @@ func RegressionBand(x, y []float64, x0, x1, confidence float64) (lo, hi float64)
 	if n < 3 || slices.Min(x) == slices.Max(x) {
 		return PredictionInterval(y, confidence)
 	}
-	alpha, beta := stat.LinearRegression(x, y, nil, false)
-	xm := stat.Mean(x, nil)
-	var sxx, sse float64
+	var xs, ys float64
 	for i := range x {
-		sxx += (x[i] - xm) * (x[i] - xm)
-		r := y[i] - (alpha + beta*x[i])
-		sse += r * r
+		xs += x[i]
+		ys += y[i]
+	}
+	xm, ym := xs/float64(n), ys/float64(n)
+	var sxx, sxy float64
+	for i := range x {
+		dx := x[i] - xm
+		sxx = float64(dx*dx) + sxx
+		sxy = float64(dx*(y[i]-ym)) + sxy
+	}
+	beta := sxy / sxx
+	alpha := ym - float64(beta*xm)
+	var sse float64
+	for i := range x {
+		r := y[i] - (alpha + float64(beta*x[i]))
+		sse = float64(r*r) + sse
 	}
 	t := TCritical(confidence, n-2)
 	s := math.Sqrt(sse / float64(n-2))
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, xe := range []float64{x0, x1} {
-		yh := alpha + beta*xe
-		h := t * s * math.Sqrt(1+1/float64(n)+(xe-xm)*(xe-xm)/sxx)
+		yh := alpha + float64(beta*xe)
+		dx := xe - xm
+		h := float64(t*s) * math.Sqrt(1+1/float64(n)+float64(dx*dx)/sxx)
 		lo, hi = min(lo, yh-h), max(hi, yh+h)
 	}
 	return lo, hi
