@@ -3,7 +3,32 @@ package replicate
 import (
 	"context"
 	"sync"
+
+	"github.com/agentchaos/agentchaos/kernel"
 )
+
+// Seed returns the root seed of replication r under the root seed root:
+// the first value of the keyed stream (root, "replication", r). It is the
+// one derivation of replication seeds: sweeps (root: the spec's seed), the
+// textbook suite (root: the queue's own, derived from the suite's seed and
+// the queue's name), the reproduction's seed spread (root: the profile's
+// seed) and the calibration's trend fit (root: derived from the profile's
+// seed and "calibration-trend", so that the fit never runs on the spread's
+// seeds). Families that must not share seeds use different roots.
+//
+// Replication r depends on nothing but root and r — not on which other
+// replications run, in what order, on how many workers — so a result never
+// changes when a sweep or a suite is run differently. And since the model
+// draws everything about a request from a stream keyed by (seed, agent,
+// request), replication r of two configurations sees the same think times,
+// workloads, service demands and fault draws wherever the configurations
+// agree: configurations are compared under common random numbers, which
+// takes most of the noise out of their differences. Averages over
+// replications are still averages over independent seeds.
+func Seed(root uint64, r int) uint64 {
+	s := kernel.NewStream(root, "replication", uint64(r))
+	return s.Uint64()
+}
 
 // Ordered calls work(state, i) for every i in [0, n) on up to workers
 // goroutines (at least one), each goroutine with its own state from

@@ -12,8 +12,8 @@
 // ([PointSummary]), which is also written next to the results as
 // NAME.points.csv. The format is described at [Header].
 //
-// Invariants: replication r of every point runs with [ReplicationSeed] of
-// the spec's seed and r only, so a row never depends on the point, the
+// Invariants: replication r of every point runs with replicate.Seed of the
+// spec's seed and r only, so a row never depends on the point, the
 // worker count, the shard or which other rows run, and points are compared
 // under common random numbers. Rows are written strictly in run-index order,
 // each a whole line in one write, with numbers formatted by strconv: the

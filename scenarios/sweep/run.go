@@ -280,7 +280,7 @@ func (r *runner) run(index int) ([]byte, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	cfg.Seed = ReplicationSeed(s.Seed, rep)
+	cfg.Seed = replicate.Seed(s.Seed, rep)
 	rep2, err := model.Run(cfg, model.Options{})
 	if err != nil {
 		return nil, 0, fmt.Errorf("run %d (point %d, replication %d): %w", index, p, rep, err)

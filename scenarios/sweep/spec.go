@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -38,7 +38,8 @@ type Spec struct {
 	// scenario file, relative to the spec file's folder.
 	Base string `json:"base"`
 	// Seed is the root seed from which every run's seed is derived
-	// (see ReplicationSeed). Default 1.
+	// (replicate.Seed: replication r of every point runs with
+	// replicate.Seed(Seed, r)). Default 1.
 	Seed uint64 `json:"seed"`
 	// Replications is the number of runs per point, each with its own seed.
 	// Default 1.
@@ -105,26 +106,6 @@ const (
 	MaxRuns       = 100_000_000
 	MaxAxisValues = 1_000_000
 )
-
-// ReplicationSeed returns the seed of replication rep under the root seed.
-//
-// Replication r of every point of a sweep runs with this seed, which
-// depends on nothing but the root seed and r: not on the point, the worker
-// count, the shard count or which other points run, so a result never
-// changes when the sweep is run differently.
-//
-// It also gives common random numbers. The model draws everything about a
-// request from a stream keyed by (seed, agent, request index), so
-// replication r of two points sees the same think times, workload types,
-// service demands and fault draws wherever their configurations agree. The
-// difference between two points is then mostly the effect of the parameter,
-// not of the noise: comparisons between points are much sharper than with
-// independent seeds, for the same number of runs. Averages over
-// replications are still averages over independent seeds.
-func ReplicationSeed(root uint64, rep int) uint64 {
-	s := kernel.NewStream(root, "sweep-replication", uint64(rep))
-	return s.Uint64()
-}
 
 // LoadSpec reads and parses a sweep spec file.
 func LoadSpec(path string) (*Spec, error) {
@@ -304,7 +285,7 @@ func (s *Spec) Config(index int) (*model.Config, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Seed = ReplicationSeed(s.Seed, rep)
+	cfg.Seed = replicate.Seed(s.Seed, rep)
 	texts := make([]string, len(vals))
 	for i, v := range vals {
 		texts[i] = v.text

@@ -20,6 +20,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -87,11 +88,11 @@ func TestSweepSeedsDependOnReplicationOnly(t *testing.T) {
 	for i := 0; i < s.Runs(); i++ {
 		cfg, vals, err := s.Config(i)
 		require.NoError(t, err)
-		require.Equal(t, ReplicationSeed(7, i%3), cfg.Seed)
+		require.Equal(t, replicate.Seed(7, i%3), cfg.Seed)
 		require.Len(t, vals, 2)
 	}
-	require.NotEqual(t, ReplicationSeed(7, 0), ReplicationSeed(7, 1))
-	require.NotEqual(t, ReplicationSeed(7, 0), ReplicationSeed(8, 0))
+	require.NotEqual(t, replicate.Seed(7, 0), replicate.Seed(7, 1))
+	require.NotEqual(t, replicate.Seed(7, 0), replicate.Seed(8, 0))
 	// The grid's last axis varies fastest.
 	_, v0, _ := s.Config(0)
 	_, v1, _ := s.Config(3)

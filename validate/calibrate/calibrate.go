@@ -243,8 +243,8 @@ func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Resul
 		replicate.Map(len(jobs), opt.Workers, func(n int) {
 			j := jobs[n]
 			c := *trial[j.scen]
-			rs := kernel.NewStream(c.Seed, "calibration-trend", uint64(j.seed))
-			c.Seed = rs.Uint64()
+			trend := kernel.NewStream(c.Seed, "calibration-trend")
+			c.Seed = replicate.Seed(trend.Uint64(), j.seed)
 			if opt.FitBudget > 0 && opt.FitBudget < 1 {
 				c.Agents.RequestsPerAgent = max(1, int(float64(c.Agents.RequestsPerAgent)*opt.FitBudget))
 			}

@@ -3,7 +3,6 @@ package reproduce
 import (
 	"fmt"
 
-	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/validate/stats"
@@ -71,7 +70,7 @@ type SeedSpread struct {
 }
 
 // Spread runs each configuration on n further seeds, derived from its own
-// seed as kernel.NewStream(seed, "reproduce-seeds", i), and summarises each
+// seed as replicate.Seed(seed, i), and summarises each
 // numeric cell: mean, 95% Student-t confidence interval of the mean, 95%
 // prediction interval for one more seed, and whether the published value
 // lies inside each (meets it, as the published value is rounded: 0.012s
@@ -90,8 +89,7 @@ func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpre
 	replicate.Map(len(jobs), max(workers, 1), func(k int) {
 		j := jobs[k]
 		c := *cfgs[j.scen]
-		rs := kernel.NewStream(c.Seed, "reproduce-seeds", uint64(j.seed))
-		c.Seed = rs.Uint64()
+		c.Seed = replicate.Seed(c.Seed, j.seed)
 		reps[k], errs[k] = model.Run(&c, model.Options{})
 	})
 	var out []SeedSpread

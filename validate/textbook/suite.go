@@ -19,7 +19,7 @@ import (
 type SuiteOptions struct {
 	// Seed is the suite's root seed. Configuration q has its own root
 	// kernel.NewStream(Seed, q.Name).Uint64(), and its replication r the seed
-	// kernel.NewStream(root, "replication", r).Uint64().
+	// replicate.Seed(root, r).
 	Seed uint64
 	// Workers is the number of goroutines; default runtime.NumCPU(). It
 	// changes only the wall time, never a result.
@@ -268,7 +268,7 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		reps = append(reps, make([]outcome, n)...)
 		replicate.Ordered(context.Background(), n, opt.Workers, func() *Collector { return new(Collector) },
 			func(c *Collector, i int) (outcome, error) {
-				rep, err := c.replicate(q, ReplicationSeed(root, from+i), warmUp, length)
+				rep, err := c.replicate(q, replicate.Seed(root, from+i), warmUp, length)
 				return outcome{rep, err}, nil
 			},
 			func(i int, o outcome) error { reps[from+i] = o; return nil })

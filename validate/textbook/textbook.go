@@ -266,14 +266,6 @@ func (q Queue) Seed(root uint64) uint64 {
 	return s.Uint64()
 }
 
-// ReplicationSeed returns the root seed of replication r of a configuration
-// whose root seed is root: the first value of the stream (root,
-// "replication", r).
-func ReplicationSeed(root uint64, r int) uint64 {
-	s := kernel.NewStream(root, "replication", uint64(r))
-	return s.Uint64()
-}
-
 // Replication is the outcome of one replication: one value per measure,
 // in the order of Queue.Measures.
 type Replication struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/validate/queueing"
 	"github.com/stretchr/testify/require"
 )
@@ -250,7 +251,7 @@ func TestReplicationGolden(t *testing.T) {
 	} {
 		root := q.Seed(1)
 		for r := 0; r < 2; r++ {
-			rep, err := q.Replicate(ReplicationSeed(root, r), 50, 2000)
+			rep, err := q.Replicate(replicate.Seed(root, r), 50, 2000)
 			require.NoError(t, err)
 			fmt.Fprintf(&b, "%s rep %d: counted %d rejected %d values %v\n", q.Name, r, rep.Counted, rep.Rejected, rep.Values)
 		}
