@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/validate/calibrate"
 	"github.com/agentchaos/agentchaos/validate/reproduce"
@@ -55,7 +56,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		path := filepath.Join(*dir, reproduce.Table[i].Scenario+".json")
-		if err := scenarios.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		if err := outfile.Write(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s\n", reproduce.Table[i].Scenario, path)

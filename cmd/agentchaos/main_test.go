@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel/goldentest"
+	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/validate/reproduce"
 	"github.com/stretchr/testify/require"
 )
@@ -116,4 +117,16 @@ func TestExitErrorCarriesItsStatus(t *testing.T) {
 	code, _, errOut := cli("test-interrupted")
 	require.Equal(t, 130, code)
 	require.Contains(t, errOut, "interrupted: 3 of 9 runs")
+}
+
+// TestTraceObserveAllocatesNothing: the --trace sink encodes an event into
+// a reused buffer, with no allocation per event.
+func TestTraceObserveAllocatesNothing(t *testing.T) {
+	for _, csv := range []bool{false, true} {
+		tr := model.NewTrace(io.Discard, csv)
+		e := model.Event{Type: model.Failed, Agent: 3, Seq: 7, Worker: 1, Depth: 4, Latency: 123456789, Failure: model.FaultError}
+		tr.Observe(e) // grow the buffer
+		require.Zero(t, testing.AllocsPerRun(1000, func() { tr.Observe(e) }))
+		require.NoError(t, tr.Flush())
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
@@ -319,7 +320,7 @@ func Render(g *Grid, prefix string) ([]string, error) {
 }
 
 func writeFile(name string, c io.WriterTo) error {
-	return scenarios.WriteAtomic(name, func(w io.Writer) error {
+	return outfile.Write(name, func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

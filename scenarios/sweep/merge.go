@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -80,7 +81,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err := scenarios.WriteAtomic(out, func(w io.Writer) error {
+	err := outfile.Write(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0

@@ -13,6 +13,7 @@ import (
 	"runtime"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
@@ -141,7 +142,7 @@ func openResults(out string, h Header, resume bool) (*os.File, int, error) {
 		}
 	}
 	if keep == 0 {
-		if err := writeAtomic(out, want); err != nil {
+		if err := outfile.Write(out, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
 			return nil, 0, err
 		}
 	} else if keep < len(data) {
@@ -201,14 +202,6 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 	}
 }
 
-// writeAtomic writes data to name through WriteAtomic.
-func writeAtomic(name string, data []byte) error {
-	return scenarios.WriteAtomic(name, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
 // writePointsFile writes the per-point aggregates of a complete results
 // file, atomically.
 func writePointsFile(results, points string) error {
@@ -217,7 +210,7 @@ func writePointsFile(results, points string) error {
 		return err
 	}
 	defer f.Close()
-	return scenarios.WriteAtomic(points, func(w io.Writer) error { return writePoints(w, results, f) })
+	return outfile.Write(points, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
 // runRows runs the shard's rows from position done on and appends them to f
