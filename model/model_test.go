@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/stretchr/testify/require"
 )
 
