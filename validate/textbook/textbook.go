@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
@@ -386,7 +387,7 @@ func (c *Collector) counted(e model.Event) bool { return c.created[e.Agent][e.Se
 
 // Quantile returns the empirical p-quantile of the kept samples: the
 // smallest value with at least a fraction p of them at or below it. It
-// reorders the samples and returns 0 when there are none.
+// sorts the samples and returns 0 when there are none.
 func (c *Collector) Quantile(p float64) kernel.Duration {
 	n := len(c.samples)
 	if n == 0 {
@@ -394,7 +395,8 @@ func (c *Collector) Quantile(p float64) kernel.Duration {
 	}
 	k := int(math.Ceil(p*float64(n))) - 1
 	k = min(max(k, 0), n-1)
-	return kernel.Duration(model.SelectKth(c.samples, k))
+	slices.Sort(c.samples)
+	return kernel.Duration(c.samples[k])
 }
 
 // QueueFromConfig recognises a scenario that is a textbook queue (see

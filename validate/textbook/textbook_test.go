@@ -3,8 +3,6 @@ package textbook
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
@@ -130,53 +128,6 @@ func TestConfigIsTextbook(t *testing.T) {
 		_, err := QueueFromConfig(cfg)
 		require.Error(t, err, tc.path)
 		require.Contains(t, err.Error(), tc.path)
-	}
-}
-
-func TestSelectKth(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	gens := map[string]func(n int) []int64{
-		"random": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = r.Int64N(1000)
-			}
-			return xs
-		},
-		"sorted": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(i)
-			}
-			return xs
-		},
-		"reversed": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(n - i)
-			}
-			return xs
-		},
-		"equal": func(n int) []int64 { return make([]int64, n) },
-		"organ": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(min(i, n-i))
-			}
-			return xs
-		},
-	}
-	for name, gen := range gens {
-		for _, n := range []int{1, 2, 3, 5, 17, 100, 1001} {
-			xs := gen(n)
-			sorted := slices.Sorted(slices.Values(xs))
-			for _, k := range []int{0, n / 3, n / 2, n - 1} {
-				ys := slices.Clone(xs)
-				require.Equal(t, sorted[k], model.SelectKth(ys, k), "%s n=%d k=%d", name, n, k)
-				slices.Sort(ys)
-				require.Equal(t, sorted, ys, "SelectKth only permutes")
-			}
-		}
 	}
 }
 
