@@ -280,15 +280,15 @@ func selectQuantile(xs []int64, p float64) float64 {
 	if lo >= n-1 {
 		return float64(slices.Max(xs))
 	}
-	a := SelectKth(xs, lo)
+	a := selectKth(xs, lo)
 	b := slices.Min(xs[lo+1:]) // the next order statistic: everything after lo is ≥ a
 	return float64(a) + float64((h-float64(lo))*float64(b-a))
 }
 
-// SelectKth returns the k-th smallest of xs (from 0), reordering xs, in
+// selectKth returns the k-th smallest of xs (from 0), reordering xs, in
 // expected linear time: quickselect with median-of-three pivots, falling
 // back to sorting the remaining range if the partitions stay unbalanced.
-func SelectKth(xs []int64, k int) int64 {
+func selectKth(xs []int64, k int) int64 {
 	lo, hi := 0, len(xs)-1
 	for budget := 2 * bits.Len(uint(len(xs))); hi > lo; budget-- {
 		if budget == 0 {

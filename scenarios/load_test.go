@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/stretchr/testify/require"
 )

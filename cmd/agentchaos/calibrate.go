@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/calibrate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
 func init() {
@@ -19,7 +21,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("calibrate", stderr)
 	dir := fs.String("dir", filepath.Join("scenarios", "profiles"), "write the fitted profiles into `DIR`")
 	seeds := fs.Int("trend-seeds", 1, "seeds averaged per evaluation of the fit")
-	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from validate.Knobs' fixed values)")
+	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from calibrate.Knobs' fixed values)")
 	global := fs.Bool("global", false, "start the fit with a CMA-ES global search")
 	restarts := fs.Int("restarts", 1, "Nelder–Mead polishes in the fit")
 	trials := fs.Int("land-trials", 8000, "landing trials")
@@ -43,7 +45,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cal, err := validate.Calibrate(cfgs, validate.Table, validate.CalibrateOptions{
+	cal, err := calibrate.Run(cfgs, reproduce.Table, calibrate.Options{
 		TrendSeeds: *seeds, MaxEvals: *evals, Restarts: *restarts, LandTrials: *trials, Spread: *spread, Recenter: *recenter, FitBudget: *fitBudget, Global: *global, Log: stderr})
 	if err != nil {
 		return err
@@ -53,11 +55,11 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(*dir, scenarios.Published[i]+".json")
-		if err := scenarios.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		path := filepath.Join(*dir, reproduce.Table[i].Scenario+".json")
+		if err := outfile.Write(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s: wrote %s\n", scenarios.Published[i], path)
+		fmt.Fprintf(stdout, "%s: wrote %s\n", reproduce.Table[i].Scenario, path)
 	}
 	if cal.Evals > 0 {
 		fmt.Fprintf(stdout, "fit: %d evaluations, trend loss %.4g\n", cal.Evals, cal.Loss)

@@ -10,8 +10,9 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,8 +26,8 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // published table matches. .ci/run also runs it for arm64 under qemu.
 func TestReproduceGolden(t *testing.T) {
 	code, out, errOut := cli("reproduce", "--json")
-	golden.Check(t, "testdata/reproduce.json.golden", []byte(out))
-	var rep validate.Reproduction
+	goldentest.Check(t, "testdata/reproduce.json.golden", []byte(out))
+	var rep reproduce.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.Len(t, rep.Rows, 3)
 	for _, row := range rep.Rows {
@@ -116,4 +117,16 @@ func TestExitErrorCarriesItsStatus(t *testing.T) {
 	code, _, errOut := cli("test-interrupted")
 	require.Equal(t, 130, code)
 	require.Contains(t, errOut, "interrupted: 3 of 9 runs")
+}
+
+// TestTraceObserveAllocatesNothing: the --trace sink encodes an event into
+// a reused buffer, with no allocation per event.
+func TestTraceObserveAllocatesNothing(t *testing.T) {
+	for _, csv := range []bool{false, true} {
+		tr := model.NewTrace(io.Discard, csv)
+		e := model.Event{Type: model.Failed, Agent: 3, Seq: 7, Worker: 1, Depth: 4, Latency: 123456789, Failure: model.FaultError}
+		tr.Observe(e) // grow the buffer
+		require.Zero(t, testing.AllocsPerRun(1000, func() { tr.Observe(e) }))
+		require.NoError(t, tr.Flush())
+	}
 }

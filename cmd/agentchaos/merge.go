@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 func init() {
@@ -31,7 +31,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--out %s is also an input", p)}
 		}
 	}
-	res, err := scenarios.Merge(pos, *out)
+	res, err := sweep.Merge(pos, *out)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model/charts"
 )
 

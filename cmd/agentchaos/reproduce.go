@@ -8,18 +8,19 @@ import (
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
 func init() {
 	register(command{"reproduce", "", "print the published EXP-001/002/003 table beside its simulation", cmdReproduce})
 }
 
-// loadPublished loads the embedded profiles of the published experiments.
+// loadPublished loads the embedded profiles of the published experiments,
+// in table order.
 func loadPublished() ([]*model.Config, error) {
 	var cfgs []*model.Config
-	for _, name := range scenarios.Published {
-		c, err := scenarios.Load(name)
+	for _, p := range reproduce.Table {
+		c, err := scenarios.Load(p.Scenario)
 		if err != nil {
 			return nil, err
 		}
@@ -52,13 +53,13 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := validate.Reproduce(cfgs, validate.Table, runtime.GOMAXPROCS(0))
+	rep, err := reproduce.Run(cfgs, reproduce.Table, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
-	var spread []validate.SeedSpread
+	var spread []reproduce.SeedSpread
 	if *seeds > 0 {
-		spread, err = validate.Spread(cfgs, validate.Table, *seeds, runtime.GOMAXPROCS(0))
+		spread, err = reproduce.Spread(cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return err
 		}
@@ -71,8 +72,8 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	}
 	if *asJSON {
 		out := struct {
-			*validate.Reproduction
-			Seeds []validate.SeedSpread `json:"seeds,omitempty"`
+			*reproduce.Result
+			Seeds []reproduce.SeedSpread `json:"seeds,omitempty"`
 		}{rep, spread}
 		if err := writeJSON(stdout, out); err != nil {
 			return err
@@ -96,7 +97,7 @@ func mark(ok bool) string {
 	return "✗"
 }
 
-func printReproduction(w io.Writer, rep *validate.Reproduction) {
+func printReproduction(w io.Writer, rep *reproduce.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Scenario\tAgents\tWorkers\tBuffer\tAvg latency\tp95 latency\tError rate\tState")
 	for _, r := range rep.Rows {
@@ -115,7 +116,7 @@ func printReproduction(w io.Writer, rep *validate.Reproduction) {
 	fmt.Fprintf(w, "\n%d of %d cells match at the printed precision.\n", rep.Matches, rep.Cells)
 }
 
-func printSpread(w io.Writer, spread []validate.SeedSpread) {
+func printSpread(w io.Writer, spread []reproduce.SeedSpread) {
 	fmt.Fprintf(w, "\nOver %d further seeds per experiment: 95%% confidence interval of the mean, 95%% prediction\ninterval for one seed, and whether each meets the published value (as printed: 0.012s is [0.0115, 0.0125]):\n\n", spread[0].Seeds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Scenario\tCell\tPublished\tMean\t95% CI\tin\t95% PI\tin")

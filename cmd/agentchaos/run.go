@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -35,18 +38,28 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var opt model.Options
-	var tw *model.TraceWriter
+	var tf *outfile.File
+	var tr *model.Trace
 	if *trace != "" {
-		tw, err = model.CreateTrace(*trace)
+		tf, err = outfile.Create(*trace)
 		if err != nil {
 			return usageError{err}
 		}
-		opt.Sinks = append(opt.Sinks, tw)
+		tr = model.NewTrace(tf, strings.EqualFold(filepath.Ext(*trace), ".csv"))
+		opt.Sinks = append(opt.Sinks, tr)
 	}
 	rep, err := model.Run(cfg, opt)
-	if tw != nil {
-		if cerr := tw.Close(); err == nil && cerr != nil {
-			return fmt.Errorf("writing trace: %w", cerr)
+	if tf != nil {
+		if err != nil {
+			tf.Abort()
+			return err
+		}
+		if err := tr.Flush(); err != nil {
+			tf.Abort()
+			return fmt.Errorf("writing trace: %w", err)
+		}
+		if err := tf.Commit(); err != nil {
+			return fmt.Errorf("writing trace: %w", err)
 		}
 	}
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 )
 
@@ -335,11 +335,6 @@ func TestWriteRunBadDir(t *testing.T) {
 	require.Error(t, WriteRun(filepath.Join(base, "r"), nil, rep))
 }
 
-func published(r *model.Report) Published {
-	return Published{Agents: r.Agents, Workers: r.Workers, Buffer: r.Buffer,
-		AvgLatency: r.Latency.Avg, P95Latency: r.Latency.P95, ErrorRate: r.ErrorRate, State: r.FinalState.String()}
-}
-
 func TestWriteComparison(t *testing.T) {
 	a := smallConfig()
 	a.Name = "EXP-A"
@@ -347,11 +342,11 @@ func TestWriteComparison(t *testing.T) {
 	b.Name, b.Agents.Count, b.Agents.Think.Mean = "EXP-B", 20, 1
 	ra, rb := mustRun(t, a), mustRun(t, b)
 
-	pa := published(ra)
-	pb := published(rb)
+	pa := *ra
+	pb := *rb
 	// Equal at the printed precision: a difference below 0.0005 s rounds away.
-	pb.AvgLatency = math.Round(rb.Latency.Avg*1000) / 1000
-	pb.State = "COLLAPSED" // wrong, unless EXP-B collapsed
+	pb.Latency.Avg = math.Round(rb.Latency.Avg*1000) / 1000
+	pb.FinalState = model.Collapsed // wrong, unless EXP-B collapsed
 	require.NotEqual(t, model.Collapsed, rb.FinalState)
 	pb.Buffer = 51
 
@@ -400,7 +395,8 @@ func TestCompareRounding(t *testing.T) {
 	r := &model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.0124, P95: 0.0156},
 		ErrorRate: 0.00004, FinalState: model.Stable}
 	row := compare(Experiment{Name: "x", Report: r,
-		Published: Published{80, 12, 200, 0.012, 0.015, 0, "STABLE"}})
+		Published: model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.012, P95: 0.015},
+			FinalState: model.Stable}})
 	var got []bool
 	for _, c := range row.Simulated {
 		got = append(got, c.Match)
@@ -571,8 +567,8 @@ func TestGoldenSVG(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "g")
 	require.NoError(t, WriteRun(dir, cfg, rep))
 	for _, n := range chartNames {
-		golden.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
+		goldentest.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
 	}
-	golden.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
-	golden.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
+	goldentest.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
+	goldentest.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
 }

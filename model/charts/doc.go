@@ -24,8 +24,9 @@
 // referenced by relative file name. Outputs hold no wall-clock time, and
 // the SVG is byte-identical across machines (gonum/plot's PNG is not).
 //
-// Files are rendered in memory, written into a temporary directory beside
-// the target and renamed into place, pages last: a failure while rendering
+// Files are rendered in memory and written by package outfile
+// (outfile.WriteDir): into a temporary directory beside the target, renamed
+// into place, pages last: a failure while rendering
 // or writing leaves the target as it was, and a page never points at a
 // missing chart. A new target is one rename; in an existing target
 // directory only the files this package names are replaced, one rename each

@@ -3,12 +3,10 @@ package charts
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 )
 
 // Page file names in a report directory.
@@ -17,29 +15,15 @@ const (
 	MarkdownFile = "report.md"
 )
 
-// Published is one row of the published results table. Latencies are in
-// seconds, ErrorRate is a fraction, State is "STABLE", "DEGRADED" or
-// "COLLAPSED".
-type Published struct {
-	Agents, Workers, Buffer int
-	AvgLatency, P95Latency  float64
-	ErrorRate               float64
-	State                   string
-}
-
 // Experiment is one simulated experiment with the figures it reproduces.
-// Report and Config must not be nil.
+// Published holds the published figures as a report would: Agents, Workers,
+// Buffer, Latency.Avg and P95 (seconds), ErrorRate (a fraction) and
+// FinalState; the rest of it is ignored. Report and Config must not be nil.
 type Experiment struct {
 	Name      string
-	Published Published
+	Published model.Report
 	Report    *model.Report
 	Config    *model.Config
-}
-
-// file is one output file, rendered in memory.
-type file struct {
-	name string
-	data []byte
 }
 
 // WriteRun writes the report of one run into dir: report.html, report.md
@@ -54,10 +38,10 @@ func WriteRun(dir string, cfg *model.Config, rep *model.Report) error {
 	if err != nil {
 		return err
 	}
-	return writeDir(dir, files)
+	return outfile.WriteDir(dir, files)
 }
 
-func runFiles(cfg *model.Config, rep *model.Report) ([]file, error) {
+func runFiles(cfg *model.Config, rep *model.Report) ([]outfile.DirFile, error) {
 	cs := runCharts(cfg, rep)
 	files, err := renderAll("", cs)
 	if err != nil {
@@ -68,7 +52,7 @@ func runFiles(cfg *model.Config, rep *model.Report) ([]file, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(files, file{MarkdownFile, runMD(v)}, file{HTMLFile, page}), nil
+	return append(files, outfile.DirFile{Name: MarkdownFile, Data: runMD(v)}, outfile.DirFile{Name: HTMLFile, Data: page}), nil
 }
 
 // WriteComparison writes the reproduction page into dir: the published and
@@ -79,7 +63,7 @@ func WriteComparison(dir string, exps []Experiment) error {
 	if len(exps) == 0 {
 		return errors.New("charts: WriteComparison needs at least one experiment")
 	}
-	var files []file
+	var files []outfile.DirFile
 	v := cmpView{}
 	seen := map[string]int{}
 	for i, e := range exps {
@@ -114,8 +98,8 @@ func WriteComparison(dir string, exps []Experiment) error {
 	if err != nil {
 		return err
 	}
-	files = append(files, file{MarkdownFile, cmpMD(v)}, file{HTMLFile, page})
-	return writeDir(dir, files)
+	files = append(files, outfile.DirFile{Name: MarkdownFile, Data: cmpMD(v)}, outfile.DirFile{Name: HTMLFile, Data: page})
+	return outfile.WriteDir(dir, files)
 }
 
 // fileStem makes a name safe as a relative file name: letters, digits, '.'
@@ -135,87 +119,16 @@ func fileStem(name string) string {
 	return s
 }
 
-func renderAll(prefix string, cs []*chart) ([]file, error) {
-	var files []file
+func renderAll(prefix string, cs []*chart) ([]outfile.DirFile, error) {
+	var files []outfile.DirFile
 	for _, c := range cs {
 		for _, format := range []string{"svg", "png"} {
 			data, err := c.render(format)
 			if err != nil {
 				return nil, fmt.Errorf("charts: rendering %s%s.%s: %w", prefix, c.name, format, err)
 			}
-			files = append(files, file{prefix + c.name + "." + format, data})
+			files = append(files, outfile.DirFile{Name: prefix + c.name + "." + format, Data: data})
 		}
 	}
 	return files, nil
-}
-
-// writeDir puts files into dir so that no reader sees a half-written one:
-// it writes them into a new temporary directory beside dir, then renames
-// that directory to dir if dir does not exist, or else renames the files
-// one by one into it, in order (pages last, so they never point at a
-// missing chart). On any error the temporary directory is removed and dir
-// is left as it was.
-func writeDir(dir string, files []file) (err error) {
-	if dir == "" {
-		return errors.New("charts: empty report directory name")
-	}
-	dir = filepath.Clean(dir)
-	exists := false
-	switch fi, err := os.Stat(dir); {
-	case err == nil && !fi.IsDir():
-		return fmt.Errorf("report directory %s: exists and is not a directory", dir)
-	case err == nil:
-		exists = true
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("report directory: %w", err)
-	}
-	parent := filepath.Dir(dir)
-	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
-		return fmt.Errorf("report directory %s: parent %s is not a directory", dir, parent)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("report directory: %w", err)
-	}
-	defer func() {
-		if rerr := os.RemoveAll(tmp); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = rerr
-		}
-	}()
-	for _, f := range files {
-		if err := writeFile(filepath.Join(tmp, f.name), f.data); err != nil {
-			return err
-		}
-	}
-	if !exists {
-		// MkdirTemp made it private; a report directory is an ordinary one.
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, dir); err == nil {
-			return nil
-		}
-		// Someone created dir meanwhile: fall through to file by file.
-		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
-			return fmt.Errorf("report directory %s: cannot create it", dir)
-		}
-	}
-	for _, f := range files {
-		if err := os.Rename(filepath.Join(tmp, f.name), filepath.Join(dir, f.name)); err != nil {
-			return fmt.Errorf("report directory: %w", err)
-		}
-	}
-	return nil
-}
-
-func writeFile(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

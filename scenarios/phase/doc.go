@@ -3,7 +3,7 @@
 // swept parameters, as heat maps (SVG and PNG) made with gonum/plot.
 //
 // Each cell is one point of the sweep, summarised over its replications
-// (scenarios.PointSummary). The state map colours a cell by the majority
+// (sweep.PointSummary). The state map colours a cell by the majority
 // final state of its replications (ties go to the worse state) and writes
 // the share of replications that ended COLLAPSED in the cell when the grid
 // is small enough to read it; the latency map colours a cell by the mean

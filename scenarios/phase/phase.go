@@ -18,7 +18,9 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 // Grid is a two-axis sweep's points arranged as a table: Cells[y][x] is
@@ -26,15 +28,15 @@ import (
 type Grid struct {
 	X, Y             string   // the swept fields (the sweep's first and second axis)
 	XValues, YValues []string // in the order the sweep ran them
-	Cells            [][]scenarios.PointSummary
+	Cells            [][]sweep.PointSummary
 	Replications     int
 }
 
 // Read aggregates a complete, unsharded results file of a two-axis grid
 // sweep into a Grid.
 func Read(name string, r io.Reader) (*Grid, error) {
-	var pts []scenarios.PointSummary
-	h, err := scenarios.Aggregate(name, r, func(_ scenarios.Header, p scenarios.PointSummary) error {
+	var pts []sweep.PointSummary
+	h, err := sweep.Aggregate(name, r, func(_ sweep.Header, p sweep.PointSummary) error {
 		pts = append(pts, p)
 		return nil
 	})
@@ -59,10 +61,10 @@ func Read(name string, r io.Reader) (*Grid, error) {
 	if len(g.XValues)*len(g.YValues) != len(pts) {
 		return nil, &scenarios.Error{Source: name, Msg: fmt.Sprintf("the %d points are not a full %d×%d grid (a latin-hypercube sweep has no phase diagram: use a grid design)", len(pts), len(g.XValues), len(g.YValues))}
 	}
-	g.Cells = make([][]scenarios.PointSummary, len(g.YValues))
+	g.Cells = make([][]sweep.PointSummary, len(g.YValues))
 	filled := make([][]bool, len(g.YValues))
 	for y := range g.Cells {
-		g.Cells[y] = make([]scenarios.PointSummary, len(g.XValues))
+		g.Cells[y] = make([]sweep.PointSummary, len(g.XValues))
 		filled[y] = make([]bool, len(g.XValues))
 	}
 	for _, p := range pts {
@@ -96,7 +98,7 @@ var StateColors = [...]color.Color{
 // grid adapts a Grid to plotter.GridXYZ with cells at integer coordinates.
 type grid struct {
 	g *Grid
-	z func(p *scenarios.PointSummary) float64
+	z func(p *sweep.PointSummary) float64
 }
 
 func (d grid) Dims() (c, r int)   { return len(d.g.XValues), len(d.g.YValues) }
@@ -139,7 +141,7 @@ func (g *Grid) base(title string) *plot.Plot {
 
 // annotate writes a label in every cell when the grid is small enough
 // and returns the labels (nil if not).
-func (g *Grid) annotate(p *plot.Plot, text func(c *scenarios.PointSummary) string) (*plotter.Labels, error) {
+func (g *Grid) annotate(p *plot.Plot, text func(c *sweep.PointSummary) string) (*plotter.Labels, error) {
 	if len(g.XValues) > 12 || len(g.YValues) > 16 {
 		return nil, nil
 	}
@@ -167,10 +169,10 @@ func (g *Grid) annotate(p *plot.Plot, text func(c *scenarios.PointSummary) strin
 func (g *Grid) statePlot() (*plot.Plot, plot.Legend, error) {
 	p := g.base(fmt.Sprintf("final state (majority of %d replications; label: share COLLAPSED)", g.Replications))
 	pal := statePalette{}
-	h := plotter.NewHeatMap(grid{g, func(c *scenarios.PointSummary) float64 { return float64(c.Majority) }}, pal)
+	h := plotter.NewHeatMap(grid{g, func(c *sweep.PointSummary) float64 { return float64(c.Majority) }}, pal)
 	h.Min, h.Max = 0, 2
 	p.Add(h)
-	if _, err := g.annotate(p, func(c *scenarios.PointSummary) string {
+	if _, err := g.annotate(p, func(c *sweep.PointSummary) string {
 		return strconv.FormatFloat(c.CollapseShare(), 'f', 2, 64)
 	}); err != nil {
 		return nil, plot.Legend{}, err
@@ -203,7 +205,7 @@ var viridis = []color.Color{
 // p95Plot returns the latency map and its colour map.
 func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 	p := g.base(fmt.Sprintf("mean p95 latency, s (%d replications)", g.Replications))
-	z := func(c *scenarios.PointSummary) float64 { return c.LatencyP95.Mean }
+	z := func(c *sweep.PointSummary) float64 { return c.LatencyP95.Mean }
 	lo, hi := z(&g.Cells[0][0]), z(&g.Cells[0][0])
 	for _, row := range g.Cells {
 		for i := range row {
@@ -222,7 +224,7 @@ func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 	h := plotter.NewHeatMap(grid{g, z}, cm.Palette(255))
 	h.Min, h.Max = lo, hi
 	p.Add(h)
-	l, err := g.annotate(p, func(c *scenarios.PointSummary) string {
+	l, err := g.annotate(p, func(c *sweep.PointSummary) string {
 		return strconv.FormatFloat(c.LatencyP95.Mean, 'g', 3, 64)
 	})
 	if l != nil {
@@ -318,7 +320,7 @@ func Render(g *Grid, prefix string) ([]string, error) {
 }
 
 func writeFile(name string, c io.WriterTo) error {
-	return scenarios.WriteAtomic(name, func(w io.Writer) error {
+	return outfile.Write(name, func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

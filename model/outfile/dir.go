@@ -1,0 +1,92 @@
+package outfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// DirFile is one file of a directory written by WriteDir.
+type DirFile struct {
+	Name string // a file name, without a separator
+	Data []byte
+}
+
+// WriteDir puts files into dir so that no reader sees a half-written one:
+// it writes them into a new temporary directory beside dir, then renames
+// that directory to dir if dir does not exist, or else renames the files
+// one by one into it, in order (so a page listed last never points at a
+// file of another run). Files of dir that are not in files are kept. On
+// any error the temporary directory is removed and dir is left as it was,
+// but for the files already renamed into it.
+func WriteDir(dir string, files []DirFile) (err error) {
+	if dir == "" {
+		return errors.New("empty directory name")
+	}
+	dir = filepath.Clean(dir)
+	exists := false
+	switch fi, err := os.Stat(dir); {
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("directory %s: exists and is not a directory", dir)
+	case err == nil:
+		exists = true
+	case !errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %s: %w", dir, err)
+	}
+	parent := filepath.Dir(dir)
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %s: parent %s is not a directory", dir, parent)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("directory %s: %w", dir, err)
+	}
+	defer func() {
+		if rerr := os.RemoveAll(tmp); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = rerr
+		}
+	}()
+	for _, f := range files {
+		if err := writeNew(filepath.Join(tmp, f.Name), f.Data); err != nil {
+			return err
+		}
+	}
+	if !exists {
+		// MkdirTemp made it private; an output directory is an ordinary one.
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dir); err == nil {
+			return nil
+		}
+		// Someone created dir meanwhile: fall through to file by file.
+		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
+			return fmt.Errorf("directory %s: cannot create it", dir)
+		}
+	}
+	for _, f := range files {
+		if err := os.Rename(filepath.Join(tmp, f.Name), filepath.Join(dir, f.Name)); err != nil {
+			return fmt.Errorf("directory %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// writeNew creates the file name, which must not exist, and writes data
+// to it, synced.
+func writeNew(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

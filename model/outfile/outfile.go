@@ -1,0 +1,81 @@
+package outfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Write writes the file name with fill through a temporary file beside it,
+// synced and renamed into place: name is never seen half-written. If fill or
+// a write fails, the temporary file is removed, name is left as it was and
+// the first error is returned.
+func Write(name string, fill func(io.Writer) error) error {
+	f, err := Create(name)
+	if err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+// File is an output file being written, as a long run goes: into a
+// temporary file beside its target until Commit moves it into place.
+type File struct {
+	name string
+	tmp  *os.File
+	err  error // the first write error
+}
+
+// Create starts the output file name.
+func Create(name string) (*File, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return nil, err
+	}
+	return &File{name: name, tmp: tmp}, nil
+}
+
+// Write writes p; after an error every later Write fails with it, and
+// Commit returns it.
+func (f *File) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.tmp.Write(p)
+	f.err = err
+	return n, err
+}
+
+// Commit syncs the file and renames it into place. After any error (a
+// failed Write included) the temporary file is removed and the target is
+// left as it was.
+func (f *File) Commit() error {
+	err := f.err
+	if err == nil {
+		err = f.tmp.Sync()
+	}
+	if cerr := f.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.tmp.Name(), f.name)
+	}
+	if err != nil {
+		os.Remove(f.tmp.Name())
+	}
+	return err
+}
+
+// Abort discards the file: the target is left as it was.
+func (f *File) Abort() {
+	if f.err == nil {
+		f.err = errors.New("outfile: aborted")
+	}
+	f.tmp.Close()
+	os.Remove(f.tmp.Name())
+}

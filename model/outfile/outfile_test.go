@@ -1,0 +1,94 @@
+package outfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
+)
+
+// noTemp fails if a temporary file or directory is left in dir.
+func noTemp(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range ents {
+		require.NotContains(t, e.Name(), ".tmp", "temporary %s left behind", e.Name())
+	}
+}
+
+func TestWriteReplacesWhole(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "out.csv")
+	require.NoError(t, Write(name, func(w io.Writer) error { _, err := io.WriteString(w, "one\n"); return err }))
+	require.NoError(t, Write(name, func(w io.Writer) error { _, err := io.WriteString(w, "two\n"); return err }))
+	data, err := os.ReadFile(name)
+	require.NoError(t, err)
+	require.Equal(t, "two\n", string(data))
+	noTemp(t, dir)
+
+	// A failing fill leaves the file as it was.
+	boom := errors.New("boom")
+	err = Write(name, func(w io.Writer) error { io.WriteString(w, "half"); return boom })
+	require.ErrorIs(t, err, boom)
+	data, _ = os.ReadFile(name)
+	require.Equal(t, "two\n", string(data))
+	noTemp(t, dir)
+}
+
+func TestCreateCommitAbort(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "trace.jsonl")
+	f, err := Create(name)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("a\n"))
+	require.NoError(t, err)
+	_, err = os.Stat(name)
+	require.ErrorIs(t, err, os.ErrNotExist, "not in place before Commit")
+	require.NoError(t, f.Commit())
+	data, err := os.ReadFile(name)
+	require.NoError(t, err)
+	require.Equal(t, "a\n", string(data))
+
+	f, err = Create(name)
+	require.NoError(t, err)
+	f.Write([]byte("b\n"))
+	f.Abort()
+	data, _ = os.ReadFile(name)
+	require.Equal(t, "a\n", string(data))
+	noTemp(t, dir)
+}
+
+func TestWriteDir(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "report")
+	files := []DirFile{{Name: "a.svg", Data: []byte("a")}, {Name: "index.html", Data: []byte("page")}}
+	require.NoError(t, WriteDir(dir, files))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644))
+	files[0].Data = []byte("A")
+	require.NoError(t, WriteDir(dir, files))
+	for name, want := range map[string]string{"a.svg": "A", "index.html": "page", "notes.txt": "mine"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err)
+		require.Equal(t, want, string(data))
+	}
+	noTemp(t, base)
+
+	require.ErrorContains(t, WriteDir(filepath.Join(dir, "a.svg"), files), "not a directory")
+	require.Error(t, WriteDir("", files))
+	// A file that cannot be moved in (a directory in its place) stops the
+	// write before the page.
+	busy := filepath.Join(base, "busy")
+	require.NoError(t, os.MkdirAll(filepath.Join(busy, "a.svg", "x"), 0o755))
+	require.Error(t, WriteDir(busy, files))
+	_, err := os.Stat(filepath.Join(busy, "index.html"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+	noTemp(t, base)
+	require.False(t, strings.Contains(dir, ".tmp"))
+}
