@@ -16,9 +16,9 @@ const (
 	Poisson = "poisson"
 	// Burst: BurstSize requests at once, bursts separated by Think.
 	Burst = "burst"
-	// Trace: requests are created as Agents.Trace says, replacing the
+	// TraceArrivals: requests are created as Agents.Trace says, replacing the
 	// generator: at recorded times, or at recorded rates.
-	Trace = "trace"
+	TraceArrivals = "trace"
 )
 
 // AgentConfig describes the workload generators.
@@ -116,11 +116,11 @@ type WorkloadType struct {
 func (a *AgentConfig) validate(v *validator, _ *Config) {
 	v.intIn("agents.count", a.Count, 1, MaxAgents)
 	switch a.Arrival {
-	case Closed, Poisson, Burst, Trace:
+	case Closed, Poisson, Burst, TraceArrivals:
 	default:
-		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q, %q or %q, not %q", Closed, Poisson, Burst, Trace, a.Arrival))
+		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q, %q or %q, not %q", Closed, Poisson, Burst, TraceArrivals, a.Arrival))
 	}
-	if a.Arrival != Trace {
+	if a.Arrival != TraceArrivals {
 		v.dist("agents.think", a.Think, true)
 		v.unused("agents.trace", a.Trace != nil, `only applies to arrival "trace"`)
 	} else {
@@ -133,7 +133,7 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 	}
 	v.intIn("agents.requests_per_agent", a.RequestsPerAgent, 0, 1<<31-1)
 	v.nonNeg("agents.horizon", a.Horizon)
-	if a.RequestsPerAgent == 0 && a.Horizon == 0 && !(a.Arrival == Trace && a.Trace != nil && len(a.Trace.Times) > 0) {
+	if a.RequestsPerAgent == 0 && a.Horizon == 0 && !(a.Arrival == TraceArrivals && a.Trace != nil && len(a.Trace.Times) > 0) {
 		v.fail("agents.requests_per_agent", "set a request budget or agents.horizon, or the run never ends")
 	}
 	v.nonNeg("agents.stagger", a.Stagger)
@@ -273,7 +273,7 @@ func newAgents(s *System) *agents {
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
 	}
-	if c.Arrival != Trace {
+	if c.Arrival != TraceArrivals {
 		a.think = c.Think.compile()
 	}
 	total := 0.0
@@ -293,7 +293,7 @@ func newAgents(s *System) *agents {
 		first += spec.count
 	}
 	a.kWake = s.sim.Register(a.wake)
-	if c.Arrival == Trace && len(c.Trace.Times) > 0 {
+	if c.Arrival == TraceArrivals && len(c.Trace.Times) > 0 {
 		a.trace = make([]kernel.Time, len(c.Trace.Times))
 		for i, t := range c.Trace.Times {
 			a.trace[i] = kernel.Time(kernel.Seconds(t))
@@ -307,7 +307,7 @@ func newAgents(s *System) *agents {
 		}
 		return a
 	}
-	if c.Arrival == Trace { // rates: Poisson agents of rate 1/count each, paced by the rates
+	if c.Arrival == TraceArrivals { // rates: Poisson agents of rate 1/count each, paced by the rates
 		a.arrival = Poisson
 		a.think = Dist{Kind: Exponential, Mean: float64(c.Count)}.compile()
 	}
@@ -427,7 +427,7 @@ func (a *agents) wake(ev kernel.Event) {
 			gap = a.thinkTime(agent, a.create(agent))
 		}
 		a.wakeAfter(agent, gap)
-	case Trace:
+	case TraceArrivals:
 		a.create(agent)
 		if next := int(agent) + int(a.state[agent].next)*len(a.state); next < len(a.trace) {
 			a.s.sim.At(a.trace[next], a.kWake, int64(agent), 0)

@@ -241,7 +241,7 @@ type clientGroup struct {
 	handoffs                         uint64
 
 	stats ClientStats
-	waits sketch // pool waits, ns
+	waits *sketch // pool waits, ns; only with a pool
 }
 
 func newClient(s *System) *client {
@@ -280,6 +280,7 @@ func newClient(s *System) *client {
 		}
 		if cc.Pool.MaxConnections > 0 {
 			grp.pool = NewPool(cc.Pool)
+			grp.waits = new(sketch)
 			grp.wait = kernel.Seconds(cc.Pool.AcquireTimeout)
 			if cc.Pool.Dial != nil {
 				grp.dial = cc.Pool.Dial.compile()

@@ -404,7 +404,7 @@ func (s *System) reportStages(r *Report) {
 			cr.RetriedBy[k.String()] = n
 		}
 	}
-	var waits sketch
+	var waits *sketch
 	now := s.sim.Now()
 	for i := range s.client.groups {
 		g := &s.client.groups[i]
@@ -416,7 +416,12 @@ func (s *System) reportStages(r *Report) {
 		cr.PoolExhausted += st.PoolExhausted
 		cr.Throttled += st.Throttled
 		cr.Succeeded += st.Succeeded
-		waits.merge(&g.waits)
+		if g.waits != nil {
+			if waits == nil {
+				waits = new(sketch)
+			}
+			waits.merge(g.waits)
+		}
 		gr := GroupReport{Name: g.name, ClientStats: st}
 		if g.breaker != nil {
 			gr.BreakerTrips, gr.BreakerOpen = g.breaker.Trips, g.breaker.OpenTimeAt(now).Seconds()
@@ -427,7 +432,7 @@ func (s *System) reportStages(r *Report) {
 			cr.Groups = append(cr.Groups, gr)
 		}
 	}
-	if waits.Count() > 0 {
+	if waits != nil && waits.Count() > 0 {
 		cr.PoolWait = &Quantiles{Count: waits.Count(), P50: waits.Quantile(0.5) / 1e9,
 			P95: waits.Quantile(0.95) / 1e9, Max: float64(waits.max) / 1e9}
 	}

@@ -440,7 +440,7 @@ func newSchedule(s *System) *schedule {
 	sc := &schedule{s: s, start: kernel.Forever}
 	acts := s.cfg.Schedule
 	var load, cap, slow, errP, spikeP []piece
-	if tr := s.cfg.Agents.Trace; s.cfg.Agents.Arrival == Trace && tr != nil && len(tr.Rates) > 0 {
+	if tr := s.cfg.Agents.Trace; s.cfg.Agents.Arrival == TraceArrivals && tr != nil && len(tr.Rates) > 0 {
 		// Recorded rates pace Poisson agents of total rate 1/s.
 		if first := tr.Rates[0].T; first > 0 {
 			load = append(load, piece{0, kernel.Time(kernel.Seconds(first)), 0})

@@ -192,7 +192,7 @@ func TestTraceReplayIsExact(t *testing.T) {
 		times = append(times, x)
 	}
 	cfg := testConfig()
-	cfg.Agents = AgentConfig{Count: 3, Arrival: Trace, Mix: []WorkloadType{{"A", 1, 1}},
+	cfg.Agents = AgentConfig{Count: 3, Arrival: TraceArrivals, Mix: []WorkloadType{{"A", 1, 1}},
 		Trace: &TraceConfig{Times: times}}
 	cfg.Workers.Count = 3
 	r, rec := run(t, cfg)
@@ -203,7 +203,7 @@ func TestTraceReplayIsExact(t *testing.T) {
 		require.Equal(t, int32(i%3), e.Agent, "request %d is agent i mod count's", i)
 	}
 	// Rates: 100/s for 10 s, then 10/s for 10 s.
-	cfg.Agents = AgentConfig{Count: 5, Arrival: Trace, Horizon: 20, Mix: []WorkloadType{{"A", 1, 1}},
+	cfg.Agents = AgentConfig{Count: 5, Arrival: TraceArrivals, Horizon: 20, Mix: []WorkloadType{{"A", 1, 1}},
 		Trace: &TraceConfig{Rates: []RateStep{{0, 100}, {10, 10}}}}
 	cfg.Workers.Count = 50
 	_, rec = run(t, cfg)

@@ -23,7 +23,7 @@ type Trace struct {
 func NewTrace(w io.Writer, csv bool) *Trace {
 	t := &Trace{w: bufio.NewWriterSize(w, 1<<16), csv: csv}
 	if csv {
-		_, t.err = t.w.WriteString("t,event,agent,seq,workload,worker,depth,latency,failure,status\n")
+		_, t.err = t.w.WriteString("t,event,agent,seq,workload,worker,depth,latency,failure,status,attempt\n")
 	}
 	return t
 }
@@ -49,6 +49,8 @@ func (t *Trace) Observe(e Event) {
 		b = append(b, e.Failure.String()...)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(e.Failure.Status()), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(e.Attempt), 10)
 	} else {
 		b = append(b, `{"t":`...)
 		b = sec(b, int64(e.T))
@@ -58,6 +60,10 @@ func (t *Trace) Observe(e Event) {
 		b = strconv.AppendInt(b, int64(e.Agent), 10)
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendInt(b, int64(e.Seq), 10)
+		if e.Attempt > 0 {
+			b = append(b, `,"attempt":`...)
+			b = strconv.AppendInt(b, int64(e.Attempt), 10)
+		}
 		b = append(b, `,"workload":`...)
 		b = strconv.AppendInt(b, int64(e.Workload), 10)
 		if e.Worker >= 0 {
@@ -66,7 +72,7 @@ func (t *Trace) Observe(e Event) {
 		}
 		b = append(b, `,"depth":`...)
 		b = strconv.AppendInt(b, int64(e.Depth), 10)
-		if e.Type == Completed || e.Type == Failed {
+		if e.Type == Completed || e.Type == Failed || e.Type == Responded || e.Type == Dropped {
 			b = append(b, `,"latency":`...)
 			b = sec(b, int64(e.Latency))
 		}

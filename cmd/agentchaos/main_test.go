@@ -93,15 +93,16 @@ func TestRunTraceFile(t *testing.T) {
 		require.NoError(t, err)
 		lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 		if name == "t.csv" {
-			require.Equal(t, "t,event,agent,seq,workload,worker,depth,latency,failure,status", string(lines[0]))
+			require.Equal(t, "t,event,agent,seq,workload,worker,depth,latency,failure,status,attempt", string(lines[0]))
 			lines = lines[1:]
 		} else {
 			var first map[string]any
 			require.NoError(t, json.Unmarshal(lines[0], &first))
 			require.Equal(t, "created", first["event"])
 		}
-		// created + (enqueued+started+completed | rejected) per request.
-		require.GreaterOrEqual(t, len(lines), 12*2)
+		// created, sent + (enqueued, started, responded, completed | rejected,
+		// failed) per request.
+		require.GreaterOrEqual(t, len(lines), 12*4)
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			require.NotContains(t, e.Name(), ".tmp", "no temporary file left behind")

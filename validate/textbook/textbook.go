@@ -325,7 +325,8 @@ type Collector struct {
 	WarmUp kernel.Time
 
 	Counted, Rejected, Accepted int
-	// Unexpected counts Failed events: none in a textbook queue.
+	// Unexpected counts requests that failed other than by rejection: none
+	// in a textbook queue.
 	Unexpected          int
 	WaitSum, SojournSum float64 // ns
 
@@ -379,7 +380,9 @@ func (c *Collector) Observe(e model.Event) {
 			}
 		}
 	case model.Failed:
-		c.Unexpected++
+		if e.Failure != model.QueueOverflow { // a rejection ends its request: counted above
+			c.Unexpected++
+		}
 	}
 }
 
