@@ -130,6 +130,14 @@ func (b *Breaker) Record(now kernel.Time, gen uint64, ok bool) {
 	}
 }
 
+// Forget releases an attempt let through in generation gen that was never
+// sent (no connection in time): as a half-open probe it no longer counts.
+func (b *Breaker) Forget(gen uint64) {
+	if gen == b.generation && b.state == BreakerHalfOpen && b.inFlight > 0 {
+		b.inFlight--
+	}
+}
+
 func (b *Breaker) trip(now kernel.Time) {
 	b.set(BreakerOpen)
 	b.Trips++

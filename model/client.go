@@ -319,16 +319,8 @@ func (c *client) begin(req int32) {
 	g := &c.groups[r.group]
 	k := r.attempts
 	r.attempts++
-	if g.breaker != nil {
-		gen, ok := g.breaker.Allow(s.sim.Now())
-		if !ok {
-			g.stats.FastFailed++
-			r.phase = phaseIdle
-			c.failed(req, k, CircuitOpen, 0)
-			return
-		}
-		r.breakerGen = gen
-	}
+	// The adaptive throttle first: a probe the breaker lets through must be
+	// sent, or its half-open state would wait for it forever.
 	if th := g.throttle; th != nil {
 		now := s.sim.Now()
 		p := th.Probability(now)
@@ -343,6 +335,16 @@ func (c *client) begin(req int32) {
 				return
 			}
 		}
+	}
+	if g.breaker != nil {
+		gen, ok := g.breaker.Allow(s.sim.Now())
+		if !ok {
+			g.stats.FastFailed++
+			r.phase = phaseIdle
+			c.failed(req, k, CircuitOpen, 0)
+			return
+		}
+		r.breakerGen = gen
 	}
 	att := s.newAttempt(req, k)
 	r.att = att
@@ -480,12 +482,14 @@ func (c *client) abandon(req int32) {
 	s.sim.Cancel(r.timer)
 	switch r.phase {
 	case phasePool:
+		c.unsent(g, r)
 		s.sim.Cancel(r.wait)
 		g.pool.Abandon(r.poolTicket)
 		g.waits.Add(int64(s.sim.Now().Sub(r.poolSince)))
 		r.att = -1
 		s.leavePath(att) // never sent
 	case phaseDial:
+		c.unsent(g, r)
 		s.sim.Cancel(r.wait)
 		c.letGo(req, false)
 		s.leavePath(att)
@@ -500,6 +504,13 @@ func (c *client) abandon(req int32) {
 	}
 	s.leaveClient(att)
 	r.phase = phaseIdle
+}
+
+// unsent tells the breaker that the request's attempt was never sent.
+func (c *client) unsent(g *clientGroup, r *request) {
+	if g.breaker != nil {
+		g.breaker.Forget(r.breakerGen)
+	}
 }
 
 // timedOut: an attempt's timeout fired (ID = request, Arg = attempt).

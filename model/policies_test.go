@@ -291,3 +291,18 @@ func TestWaitingRoomOrders(t *testing.T) {
 	require.False(t, ok)
 	require.Panics(t, func() { w.Abandon(tickets[2]) }, "taken already")
 }
+
+// A half-open probe that is never sent (no connection in time) must not
+// keep the breaker waiting for it.
+func TestBreakerForgetsUnsentProbe(t *testing.T) {
+	b := NewBreaker(BreakerConfig{ConsecutiveFailures: 1, OpenFor: 1, HalfOpenProbes: 1})
+	g, _ := b.Allow(0)
+	b.Record(0, g, false)
+	probe, ok := b.Allow(kernel.Time(kernel.Second))
+	require.True(t, ok)
+	_, ok = b.Allow(kernel.Time(kernel.Second))
+	require.False(t, ok, "one probe at a time")
+	b.Forget(probe)
+	_, ok = b.Allow(kernel.Time(kernel.Second))
+	require.True(t, ok, "the unsent probe's place is free again")
+}
