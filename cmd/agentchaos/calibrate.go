@@ -21,7 +21,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("calibrate", stderr)
 	dir := fs.String("dir", filepath.Join("scenarios", "profiles"), "write the fitted profiles into `DIR`")
 	seeds := fs.Int("trend-seeds", 1, "seeds averaged per evaluation of the fit")
-	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from calibrate.Knobs' fixed values)")
+	evals := fs.Int("evals", 0, "evaluations of the optional fit before the recentering (0: start from the knobs' fixed values in validate/calibrate)")
 	global := fs.Bool("global", false, "start the fit with a CMA-ES global search")
 	restarts := fs.Int("restarts", 1, "Nelder–Mead polishes in the fit")
 	trials := fs.Int("land-trials", 8000, "landing trials")

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/agentchaos/agentchaos/scenarios/phase"
@@ -30,12 +29,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		prefix = strings.TrimSuffix(pos[0], ".csv")
 		prefix = strings.TrimSuffix(prefix, ".jsonl")
 	}
-	f, err := os.Open(pos[0])
-	if err != nil {
-		return usageError{err}
-	}
-	defer f.Close()
-	g, err := phase.Read(pos[0], f)
+	g, err := phase.ReadFile(pos[0])
 	if err != nil {
 		return err
 	}

@@ -509,8 +509,8 @@ func TestLatencyHist(t *testing.T) {
 		lat[i] = int64(i+1) * 1000 // 1 µs .. 10 ms
 	}
 	lat[len(lat)-1] = 60e9 // one straggler a minute late
-	h := latencyHist(lat, Bins)
-	require.Len(t, h.counts, Bins)
+	h := latencyHist(lat, bins)
+	require.Len(t, h.counts, bins)
 	sum := 0.0
 	for _, c := range h.counts {
 		sum += c
@@ -523,7 +523,7 @@ func TestLatencyHist(t *testing.T) {
 	require.InDelta(t, 0.00999+h.width, h.aboveFrom, 1e-12)
 
 	same := []int64{5e6, 5e6, 5e6}
-	h = latencyHist(same, Bins)
+	h = latencyHist(same, bins)
 	require.Equal(t, 3.0, h.counts[0])
 	require.Zero(t, h.above)
 }

@@ -14,10 +14,10 @@
 // experiment's charts.
 //
 // Charts are aggregates, never one element per request: the timeline has one
-// sample per control period, drawn as is up to [MaxPeriods] periods and
-// re-bucketed beyond that to at most [MaxPoints] points (mean latency
+// sample per control period, drawn as is up to 4000 periods and
+// re-bucketed beyond that to at most 1000 points (mean latency
 // weighted by completions, the maximum of maxima and of the rolling p95, the
-// worst state, summed counts); the latency histogram has [Bins] bins. A
+// worst state, summed counts); the latency histogram has 60 bins. A
 // million-request run gives files no larger than a short one's.
 //
 // Pages load nothing from outside: the CSS is inline and charts are

@@ -66,7 +66,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("its header does not match %s's", files[0])}
 		}
 	}
-	if f := FormatOf(out); f != h.Format {
+	if f := formatOf(out); f != h.Format {
 		return res, &scenarios.Error{Source: out, Msg: fmt.Sprintf("the files are %s; name the output .%s", h.Format, h.Format)}
 	}
 	h.Shard = Shard{0, 1}
@@ -131,7 +131,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 	if err != nil {
 		return res, err
 	}
-	res.PointsOut = PointsPath(out)
+	res.PointsOut = pointsPath(out)
 	return res, writePointsFile(out, res.PointsOut)
 }
 
@@ -167,7 +167,7 @@ type mergeSource struct {
 	f    *os.File
 	rr   *rowReader
 	line []byte // nil at the end
-	row  Row
+	row  resultRow
 }
 
 func (m *mergeSource) advance() error {

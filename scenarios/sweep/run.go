@@ -20,7 +20,8 @@ import (
 
 // Options are a sweep run's settings; none of them changes a result.
 type Options struct {
-	// Out is the results file; its name chooses the format (FormatOf).
+	// Out is the results file; its name chooses the format: JSON Lines
+	// for .jsonl, else CSV.
 	Out string
 	// Workers is the number of runs simulated at once; 0 means
 	// runtime.NumCPU().
@@ -76,7 +77,7 @@ var ErrInterrupted = errors.New("sweep interrupted; finish it with --resume")
 // wrapping ErrInterrupted and ctx.Err().
 //
 // When the whole (unsharded) sweep is complete, Run writes the per-point
-// aggregates to PointsPath(opt.Out).
+// aggregates next to opt.Out: out.csv → out.points.csv.
 func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	sh := opt.Shard.norm()
 	if sh.Index < 0 || sh.Index >= sh.Count {
@@ -86,7 +87,7 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	format := FormatOf(opt.Out)
+	format := formatOf(opt.Out)
 	h := s.header(format, sh)
 	res := Result{Out: opt.Out, Total: sh.size(s.Runs())}
 
@@ -103,7 +104,7 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 		return res, err
 	}
 	if sh.Count == 1 {
-		res.PointsOut = PointsPath(opt.Out)
+		res.PointsOut = pointsPath(opt.Out)
 		if err := writePointsFile(opt.Out, res.PointsOut); err != nil {
 			return res, err
 		}
@@ -278,7 +279,7 @@ func (r *runner) run(index int) ([]byte, uint64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("run %d (point %d, replication %d): %w", index, p, rep, err)
 	}
-	row := Row{Index: index, Point: p, Rep: rep, Seed: cfg.Seed,
+	row := resultRow{Index: index, Point: p, Rep: rep, Seed: cfg.Seed,
 		Created: rep2.Created, Served: rep2.Served, Failed: rep2.Failed, ErrorRate: rep2.ErrorRate,
 		LatencyAvg: rep2.Latency.Avg, LatencyP50: rep2.Latency.P50, LatencyP95: rep2.Latency.P95, LatencyP99: rep2.Latency.P99,
 		FinalState: rep2.FinalState, BreakPoint: math.NaN(), Events: rep2.Events}
