@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/agentchaos/agentchaos/model/outfile"
@@ -38,8 +37,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) {
 		return usageError{errors.New("--trend-seeds and --land-trials must be at least 1, --evals, --restarts and --recenter at least 0, --spread in (0, 0.5)")}
 	}
-	if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
-		return usageError{fmt.Errorf("--dir %s: not a directory (run from the repository root, or pass --dir)", *dir)}
+	if err := outfile.CheckDir(*dir); err != nil {
+		return usageError{fmt.Errorf("--dir %s: %v", *dir, err)}
 	}
 	cfgs, err := loadPublished()
 	if err != nil {

@@ -1,36 +1,22 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/charts"
+	"github.com/agentchaos/agentchaos/model/outfile"
 )
 
 // checkReportDir rejects a --report directory that cannot be written
 // before the run starts, so a long run is not wasted: it must be a
-// directory or not exist yet, under an existing directory.
+// directory or not exist yet (missing folders are created), with no file
+// standing where a folder of its path goes.
 func checkReportDir(dir string) error {
-	if dir == "" {
-		return usageError{errors.New("--report: empty directory name")}
-	}
-	fi, err := os.Stat(dir)
-	switch {
-	case err == nil && !fi.IsDir():
-		return usageError{fmt.Errorf("--report %s: exists and is not a directory", dir)}
-	case err == nil:
-		return nil
-	case !errors.Is(err, fs.ErrNotExist):
-		return usageError{fmt.Errorf("--report: %v", err)}
-	}
-	parent := filepath.Dir(filepath.Clean(dir))
-	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
-		return usageError{fmt.Errorf("--report %s: parent directory %s does not exist", dir, parent)}
+	if err := outfile.CheckDir(dir); err != nil {
+		return usageError{fmt.Errorf("--report %s: %v", dir, err)}
 	}
 	return nil
 }

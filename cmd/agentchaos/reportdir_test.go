@@ -52,7 +52,7 @@ func TestRunReportBadDir(t *testing.T) {
 	base := t.TempDir()
 	file := filepath.Join(base, "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	for _, dir := range []string{file, filepath.Join(base, "missing", "report"), ""} {
+	for _, dir := range []string{file, filepath.Join(file, "report"), ""} {
 		var stdout, stderr bytes.Buffer
 		code := run([]string{"run", "EXP-001", "--report", dir}, &stdout, &stderr)
 		require.Equal(t, exitUsage, code, "dir %q", dir)

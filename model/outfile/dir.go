@@ -36,12 +36,12 @@ func WriteDir(dir string, files []DirFile) (err error) {
 		return fmt.Errorf("directory %s: %w", dir, err)
 	}
 	parent := filepath.Dir(dir)
-	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
-		return fmt.Errorf("directory %s: parent %s is not a directory", dir, parent)
+	if err := os.MkdirAll(parent, 0o777); err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return fmt.Errorf("directory %s: %w", dir, err)
+		return renamed(err, dir)
 	}
 	defer func() {
 		if rerr := os.RemoveAll(tmp); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
@@ -50,13 +50,13 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	}()
 	for _, f := range files {
 		if err := writeNew(filepath.Join(tmp, f.Name), f.Data); err != nil {
-			return err
+			return renamed(err, filepath.Join(dir, f.Name))
 		}
 	}
 	if !exists {
 		// MkdirTemp made it private; an output directory is an ordinary one.
 		if err := os.Chmod(tmp, 0o755); err != nil {
-			return err
+			return renamed(err, dir)
 		}
 		if err := os.Rename(tmp, dir); err == nil {
 			return nil
@@ -68,7 +68,7 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	}
 	for _, f := range files {
 		if err := os.Rename(filepath.Join(tmp, f.Name), filepath.Join(dir, f.Name)); err != nil {
-			return fmt.Errorf("directory %s: %w", dir, err)
+			return renamed(err, filepath.Join(dir, f.Name))
 		}
 	}
 	return nil
@@ -89,4 +89,30 @@ func writeNew(name string, data []byte) error {
 		err = cerr
 	}
 	return err
+}
+
+// CheckDir reports at once what would stop WriteDir(dir, …) before it
+// writes anything, so that a long run can fail before it starts: an empty
+// name, or dir or one of its ancestors existing as something other than a
+// directory. Missing folders are not a problem: WriteDir creates them.
+func CheckDir(dir string) error {
+	if dir == "" {
+		return errors.New("empty directory name")
+	}
+	for p := filepath.Clean(dir); ; {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case err == nil:
+			return fmt.Errorf("%s: exists and is not a directory", p)
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
 }

@@ -31,13 +31,35 @@ type File struct {
 	err  error // the first write error
 }
 
-// Create starts the output file name.
+// Create starts the output file name, creating its missing folders.
 func Create(name string) (*File, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
+	if err := mkdirs(name); err != nil {
 		return nil, err
 	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return nil, renamed(err, name)
+	}
 	return &File{name: name, tmp: tmp}, nil
+}
+
+// mkdirs creates the missing folders above name, as mkdir -p would.
+func mkdirs(name string) error {
+	return os.MkdirAll(filepath.Dir(name), 0o777)
+}
+
+// renamed returns err with any file name in it replaced by name: a message
+// names the user's path, never a temporary file.
+func renamed(err error, name string) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return &os.PathError{Op: pe.Op, Path: name, Err: pe.Err}
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return &os.PathError{Op: le.Op, Path: name, Err: le.Err}
+	}
+	return err
 }
 
 // Write writes p; after an error every later Write fails with it, and
@@ -47,8 +69,10 @@ func (f *File) Write(p []byte) (int, error) {
 		return 0, f.err
 	}
 	n, err := f.tmp.Write(p)
-	f.err = err
-	return n, err
+	if err != nil {
+		f.err = renamed(err, f.name)
+	}
+	return n, f.err
 }
 
 // Commit syncs the file and renames it into place. After any error (a
@@ -68,7 +92,7 @@ func (f *File) Commit() error {
 	if err != nil {
 		os.Remove(f.tmp.Name())
 	}
-	return err
+	return renamed(err, f.name)
 }
 
 // Abort discards the file: the target is left as it was.

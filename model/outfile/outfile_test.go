@@ -92,3 +92,27 @@ func TestWriteDir(t *testing.T) {
 	noTemp(t, base)
 	require.False(t, strings.Contains(dir, ".tmp"))
 }
+
+// TestFoldersAreCreated (item 12): missing folders above an output are
+// created; when they cannot be, the error names the user's path and never a
+// temporary file.
+func TestFoldersAreCreated(t *testing.T) {
+	base := t.TempDir()
+	name := filepath.Join(base, "a", "b", "out.csv")
+	require.NoError(t, Write(name, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }))
+	require.NoError(t, WriteDir(filepath.Join(base, "c", "d"), []DirFile{{Name: "f", Data: []byte("y")}}))
+	require.NoError(t, CheckDir(filepath.Join(base, "e", "f")))
+
+	file := filepath.Join(base, "file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+	for _, err := range []error{
+		Write(filepath.Join(file, "out.csv"), func(io.Writer) error { return nil }),
+		WriteDir(filepath.Join(file, "dir"), nil),
+		CheckDir(filepath.Join(file, "dir", "sub")),
+		CheckDir(file),
+	} {
+		require.ErrorContains(t, err, file)
+		require.NotContains(t, err.Error(), ".tmp")
+	}
+	noTemp(t, base)
+}
