@@ -39,7 +39,8 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	// Mode 0777 less the umask, as os.Mkdir gives (os.MkdirTemp's is 0700).
+	tmp, err := tempName(dir, func(tmp string) (string, error) { return tmp, os.Mkdir(tmp, 0o777) })
 	if err != nil {
 		return renamed(err, dir)
 	}
@@ -54,10 +55,6 @@ func WriteDir(dir string, files []DirFile) (err error) {
 		}
 	}
 	if !exists {
-		// MkdirTemp made it private; an output directory is an ordinary one.
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return renamed(err, dir)
-		}
 		if err := os.Rename(tmp, dir); err == nil {
 			return nil
 		}
@@ -74,10 +71,10 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	return nil
 }
 
-// writeNew creates the file name, which must not exist, and writes data
-// to it, synced.
+// writeNew creates the file name, which must not exist, with mode 0666
+// less the umask, and writes data to it, synced.
 func writeNew(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,11 @@ package outfile
 import (
 	"errors"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Write writes the file name with fill through a temporary file beside it,
@@ -36,11 +39,36 @@ func Create(name string) (*File, error) {
 	if err := mkdirs(name); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	tmp, err := createTemp(name)
 	if err != nil {
 		return nil, renamed(err, name)
 	}
 	return &File{name: name, tmp: tmp}, nil
+}
+
+// createTemp creates a new temporary file beside name. Unlike
+// os.CreateTemp (mode 0600) it asks for mode 0666, as os.Create does, and
+// lets the kernel take the umask (or the folder's default ACL) off it, so
+// the file renamed into place has the mode os.Create would have given it;
+// reading the umask would need syscall.Umask, which changes it for every
+// goroutine while it is read.
+func createTemp(name string) (*os.File, error) {
+	return tempName(name, func(tmp string) (*os.File, error) {
+		return os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+	})
+}
+
+// tempName calls create with new names ".BASE.tmp-RANDOM" beside name until
+// one does not exist yet.
+func tempName[T any](name string, create func(tmp string) (T, error)) (T, error) {
+	dir, base := filepath.Split(name)
+	for try := 0; ; try++ {
+		tmp := filepath.Join(dir, "."+base+".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		v, err := create(tmp)
+		if err == nil || !errors.Is(err, fs.ErrExist) || try == 1000 {
+			return v, err
+		}
+	}
 }
 
 // mkdirs creates the missing folders above name, as mkdir -p would.
