@@ -38,11 +38,14 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, struct {
 			Out       string `json:"out"`
-			PointsOut string `json:"points_out"`
+			PointsOut string `json:"points_out,omitempty"`
 			Runs      int    `json:"runs"`
 			Files     int    `json:"files"`
 		}{res.Out, res.PointsOut, res.Runs, res.Files})
 	}
-	fmt.Fprintf(stdout, "merged %d runs from %d files\nresults: %s\npoints:  %s\n", res.Runs, res.Files, res.Out, res.PointsOut)
+	fmt.Fprintf(stdout, "merged %d runs from %d files\nresults: %s\n", res.Runs, res.Files, res.Out)
+	if res.PointsOut != "" {
+		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
+	}
 	return nil
 }

@@ -2,11 +2,15 @@
 // results and aggregates, merged sweeps, phase diagrams, traces, report
 // directories and calibrated profiles all go through it.
 //
-// A file is written into a temporary file beside its target, synced to
-// disk and renamed into place ([Write], or [Create] for a file written as a
-// long run goes, such as a trace), so no reader ever sees it half-written
-// and a failure leaves the target as it was. A report directory is written
-// the same way as a whole ([WriteDir]).
+// A regular file, or a name that does not exist yet, is written into a
+// temporary file beside it, synced to disk and renamed into place ([Write],
+// or [Create] for a file written as a long run goes, such as a trace), so no
+// reader ever sees it half-written and a failure leaves it as it was. Any
+// other output — a device, a FIFO, a symbolic link such as /dev/stdout — is
+// written in place ([InPlace]): renaming a file over it would replace the
+// device node or the FIFO and its reader would get nothing. A report
+// directory is written as a whole ([WriteDir]). Missing folders are
+// created; errors name the user's path, never a temporary file.
 //
 // Invariants: no temporary file or directory outlives a call that
 // returned, and a name is never left half-written.

@@ -2,6 +2,7 @@ package outfile
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -10,10 +11,11 @@ import (
 	"strconv"
 )
 
-// Write writes the file name with fill through a temporary file beside it,
-// synced and renamed into place: name is never seen half-written. If fill or
-// a write fails, the temporary file is removed, name is left as it was and
-// the first error is returned.
+// Write writes the output file name with fill, as Create, Commit and Abort
+// do: a regular file (or a new one) through a temporary file beside it,
+// synced and renamed into place, so it is never seen half-written; anything
+// else in place. If fill or a write fails, the first error is returned and a
+// regular file is left as it was.
 func Write(name string, fill func(io.Writer) error) error {
 	f, err := Create(name)
 	if err != nil {
@@ -26,16 +28,31 @@ func Write(name string, fill func(io.Writer) error) error {
 	return f.Commit()
 }
 
-// File is an output file being written, as a long run goes: into a
-// temporary file beside its target until Commit moves it into place.
+// File is an output file being written, as a long run goes.
 type File struct {
-	name string
-	tmp  *os.File
-	err  error // the first write error
+	name    string
+	f       *os.File // the temporary file, or name itself when in place
+	inPlace bool
+	err     error // the first write error
 }
 
-// Create starts the output file name, creating its missing folders.
+// Create starts the output file name, creating its missing folders. A
+// regular file, or a name that does not exist yet, is written into a
+// temporary file beside it until Commit renames it into place. Anything
+// else (see InPlace) is opened and written in place: a device, a FIFO or
+// /dev/stdout must stay what it is, and a FIFO's reader must get the bytes.
 func Create(name string) (*File, error) {
+	inPlace, err := InPlace(name)
+	if err != nil {
+		return nil, err
+	}
+	if inPlace {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			return nil, err
+		}
+		return &File{name: name, f: f, inPlace: true}, nil
+	}
 	if err := mkdirs(name); err != nil {
 		return nil, err
 	}
@@ -43,7 +60,79 @@ func Create(name string) (*File, error) {
 	if err != nil {
 		return nil, renamed(err, name)
 	}
-	return &File{name: name, tmp: tmp}, nil
+	return &File{name: name, f: tmp}, nil
+}
+
+// InPlace reports whether the output name is written in place: whether it
+// exists as something other than a regular file or a folder — a device, a
+// FIFO, a socket, or a symbolic link (/dev/stdout is one) — which renaming a
+// file over would destroy. A folder is an error.
+func InPlace(name string) (bool, error) {
+	fi, err := os.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, err
+	case fi.IsDir():
+		return false, fmt.Errorf("%s: is a directory", name)
+	}
+	return !fi.Mode().IsRegular(), nil
+}
+
+// Write writes p; after an error every later Write fails with it, and
+// Commit returns it.
+func (f *File) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.f.Write(p)
+	if err != nil {
+		f.err = renamed(err, f.name)
+	}
+	return n, f.err
+}
+
+// Commit finishes the file: a temporary file is synced and renamed into
+// place, and after any error (a failed Write included) removed, leaving the
+// target as it was; a file written in place is synced if it is a regular
+// file (through a symbolic link) and closed. It returns the first error.
+func (f *File) Commit() error {
+	err := f.err
+	if f.inPlace {
+		if fi, serr := f.f.Stat(); err == nil && serr == nil && fi.Mode().IsRegular() {
+			err = f.f.Sync()
+		}
+		if cerr := f.f.Close(); err == nil {
+			err = cerr
+		}
+		return renamed(err, f.name)
+	}
+	if err == nil {
+		err = f.f.Sync()
+	}
+	if cerr := f.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.f.Name(), f.name)
+	}
+	if err != nil {
+		os.Remove(f.f.Name())
+	}
+	return renamed(err, f.name)
+}
+
+// Abort discards the file: a regular target is left as it was; what was
+// written in place stays written.
+func (f *File) Abort() {
+	if f.err == nil {
+		f.err = errors.New("outfile: aborted")
+	}
+	f.f.Close()
+	if !f.inPlace {
+		os.Remove(f.f.Name())
+	}
 }
 
 // createTemp creates a new temporary file beside name. Unlike
@@ -88,46 +177,4 @@ func renamed(err error, name string) error {
 		return &os.PathError{Op: le.Op, Path: name, Err: le.Err}
 	}
 	return err
-}
-
-// Write writes p; after an error every later Write fails with it, and
-// Commit returns it.
-func (f *File) Write(p []byte) (int, error) {
-	if f.err != nil {
-		return 0, f.err
-	}
-	n, err := f.tmp.Write(p)
-	if err != nil {
-		f.err = renamed(err, f.name)
-	}
-	return n, f.err
-}
-
-// Commit syncs the file and renames it into place. After any error (a
-// failed Write included) the temporary file is removed and the target is
-// left as it was.
-func (f *File) Commit() error {
-	err := f.err
-	if err == nil {
-		err = f.tmp.Sync()
-	}
-	if cerr := f.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.tmp.Name(), f.name)
-	}
-	if err != nil {
-		os.Remove(f.tmp.Name())
-	}
-	return renamed(err, f.name)
-}
-
-// Abort discards the file: the target is left as it was.
-func (f *File) Abort() {
-	if f.err == nil {
-		f.err = errors.New("outfile: aborted")
-	}
-	f.tmp.Close()
-	os.Remove(f.tmp.Name())
 }

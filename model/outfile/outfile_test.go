@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -115,4 +116,35 @@ func TestFoldersAreCreated(t *testing.T) {
 		require.NotContains(t, err.Error(), ".tmp")
 	}
 	noTemp(t, base)
+}
+
+// TestInPlace (item 4): only a regular file or a new name is written
+// through a temporary file and a rename; a symbolic link (such as
+// /dev/stdout), a FIFO or a device is written in place, a folder refused.
+func TestInPlace(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "f")
+	require.NoError(t, os.WriteFile(file, []byte("old"), 0o644))
+	for name, want := range map[string]bool{file: false, filepath.Join(dir, "new"): false} {
+		got, err := InPlace(name)
+		require.NoError(t, err)
+		require.Equal(t, want, got, name)
+	}
+	_, err := InPlace(dir)
+	require.ErrorContains(t, err, "is a directory")
+	if runtime.GOOS == "windows" {
+		return
+	}
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink(file, link))
+	got, err := InPlace(link)
+	require.NoError(t, err)
+	require.True(t, got)
+	// Through the link, in place: the link stays a link.
+	require.NoError(t, Write(link, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }))
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	require.Equal(t, os.ModeSymlink, fi.Mode().Type())
+	data, _ := os.ReadFile(file)
+	require.Equal(t, "new", string(data))
 }

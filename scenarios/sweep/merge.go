@@ -23,7 +23,8 @@ type MergeResult struct {
 // Merge combines the results files of a sharded sweep (any files of one
 // spec whose rows together hold every run index exactly once) into the
 // canonical results file out, byte-identical to an unsharded run, and writes
-// its per-point aggregates next to it. It streams: memory does not grow
+// its per-point aggregates next to it (unless out is not a regular file, a
+// FIFO or a device, which cannot be read back). It streams: memory does not grow
 // with the number of runs.
 //
 // The files must come from the same spec (same fingerprint), have the same
@@ -71,6 +72,10 @@ func Merge(files []string, out string) (MergeResult, error) {
 	}
 	h.Shard = Shard{0, 1}
 	res.Runs = h.Runs
+	inPlace, err := outfile.InPlace(out)
+	if err != nil {
+		return res, err
+	}
 
 	q := &mergeQueue{}
 	for _, src := range readers {
@@ -81,7 +86,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err := outfile.Write(out, func(w io.Writer) error {
+	err = outfile.Write(out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0
@@ -128,8 +133,8 @@ func Merge(files []string, out string) (MergeResult, error) {
 		}
 		return bw.Flush()
 	})
-	if err != nil {
-		return res, err
+	if err != nil || inPlace {
+		return res, err // no points beside a FIFO or a device: it cannot be read back
 	}
 	res.PointsOut = pointsPath(out)
 	return res, writePointsFile(out, res.PointsOut)

@@ -77,7 +77,8 @@ var ErrInterrupted = errors.New("sweep interrupted; finish it with --resume")
 // wrapping ErrInterrupted and ctx.Err().
 //
 // When the whole (unsharded) sweep is complete, Run writes the per-point
-// aggregates next to opt.Out: out.csv → out.points.csv.
+// aggregates next to opt.Out: out.csv → out.points.csv; not when opt.Out is
+// not a regular file (a FIFO, a device), which it cannot read back.
 func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	sh := opt.Shard.norm()
 	if sh.Index < 0 || sh.Index >= sh.Count {
@@ -91,19 +92,19 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	h := s.header(format, sh)
 	res := Result{Out: opt.Out, Total: sh.size(s.Runs())}
 
-	f, done, err := openResults(opt.Out, h, opt.Resume)
+	f, done, regular, err := openResults(opt.Out, h, opt.Resume)
 	if err != nil {
 		return res, err
 	}
 	res.Resumed = done
 	err = s.runRows(ctx, f, h, sh, done, workers, &res, opt.Progress)
-	if cerr := closeSynced(f); err == nil {
+	if cerr := closeSynced(f, regular); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return res, err
 	}
-	if sh.Count == 1 {
+	if sh.Count == 1 && regular {
 		res.PointsOut = pointsPath(opt.Out)
 		if err := writePointsFile(opt.Out, res.PointsOut); err != nil {
 			return res, err
@@ -112,8 +113,12 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	return res, nil
 }
 
-func closeSynced(f *os.File) error {
-	err := f.Sync()
+// closeSynced closes f, synced first if it is a regular file.
+func closeSynced(f *os.File, regular bool) error {
+	var err error
+	if regular {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -121,41 +126,57 @@ func closeSynced(f *os.File) error {
 }
 
 // openResults opens the results file for appending rows and returns how
-// many rows it already holds. A new file gets its header atomically (a
-// temporary file renamed into place), so it never exists without one.
-func openResults(out string, h Header, resume bool) (*os.File, int, error) {
+// many rows it already holds, and whether it is a regular file. A new file
+// gets its header atomically (a temporary file renamed into place), so it
+// never exists without one. An output that is not a regular file (a FIFO,
+// a device, /dev/stdout) is a stream: written in place from the header on,
+// never read back, so never resumed.
+func openResults(out string, h Header, resume bool) (*os.File, int, bool, error) {
 	want := h.encode()
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
+		if err == nil {
+			_, err = f.Write(want)
+		}
+		if err != nil {
+			if f != nil {
+				f.Close()
+			}
+			return nil, 0, false, err
+		}
+		return f, 0, false, nil
+	}
 	data, err := os.ReadFile(out)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		data = nil
 	case err != nil:
-		return nil, 0, err
+		return nil, 0, false, err
 	case !resume:
-		return nil, 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+		return nil, 0, false, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
 	}
 	done, keep := 0, 0
 	if len(data) > 0 && !(len(data) < len(want) && bytes.HasPrefix(want, data)) {
 		// Not merely a header cut short: check it is this sweep's file.
 		done, keep, err = scanResults(out, data, h)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 	}
 	if keep == 0 {
 		if err := outfile.Write(out, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 	} else if keep < len(data) {
 		if err := os.Truncate(out, int64(keep)); err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 	}
 	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
-	return f, done, nil
+	return f, done, true, nil
 }
 
 // scanResults checks an existing results file against the header it

@@ -1,0 +1,129 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fifoReader makes a FIFO at name and collects what is written into it
+// until want bytes have come or ten seconds have passed. It holds the FIFO
+// open for reading and writing (Linux allows it), so a writer's open never
+// waits and the read never sees an end of file.
+func fifoReader(t *testing.T, name string, want int) func() []byte {
+	t.Helper()
+	require.NoError(t, syscall.Mkfifo(name, 0o666))
+	f, err := os.OpenFile(name, os.O_RDWR, 0)
+	require.NoError(t, err)
+	require.NoError(t, f.SetReadDeadline(time.Now().Add(10*time.Second)))
+	got := make(chan []byte, 1)
+	go func() {
+		var b bytes.Buffer
+		buf := make([]byte, 1<<16)
+		for b.Len() < want {
+			n, err := f.Read(buf)
+			b.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
+		got <- b.Bytes()
+	}()
+	return func() []byte { return <-got }
+}
+
+func requireMode(t *testing.T, name string, typ fs.FileMode, msg string) {
+	t.Helper()
+	fi, err := os.Lstat(name)
+	require.NoError(t, err)
+	assert.Equal(t, typ, fi.Mode().Type(), "%s: %s is now %v", msg, name, fi.Mode().Type())
+}
+
+// TestOutputsThatAreNotFilesAreWrittenInPlace (item 4): an output that is
+// a FIFO, a device or a symlink to one (such as /dev/stdout) is written in
+// place — never replaced by a regular file renamed over it — and gets
+// exactly the bytes a regular file would, and no points file beside it.
+func TestOutputsThatAreNotFilesAreWrittenInPlace(t *testing.T) {
+	dir := t.TempDir()
+	scen := smallScenario(t, dir)
+	spec := writeSpec(t, dir, twoAxes)
+	ref := func(out string, args ...string) []byte {
+		out = filepath.Join(dir, out)
+		code, _, stderr := runCLI(append(args, out)...)
+		require.Equal(t, exitOK, code, stderr)
+		return readAll(t, out)
+	}
+	trace := ref("ref.jsonl", "run", scen, "--trace")
+	results := ref("ref.csv", "sweep", spec, "--out")
+	merged := ref("ref-merged.csv", "merge", filepath.Join(dir, "ref.csv"), "--out")
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want []byte
+	}{
+		{"trace.fifo", []string{"run", scen, "--trace"}, trace},
+		{"results.fifo", []string{"sweep", spec, "--out"}, results},
+		{"merged.fifo", []string{"merge", filepath.Join(dir, "ref.csv"), "--out"}, merged},
+	} {
+		fifo := filepath.Join(dir, c.name)
+		got := fifoReader(t, fifo, len(c.want))
+		code, _, stderr := runCLI(append(c.args, fifo)...)
+		assert.Equal(t, exitOK, code, "%v: %s", c.args, stderr)
+		assert.Equal(t, string(c.want), string(got()), "%v: what the FIFO's reader got", c.args)
+		requireMode(t, fifo, fs.ModeNamedPipe, c.args[0])
+		_, err := os.Lstat(filepath.Join(dir, "results.points.fifo"))
+		assert.True(t, errors.Is(err, fs.ErrNotExist), "no points file beside a FIFO")
+	}
+
+	// A symlink to a FIFO, as /dev/stdout is to a pipe.
+	link := filepath.Join(dir, "stdout")
+	got := fifoReader(t, filepath.Join(dir, "pipe"), len(trace))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "pipe"), link))
+	code, _, stderr := runCLI("run", scen, "--trace", link)
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, string(trace), string(got()))
+	requireMode(t, link, fs.ModeSymlink, "run --trace through a symlink")
+
+	// A device: a copy of /dev/null (root only).
+	null := filepath.Join(dir, "null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, int(mkdev(1, 3))); err != nil {
+		t.Logf("no device test: mknod: %v", err)
+		return
+	}
+	for _, args := range [][]string{
+		{"run", scen, "--trace", null},
+		{"merge", filepath.Join(dir, "ref.csv"), "--out", null},
+		{"sweep", spec, "--out", null},
+	} {
+		code, _, stderr := runCLI(args...)
+		assert.Equal(t, exitOK, code, "%v: %s", args, stderr)
+		requireMode(t, null, fs.ModeDevice|fs.ModeCharDevice, args[0])
+		if f, err := os.Open(null); err == nil {
+			n, _ := io.Copy(io.Discard, f)
+			f.Close()
+			assert.Zero(t, n, "%v: still /dev/null", args)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range ents {
+		assert.NotContains(t, e.Name(), "null.", "nothing written beside the device: %s", e.Name())
+	}
+}
+
+func mkdev(major, minor uint32) uint64 {
+	return uint64(major)<<8 | uint64(minor)
+}
