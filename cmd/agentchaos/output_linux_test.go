@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 // fifoReader makes a FIFO at name and collects what is written into it
@@ -126,4 +129,48 @@ func TestOutputsThatAreNotFilesAreWrittenInPlace(t *testing.T) {
 
 func mkdev(major, minor uint32) uint64 {
 	return uint64(major)<<8 | uint64(minor)
+}
+
+// TestSecondSweepOnTheSameOutputRefuses (item 5): while one sweep writes
+// its results, a second sweep of the same file refuses at once, exit 1,
+// with a message saying another process is writing it; the first one's
+// file comes out byte-identical to an undisturbed run.
+func TestSecondSweepOnTheSameOutputRefuses(t *testing.T) {
+	dir := t.TempDir()
+	specFile := writeSpec(t, dir, `{"path": "agents.count", "range": {"from": 10, "to": 80, "steps": 20}}`)
+	ref := filepath.Join(dir, "ref.csv")
+	code, _, stderr := runCLI("sweep", specFile, "--out", ref, "--workers", "1")
+	require.Equal(t, exitOK, code, stderr)
+
+	spec, err := sweep.LoadSpec(specFile)
+	require.NoError(t, err)
+	out := filepath.Join(dir, "same.csv")
+	started, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		once := false
+		_, err := sweep.Run(context.Background(), spec, sweep.Options{Out: out, Workers: 1,
+			Progress: func(sweep.Progress) {
+				if !once { // hold the sweep after its first row
+					once = true
+					close(started)
+					<-release
+				}
+			}})
+		first <- err
+	}()
+	<-started
+	for _, args := range [][]string{
+		{"sweep", specFile, "--out", out, "--resume"},
+		{"sweep", specFile, "--out", out},
+	} {
+		start := time.Now()
+		code, _, stderr := runCLI(args...)
+		assert.Equal(t, exitFail, code, "%v: %s", args, stderr)
+		assert.Contains(t, stderr, "another process", args)
+		assert.Less(t, time.Since(start), 5*time.Second, "refused at once")
+	}
+	close(release)
+	require.NoError(t, <-first)
+	assert.Equal(t, string(readAll(t, ref)), string(readAll(t, out)), "the first sweep's file is whole")
 }

@@ -9,8 +9,11 @@
 // other output — a device, a FIFO, a symbolic link such as /dev/stdout — is
 // written in place ([InPlace]): renaming a file over it would replace the
 // device node or the FIFO and its reader would get nothing. A report
-// directory is written as a whole ([WriteDir]). Missing folders are
-// created; errors name the user's path, never a temporary file.
+// directory is written as a whole ([WriteDir]). A log that a long run
+// appends to in place and a later run resumes, such as a sweep's results,
+// is opened under an exclusive advisory lock ([OpenLocked]): a second
+// writer refuses at once. Missing folders are created; errors name the
+// user's path, never a temporary file.
 //
 // Invariants: no temporary file or directory outlives a call that
 // returned, and a name is never left half-written.

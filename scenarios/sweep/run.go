@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"runtime"
@@ -98,39 +97,28 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	}
 	res.Resumed = done
 	err = s.runRows(ctx, f, h, sh, done, workers, &res, opt.Progress)
-	if cerr := closeSynced(f, regular); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return res, err
-	}
-	if sh.Count == 1 && regular {
-		res.PointsOut = pointsPath(opt.Out)
-		if err := writePointsFile(opt.Out, res.PointsOut); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
-}
-
-// closeSynced closes f, synced first if it is a regular file.
-func closeSynced(f *os.File, regular bool) error {
-	var err error
-	if regular {
+	if err == nil && regular {
 		err = f.Sync()
+	}
+	if err == nil && regular && sh.Count == 1 {
+		// Still under the results file's lock.
+		res.PointsOut = pointsPath(opt.Out)
+		err = writePointsFile(opt.Out, res.PointsOut)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return res, err
 }
 
 // openResults opens the results file for appending rows and returns how
-// many rows it already holds, and whether it is a regular file. A new file
-// gets its header atomically (a temporary file renamed into place), so it
-// never exists without one. An output that is not a regular file (a FIFO,
-// a device, /dev/stdout) is a stream: written in place from the header on,
-// never read back, so never resumed.
+// many rows it already holds, and whether it is a regular file. A regular
+// file is written in place and locked (outfile.OpenLocked) until it is
+// closed, so a second sweep of the same file refuses at once; a new one
+// gets its header, synced, before any row (a crash before that leaves a
+// file that --resume starts afresh). An output that is not a regular file
+// (a FIFO, a device, /dev/stdout) is a stream: written in place from the
+// header on, never read back, so never resumed.
 func openResults(out string, h Header, resume bool) (*os.File, int, bool, error) {
 	want := h.encode()
 	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
@@ -146,37 +134,53 @@ func openResults(out string, h Header, resume bool) (*os.File, int, bool, error)
 		}
 		return f, 0, false, nil
 	}
-	data, err := os.ReadFile(out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	case err != nil:
+	f, created, err := outfile.OpenLocked(out)
+	if err != nil {
 		return nil, 0, false, err
-	case !resume:
-		return nil, 0, false, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+	}
+	done, err := resumeResults(f, out, h, want, created || resume)
+	if err != nil {
+		f.Close()
+		return nil, 0, false, err
+	}
+	return f, done, true, nil
+}
+
+// resumeResults checks what the locked results file f already holds,
+// refusing an existing file unless mayResume, drops a torn tail, writes
+// the header into an empty file, and leaves f positioned at its end. It
+// returns the number of rows already there.
+func resumeResults(f *os.File, out string, h Header, want []byte, mayResume bool) (int, error) {
+	if !mayResume {
+		return 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return 0, err
 	}
 	done, keep := 0, 0
 	if len(data) > 0 && !(len(data) < len(want) && bytes.HasPrefix(want, data)) {
 		// Not merely a header cut short: check it is this sweep's file.
-		done, keep, err = scanResults(out, data, h)
-		if err != nil {
-			return nil, 0, false, err
+		if done, keep, err = scanResults(out, data, h); err != nil {
+			return 0, err
+		}
+	}
+	if keep < len(data) {
+		if err := f.Truncate(int64(keep)); err != nil {
+			return 0, err
 		}
 	}
 	if keep == 0 {
-		if err := outfile.Write(out, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
-			return nil, 0, false, err
+		if _, err := f.WriteAt(want, 0); err != nil {
+			return 0, err
 		}
-	} else if keep < len(data) {
-		if err := os.Truncate(out, int64(keep)); err != nil {
-			return nil, 0, false, err
+		if err := f.Sync(); err != nil {
+			return 0, err
 		}
+		keep = len(want)
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, 0, false, err
-	}
-	return f, done, true, nil
+	_, err = f.Seek(int64(keep), io.SeekStart)
+	return done, err
 }
 
 // scanResults checks an existing results file against the header it
