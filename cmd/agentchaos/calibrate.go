@@ -27,6 +27,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	spread := fs.Float64("spread", 0.003, "relative size of the landing's perturbations")
 	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
 	recenter := fs.Int("recenter", 8, "rounds moving the fitted centre onto the published latencies before landing")
+	force := fs.Bool("force", false, "replace the profiles in DIR (they exist in scenarios/profiles: calibrating rewrites them)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -37,8 +38,14 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) {
 		return usageError{errors.New("--trend-seeds and --land-trials must be at least 1, --evals, --restarts and --recenter at least 0, --spread in (0, 0.5)")}
 	}
-	if err := outfile.CheckDir(*dir); err != nil {
-		return usageError{fmt.Errorf("--dir %s: %v", *dir, err)}
+	var paths []string
+	for _, p := range reproduce.Table {
+		paths = append(paths, filepath.Join(*dir, p.Scenario+".json"))
+	}
+	for _, path := range paths { // before ten minutes of work, not after
+		if err := outfile.Check(path, *force); err != nil {
+			return usageError{fmt.Errorf("--dir %s: %w", *dir, err)}
+		}
 	}
 	cfgs, err := loadPublished()
 	if err != nil {
@@ -54,8 +61,8 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(*dir, reproduce.Table[i].Scenario+".json")
-		if err := outfile.Write(path, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		path := paths[i]
+		if err := outfile.Write(path, *force, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s\n", reproduce.Table[i].Scenario, path)

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -106,7 +107,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var se *scenarios.Error
 	var fe *model.FieldError
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &fe) {
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &fe) || errors.Is(err, outfile.ErrExists) {
 		return exitUsage
 	}
 	return exitFail

@@ -16,6 +16,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("merge", stderr)
 	out := fs.String("out", "", "merged results `FILE` (required; same format as the shards)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	force := fs.Bool("force", false, "replace FILE and its points file if they exist")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -31,7 +32,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--out %s is also an input", p)}
 		}
 	}
-	res, err := sweep.Merge(pos, *out)
+	res, err := sweep.Merge(pos, *out, *force)
 	if err != nil {
 		return err
 	}

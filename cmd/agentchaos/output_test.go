@@ -75,3 +75,61 @@ func TestOutputFoldersAreCreated(t *testing.T) {
 		require.False(t, strings.HasPrefix(e.Name(), "."), "temporary %s left behind", e.Name())
 	}
 }
+
+// TestExistingOutputsNeedForce (item 7): one rule for every command — an
+// existing output is never replaced unless --force (or, for a sweep's
+// results, --resume) says so; the refusal names the flag, comes before any
+// work, exits 2 and leaves the file as it was.
+func TestExistingOutputsNeedForce(t *testing.T) {
+	dir := t.TempDir()
+	scen := smallScenario(t, dir)
+	spec := writeSpec(t, dir, twoAxes)
+	x := filepath.Join(dir, "x.csv")
+	code, _, stderr := runCLI("sweep", spec, "--out", x)
+	require.Equal(t, exitOK, code, stderr)
+
+	precious := func(name string) string {
+		name = filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(name), 0o755))
+		require.NoError(t, os.WriteFile(name, []byte("precious\n"), 0o644))
+		return name
+	}
+	for _, c := range []struct {
+		existing string   // made before the command
+		args     []string // the command, to which --force is appended
+		flag     string   // the flag the refusal must name
+	}{
+		{"merged.csv", []string{"merge", x, "--out", filepath.Join(dir, "merged.csv")}, "--force"},
+		{"m2.points.csv", []string{"merge", x, "--out", filepath.Join(dir, "m2.csv")}, "--force"},
+		{"y.points.csv", []string{"sweep", spec, "--out", filepath.Join(dir, "y.csv")}, "--force"},
+		{"z.csv", []string{"sweep", spec, "--out", filepath.Join(dir, "z.csv")}, "--resume"},
+		{"t.jsonl", []string{"run", scen, "--trace", filepath.Join(dir, "t.jsonl")}, "--force"},
+		{"rep/report.html", []string{"run", scen, "--report", filepath.Join(dir, "rep")}, "--force"},
+		{"phase-p95.svg", []string{"plot", x, "--out", filepath.Join(dir, "phase")}, "--force"},
+	} {
+		name := precious(c.existing)
+		code, stdout, stderr := runCLI(c.args...)
+		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
+		assert.Contains(t, stderr, c.flag, c.args)
+		assert.Contains(t, stderr, "already exists", c.args)
+		assert.Empty(t, stdout, "%v: refused before any work", c.args)
+		assert.Equal(t, "precious\n", string(readAll(t, name)), "%v: left as it was", c.args)
+		if c.existing == "y.points.csv" {
+			_, err := os.Stat(filepath.Join(dir, "y.csv"))
+			assert.True(t, os.IsNotExist(err), "%v: nothing written, the results neither", c.args)
+		}
+
+		code, _, stderr = runCLI(append(c.args, "--force")...)
+		assert.Equal(t, exitOK, code, "%v --force: %s", c.args, stderr)
+		assert.NotEqual(t, "precious\n", string(readAll(t, name)), "%v --force: replaced", c.args)
+	}
+	code, _, stderr = runCLI("sweep", spec, "--out", x, "--resume", "--force")
+	assert.Equal(t, exitUsage, code, stderr)
+
+	// calibrate refuses before its ten minutes of work.
+	profiles := filepath.Join(dir, "profiles")
+	precious("profiles/EXP-002.json")
+	code, _, stderr = runCLI("calibrate", "--dir", profiles)
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "--force")
+}

@@ -17,6 +17,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", stderr)
 	out := fs.String("out", "", "write PREFIX-state.{svg,png} and PREFIX-p95.{svg,png} (default: the results file's name without extension)")
 	asJSON := fs.Bool("json", false, "print the files written as JSON")
+	force := fs.Bool("force", false, "replace the files if they exist")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,7 +34,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := phase.Render(g, prefix)
+	files, err := phase.Render(g, prefix, *force)
 	if err != nil {
 		return err
 	}

@@ -14,16 +14,22 @@ type DirFile struct {
 	Data []byte
 }
 
-// WriteDir puts files into dir so that no reader sees a half-written one:
+// WriteDir puts files into dir so that no reader sees a half-written one.
+// Without force it first refuses, with an error wrapping ErrExists, if
+// any of the files exists in dir. Then
 // it writes them into a new temporary directory beside dir, then renames
 // that directory to dir if dir does not exist, or else renames the files
 // one by one into it, in order (so a page listed last never points at a
 // file of another run). Files of dir that are not in files are kept. On
 // any error the temporary directory is removed and dir is left as it was,
 // but for the files already renamed into it.
-func WriteDir(dir string, files []DirFile) (err error) {
-	if dir == "" {
-		return errors.New("empty directory name")
+func WriteDir(dir string, force bool, files []DirFile) (err error) {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	if err := CheckDir(dir, names, force); err != nil {
+		return err
 	}
 	dir = filepath.Clean(dir)
 	exists := false
@@ -88,13 +94,20 @@ func writeNew(name string, data []byte) error {
 	return err
 }
 
-// CheckDir reports at once what would stop WriteDir(dir, …) before it
-// writes anything, so that a long run can fail before it starts: an empty
-// name, or dir or one of its ancestors existing as something other than a
-// directory. Missing folders are not a problem: WriteDir creates them.
-func CheckDir(dir string) error {
+// CheckDir reports at once what would stop WriteDir(dir, force, files
+// named names) before it writes anything, so that a long run can fail
+// before it starts: an empty name, dir or one of its ancestors existing as
+// something other than a directory, or, without force, one of the files
+// named existing in dir. Missing folders are not a problem: WriteDir
+// creates them.
+func CheckDir(dir string, names []string, force bool) error {
 	if dir == "" {
 		return errors.New("empty directory name")
+	}
+	for _, n := range names {
+		if err := exists(filepath.Join(dir, n), force); err != nil {
+			return err
+		}
 	}
 	for p := filepath.Clean(dir); ; {
 		fi, err := os.Stat(p)

@@ -15,6 +15,12 @@
 // writer refuses at once. Missing folders are created; errors name the
 // user's path, never a temporary file.
 //
+// One rule for every command: an existing file is never replaced unless the
+// caller says force (the --force flag); the refusal wraps [ErrExists] and
+// names the file and the flag, and [Check] and [CheckDir] let a command
+// refuse before a long run rather than after it. Devices and FIFOs hold
+// nothing to lose and need no force.
+//
 // Invariants: no temporary file or directory outlives a call that
 // returned, and a name is never left half-written.
 package outfile

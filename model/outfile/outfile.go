@@ -12,12 +12,13 @@ import (
 )
 
 // Write writes the output file name with fill, as Create, Commit and Abort
-// do: a regular file (or a new one) through a temporary file beside it,
+// do (force as for Create): a regular file (or a new one) through a
+// temporary file beside it,
 // synced and renamed into place, so it is never seen half-written; anything
 // else in place. If fill or a write fails, the first error is returned and a
 // regular file is left as it was.
-func Write(name string, fill func(io.Writer) error) error {
-	f, err := Create(name)
+func Write(name string, force bool, fill func(io.Writer) error) error {
+	f, err := Create(name, force)
 	if err != nil {
 		return err
 	}
@@ -33,7 +34,31 @@ type File struct {
 	name    string
 	f       *os.File // the temporary file, or name itself when in place
 	inPlace bool
+	force   bool
 	err     error // the first write error
+}
+
+// ErrExists is wrapped by the error of a write that would replace an
+// existing file without force.
+var ErrExists = errors.New("already exists")
+
+type existsError struct{ name string }
+
+func (e *existsError) Error() string {
+	return e.name + ": already exists: pass --force to replace it"
+}
+func (e *existsError) Unwrap() error { return ErrExists }
+
+// exists returns an error wrapping ErrExists if name is an existing regular
+// file (or a symbolic link to one) and force is not set.
+func exists(name string, force bool) error {
+	if force {
+		return nil
+	}
+	if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() {
+		return &existsError{name}
+	}
+	return nil
 }
 
 // Create starts the output file name, creating its missing folders. A
@@ -41,9 +66,18 @@ type File struct {
 // temporary file beside it until Commit renames it into place. Anything
 // else (see InPlace) is opened and written in place: a device, a FIFO or
 // /dev/stdout must stay what it is, and a FIFO's reader must get the bytes.
-func Create(name string) (*File, error) {
+//
+// An existing regular file (or symbolic link to one) is replaced only with
+// force (the --force flag): without, Create fails at once, and Commit
+// after it if one has appeared meanwhile, with an error wrapping ErrExists
+// that names the file and the flag. Devices and FIFOs are not files one can
+// lose and need no force.
+func Create(name string, force bool) (*File, error) {
 	inPlace, err := InPlace(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := exists(name, force); err != nil {
 		return nil, err
 	}
 	if inPlace {
@@ -60,7 +94,7 @@ func Create(name string) (*File, error) {
 	if err != nil {
 		return nil, renamed(err, name)
 	}
-	return &File{name: name, f: tmp}, nil
+	return &File{name: name, f: tmp, force: force}, nil
 }
 
 // InPlace reports whether the output name is written in place: whether it
@@ -115,12 +149,47 @@ func (f *File) Commit() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(f.f.Name(), f.name)
+		err = f.install()
 	}
 	if err != nil {
 		os.Remove(f.f.Name())
 	}
 	return renamed(err, f.name)
+}
+
+// install moves the closed temporary file to its name: by a rename with
+// force; else by a hard link, which fails if the name has appeared
+// meanwhile, falling back to a check and a rename where the file system
+// has no hard links.
+func (f *File) install() error {
+	tmp := f.f.Name()
+	if f.force {
+		return os.Rename(tmp, f.name)
+	}
+	err := os.Link(tmp, f.name)
+	switch {
+	case err == nil:
+		return os.Remove(tmp)
+	case errors.Is(err, fs.ErrExist):
+		return &existsError{f.name}
+	}
+	if _, lerr := os.Lstat(f.name); lerr == nil {
+		return &existsError{f.name}
+	}
+	return os.Rename(tmp, f.name)
+}
+
+// Check reports at once what would stop Create(name, force) — an existing
+// file without force, a folder in its place, a file standing where one of
+// its folders goes — so that a long run can refuse before it starts.
+func Check(name string, force bool) error {
+	if _, err := InPlace(name); err != nil {
+		return err
+	}
+	if err := exists(name, force); err != nil {
+		return err
+	}
+	return CheckDir(filepath.Dir(name), nil, false)
 }
 
 // Abort discards the file: a regular target is left as it was; what was

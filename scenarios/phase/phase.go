@@ -296,7 +296,13 @@ func (g *Grid) drawP95(dc draw.Canvas) error {
 // Render writes the state map and the latency map of g as SVG and PNG:
 // prefix-state.svg, prefix-state.png, prefix-p95.svg and prefix-p95.png.
 // It returns the names of the files written.
-func Render(g *Grid, prefix string) ([]string, error) {
+func Render(g *Grid, prefix string, force bool) ([]string, error) {
+	// Refuse before drawing anything, not after the first file.
+	for _, name := range []string{"state.svg", "state.png", "p95.svg", "p95.png"} {
+		if err := outfile.Check(prefix+"-"+name, force); err != nil {
+			return nil, err
+		}
+	}
 	var out []string
 	for _, m := range []struct {
 		name string
@@ -311,7 +317,7 @@ func Render(g *Grid, prefix string) ([]string, error) {
 				return out, err
 			}
 			name := prefix + "-" + m.name + ext
-			if err := writeFile(name, c); err != nil {
+			if err := writeFile(name, force, c); err != nil {
 				return out, err
 			}
 			out = append(out, name)
@@ -320,8 +326,8 @@ func Render(g *Grid, prefix string) ([]string, error) {
 	return out, nil
 }
 
-func writeFile(name string, c io.WriterTo) error {
-	return outfile.Write(name, func(w io.Writer) error {
+func writeFile(name string, force bool, c io.WriterTo) error {
+	return outfile.Write(name, force, func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

@@ -47,7 +47,7 @@ func TestReadArrangesTheGrid(t *testing.T) {
 	require.Equal(t, model.Collapsed, g.Cells[2][1].Majority)
 
 	prefix := filepath.Join(t.TempDir(), "pd")
-	files, err := Render(g, prefix)
+	files, err := Render(g, prefix, false)
 	require.NoError(t, err)
 	require.Len(t, files, 4)
 	for _, f := range files {

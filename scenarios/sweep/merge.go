@@ -29,11 +29,25 @@ type MergeResult struct {
 //
 // The files must come from the same spec (same fingerprint), have the same
 // format as out, and end in a complete line. A run index that is in no file
-// or in two is an *scenarios.Error; out is then not written.
-func Merge(files []string, out string) (MergeResult, error) {
+// or in two is an *scenarios.Error; out is then not written. Without force
+// an existing out or points file is refused before anything is read, with
+// an error wrapping outfile.ErrExists.
+func Merge(files []string, out string, force bool) (MergeResult, error) {
 	res := MergeResult{Out: out, Files: len(files)}
 	if len(files) == 0 {
 		return res, &scenarios.Error{Source: out, Msg: "no files to merge"}
+	}
+	inPlace, err := outfile.InPlace(out)
+	if err != nil {
+		return res, err
+	}
+	if err := outfile.Check(out, force); err != nil {
+		return res, err
+	}
+	if !inPlace {
+		if err := outfile.Check(pointsPath(out), force); err != nil {
+			return res, err
+		}
 	}
 	var readers []*mergeSource
 	defer func() {
@@ -72,11 +86,6 @@ func Merge(files []string, out string) (MergeResult, error) {
 	}
 	h.Shard = Shard{0, 1}
 	res.Runs = h.Runs
-	inPlace, err := outfile.InPlace(out)
-	if err != nil {
-		return res, err
-	}
-
 	q := &mergeQueue{}
 	for _, src := range readers {
 		if err := src.advance(); err != nil {
@@ -86,7 +95,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err = outfile.Write(out, func(w io.Writer) error {
+	err = outfile.Write(out, force, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0
@@ -137,7 +146,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 		return res, err // no points beside a FIFO or a device: it cannot be read back
 	}
 	res.PointsOut = pointsPath(out)
-	return res, writePointsFile(out, res.PointsOut)
+	return res, writePointsFile(out, res.PointsOut, force)
 }
 
 // firstFew counts integers and keeps the first five.

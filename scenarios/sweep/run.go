@@ -26,8 +26,12 @@ type Options struct {
 	// runtime.NumCPU().
 	Workers int
 	// Resume continues an existing Out instead of refusing to overwrite
-	// it. A missing Out is started afresh.
+	// it, and replaces its points file. A missing Out is started afresh.
 	Resume bool
+	// Force starts an existing Out afresh and replaces its points file;
+	// without Force or Resume an existing one is refused before anything
+	// runs. Force and Resume exclude each other.
+	Force bool
 	// Shard restricts the sweep to a share of the runs; the zero Shard is
 	// the whole sweep.
 	Shard Shard
@@ -87,11 +91,20 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	if opt.Force && opt.Resume {
+		return Result{}, errors.New("resume and force exclude each other: resume finishes a sweep, force starts it afresh")
+	}
 	format := formatOf(opt.Out)
 	h := s.header(format, sh)
 	res := Result{Out: opt.Out, Total: sh.size(s.Runs())}
 
-	f, done, regular, err := openResults(opt.Out, h, opt.Resume)
+	// An existing points file is refused before anything runs.
+	if sh.Count == 1 && !isStream(opt.Out) {
+		if err := outfile.Check(pointsPath(opt.Out), opt.Force || opt.Resume); err != nil {
+			return res, err
+		}
+	}
+	f, done, regular, err := openResults(opt.Out, h, opt.Resume, opt.Force)
 	if err != nil {
 		return res, err
 	}
@@ -103,7 +116,7 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	if err == nil && regular && sh.Count == 1 {
 		// Still under the results file's lock.
 		res.PointsOut = pointsPath(opt.Out)
-		err = writePointsFile(opt.Out, res.PointsOut)
+		err = writePointsFile(opt.Out, res.PointsOut, opt.Force || opt.Resume)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -119,9 +132,9 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 // file that --resume starts afresh). An output that is not a regular file
 // (a FIFO, a device, /dev/stdout) is a stream: written in place from the
 // header on, never read back, so never resumed.
-func openResults(out string, h Header, resume bool) (*os.File, int, bool, error) {
+func openResults(out string, h Header, resume, force bool) (*os.File, int, bool, error) {
 	want := h.encode()
-	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+	if isStream(out) {
 		f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
 		if err == nil {
 			_, err = f.Write(want)
@@ -138,7 +151,7 @@ func openResults(out string, h Header, resume bool) (*os.File, int, bool, error)
 	if err != nil {
 		return nil, 0, false, err
 	}
-	done, err := resumeResults(f, out, h, want, created || resume)
+	done, err := resumeResults(f, out, h, want, created || resume, force)
 	if err != nil {
 		f.Close()
 		return nil, 0, false, err
@@ -146,15 +159,29 @@ func openResults(out string, h Header, resume bool) (*os.File, int, bool, error)
 	return f, done, true, nil
 }
 
+// isStream reports whether the results output out is not a regular file
+// (a FIFO, a device, /dev/stdout): written in place from the header on,
+// never read back.
+func isStream(out string) bool {
+	fi, err := os.Stat(out)
+	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
+}
+
 // resumeResults checks what the locked results file f already holds,
-// refusing an existing file unless mayResume, drops a torn tail, writes
-// the header into an empty file, and leaves f positioned at its end. It
-// returns the number of rows already there.
-func resumeResults(f *os.File, out string, h Header, want []byte, mayResume bool) (int, error) {
-	if !mayResume {
-		return 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+// refusing an existing file unless mayResume or force (which empties it),
+// drops a torn tail, writes the header into an empty file, and leaves f
+// positioned at its end. It returns the number of rows already there.
+func resumeResults(f *os.File, out string, h Header, want []byte, mayResume, force bool) (int, error) {
+	if !mayResume && !force {
+		return 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or --force to start it afresh"}
 	}
-	data, err := io.ReadAll(f)
+	var data []byte
+	var err error
+	if force {
+		err = f.Truncate(0)
+	} else {
+		data, err = io.ReadAll(f)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -230,13 +257,13 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 
 // writePointsFile writes the per-point aggregates of a complete results
 // file, atomically.
-func writePointsFile(results, points string) error {
+func writePointsFile(results, points string, force bool) error {
 	f, err := os.Open(results)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return outfile.Write(points, func(w io.Writer) error { return writePoints(w, results, f) })
+	return outfile.Write(points, force, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
 // runRows runs the shard's rows from position done on and appends them to f

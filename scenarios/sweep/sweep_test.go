@@ -339,7 +339,7 @@ func TestSweepShardsMergeToUnsharded(t *testing.T) {
 			// Any order of the inputs.
 			files[0], files[len(files)-1] = files[len(files)-1], files[0]
 			out := filepath.Join(dir, fmt.Sprintf("merged%d.%s", n, format))
-			res, err := Merge(files, out)
+			res, err := Merge(files, out, false)
 			require.NoError(t, err, "n=%d", n)
 			require.Equal(t, 36, res.Runs)
 			require.Equal(t, string(full), string(readFile(t, out)), "n=%d %s", n, format)
@@ -360,7 +360,7 @@ func TestMergeRejects(t *testing.T) {
 	out := filepath.Join(dir, "merged.csv")
 	check := func(inputs []string, out string, want ...string) {
 		t.Helper()
-		_, err := Merge(inputs, out)
+		_, err := Merge(inputs, out, false)
 		var e *scenarios.Error
 		require.ErrorAs(t, err, &e)
 		for _, w := range want {
