@@ -9,7 +9,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -173,4 +176,63 @@ func TestSecondSweepOnTheSameOutputRefuses(t *testing.T) {
 	close(release)
 	require.NoError(t, <-first)
 	assert.Equal(t, string(readAll(t, ref)), string(readAll(t, out)), "the first sweep's file is whole")
+}
+
+// TestMainHelperProcess is agentchaos itself when run by
+// TestDevFullFails: it runs the command in $AGENTCHAOS_ARGS.
+func TestMainHelperProcess(t *testing.T) {
+	args := os.Getenv("AGENTCHAOS_ARGS")
+	if args == "" {
+		return // not the child
+	}
+	os.Exit(run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
+}
+
+// TestDevFullFails (item 6): `agentchaos reproduce > /dev/full` and
+// `run --trace /dev/full` exit 1 with the write error, as a separate
+// process whose standard output is /dev/full.
+func TestDevFullFails(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	scen := smallScenario(t, t.TempDir())
+	for _, c := range []struct {
+		args   []string
+		stdout *os.File
+	}{
+		{[]string{"reproduce"}, full},
+		{[]string{"run", scen, "--trace", "/dev/full"}, nil},
+	} {
+		cmd := helperCommand(t, "-test.run=^TestMainHelperProcess$")
+		cmd.Env = append(os.Environ(), "AGENTCHAOS_ARGS="+strings.Join(c.args, "\x1f"))
+		cmd.Stdout = c.stdout
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%v: %s", c.args, stderr.String())
+		assert.Equal(t, exitFail, ee.ExitCode(), "%v: %s", c.args, stderr.String())
+		assert.Contains(t, stderr.String(), "no space left on device", c.args)
+	}
+}
+
+// helperCommand runs this test binary again; under qemu-user (CI's arm64
+// run) through the same emulator.
+func helperCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	probe := exec.Command(os.Args[0], "-test.run=^$")
+	err := probe.Run()
+	if err == nil {
+		return exec.Command(os.Args[0], args...)
+	}
+	if !errors.Is(err, syscall.ENOEXEC) {
+		t.Fatalf("cannot run the test binary again: %v", err)
+	}
+	qemu, lerr := exec.LookPath("qemu-" + map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[runtime.GOARCH] + "-static")
+	if lerr != nil {
+		t.Skipf("the %s test binary cannot be executed here (%v) and no qemu-user emulator is in PATH", runtime.GOARCH, err)
+	}
+	return exec.Command(qemu, append([]string{os.Args[0]}, args...)...)
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -132,4 +134,33 @@ func TestExistingOutputsNeedForce(t *testing.T) {
 	code, _, stderr = runCLI("calibrate", "--dir", profiles)
 	assert.Equal(t, exitUsage, code, stderr)
 	assert.Contains(t, stderr, "--force")
+}
+
+// fullWriter fails every write, as a full disk does.
+type fullWriter struct{}
+
+func (fullWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestWriteErrorsFail (item 6): a command whose standard output cannot be
+// written fails with exit 1 and says so, instead of exiting 0 having
+// printed nothing; text and JSON alike.
+func TestWriteErrorsFail(t *testing.T) {
+	dir := t.TempDir()
+	scen := smallScenario(t, dir)
+	spec := writeSpec(t, dir, `{"path": "agents.count", "values": [10, 40]}`)
+	for _, args := range [][]string{
+		{"help"},
+		{"scenarios"},
+		{"scenarios", "--json"},
+		{"run", scen},
+		{"run", scen, "--json"},
+		{"reproduce"},
+		{"sweep", spec, "--out", filepath.Join(dir, "a.csv")},
+		{"merge", filepath.Join(dir, "a.csv"), "--out", filepath.Join(dir, "b.csv")},
+	} {
+		var stderr bytes.Buffer
+		code := run(args, fullWriter{}, &stderr)
+		assert.Equal(t, exitFail, code, "%v: %s", args, stderr.String())
+		assert.Contains(t, stderr.String(), "no space left on device", args)
+	}
 }
