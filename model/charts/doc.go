@@ -30,5 +30,10 @@
 // or writing leaves the target as it was, and a page never points at a
 // missing chart. A new target is one rename; in an existing target
 // directory only the files this package names are replaced, one rename each
-// (if one of those fails, the pages are left as they were).
+// (if one of those fails, the pages are left as they were). An existing
+// report is replaced only when the caller forces it ([Check] says so before
+// the run).
+//
+// Units: seconds for times, fractions shown as percent. Errors: a missing
+// report or configuration is an error; nothing here panics on user input.
 package charts

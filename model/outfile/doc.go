@@ -21,6 +21,12 @@
 // refuse before a long run rather than after it. Devices and FIFOs hold
 // nothing to lose and need no force.
 //
+// Modes: a file gets 0666 and a folder 0777, less the umask (or as the
+// folder's default ACL says), exactly as os.Create and os.Mkdir give them:
+// the kernel applies the umask when the temporary file is created, and
+// nothing reads or changes the process's umask.
+//
 // Invariants: no temporary file or directory outlives a call that
-// returned, and a name is never left half-written.
+// returned, and a regular file is never left half-written. Nothing here
+// panics; on systems without flock, OpenLocked takes no lock.
 package outfile
