@@ -18,10 +18,10 @@ import (
 	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
-// Knob is one calibrated parameter: a field of the scenarios' configuration
+// knob is one calibrated parameter: a field of the scenarios' configuration
 // and the range it may take. A shared knob (Scenario −1) has one value for
 // all three experiments; the others belong to one experiment.
-type Knob struct {
+type knob struct {
 	Name     string // the field's JSON path
 	Scenario int    // index into the table, or −1 when shared
 	Lo, Hi   float64
@@ -31,14 +31,14 @@ type Knob struct {
 	set      func(*model.Config, float64)
 }
 
-// Knobs lists the parameters `agentchaos calibrate` fits: shared ones, and
+// knobs lists the parameters `agentchaos calibrate` fits: shared ones, and
 // the latency-spike probability of EXP-002 and EXP-003 (EXP-001, the
 // control, has no faults). Each experiment's error probability is set by the
 // landing, not fitted. Everything else in the profiles (agents, workers and
 // buffer from the table; the workload mix; the detector's and the
 // throttle's figures from the original framework; the request budget; the
 // seed) is fixed.
-var Knobs = []Knob{
+var knobs = []knob{
 	{Name: "agents.think.mean", Scenario: -1, Start: 1.06, Lo: 0.2, Hi: 5, Log: true,
 		get: func(c *model.Config) float64 { return c.Agents.Think.Mean },
 		set: func(c *model.Config, v float64) { c.Agents.Think.Mean = v }},
@@ -88,7 +88,7 @@ var Knobs = []Knob{
 }
 
 // toUnit maps a knob value into [0, 1] of its range (log or linear).
-func (k *Knob) toUnit(v float64) float64 {
+func (k *knob) toUnit(v float64) float64 {
 	v = math.Min(math.Max(v, k.Lo), k.Hi)
 	if k.Log {
 		return (math.Log(v) - math.Log(k.Lo)) / (math.Log(k.Hi) - math.Log(k.Lo))
@@ -96,7 +96,7 @@ func (k *Knob) toUnit(v float64) float64 {
 	return (v - k.Lo) / (k.Hi - k.Lo)
 }
 
-func (k *Knob) fromUnit(u float64) float64 {
+func (k *knob) fromUnit(u float64) float64 {
 	u = math.Min(math.Max(u, 0), 1)
 	if k.Log {
 		return math.Exp(math.Log(k.Lo) + u*(math.Log(k.Hi)-math.Log(k.Lo)))
@@ -169,7 +169,7 @@ type Result struct {
 
 // Run fits the knobs, then lands every cell of the table on the
 // experiments' own seeds. cfgs are the profiles in table order; their
-// fields that are not knobs are kept, the knobs start from Knob.Start. They
+// fields that are not knobs are kept, the knobs start from knob.Start. They
 // are not modified.
 //
 // Why it can land exactly: agents back off on overload (503, 504), not on
@@ -219,8 +219,8 @@ func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Resul
 		for i := range base {
 			cp := *base[i]
 			out[i] = &cp
-			for j := range Knobs {
-				if k := &Knobs[j]; k.Scenario < 0 || k.Scenario == i {
+			for j := range knobs {
+				if k := &knobs[j]; k.Scenario < 0 || k.Scenario == i {
 					k.set(out[i], vals[j])
 				}
 			}
@@ -232,16 +232,16 @@ func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Resul
 	}
 	fromX := func(x []float64) []float64 {
 		vals := make([]float64, len(x))
-		for j := range Knobs {
-			vals[j] = roundSig(Knobs[j].fromUnit(sigmoid(x[j])), 4)
+		for j := range knobs {
+			vals[j] = roundSig(knobs[j].fromUnit(sigmoid(x[j])), 4)
 		}
 		return vals
 	}
-	x0 := make([]float64, len(Knobs))
+	x0 := make([]float64, len(knobs))
 	// A fixed start: a rerun gives the same parameters, whatever the
 	// profiles hold now (they hold the previous run's result).
-	for j := range Knobs {
-		x0[j] = logit(Knobs[j].toUnit(Knobs[j].Start))
+	for j := range knobs {
+		x0[j] = logit(knobs[j].toUnit(knobs[j].Start))
 	}
 
 	evals := 0
@@ -329,9 +329,9 @@ func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Resul
 	}
 	center := fromX(best)
 	if opt.MaxEvals == 0 {
-		center = make([]float64, len(Knobs))
-		for j := range Knobs {
-			center[j] = Knobs[j].Start // exact, not through the logistic map
+		center = make([]float64, len(knobs))
+		for j := range knobs {
+			center[j] = knobs[j].Start // exact, not through the logistic map
 		}
 	}
 	logKnobs(logf, center, table)
@@ -349,12 +349,12 @@ func Run(cfgs []*model.Config, table []reproduce.Published, opt Options) (*Resul
 }
 
 func logKnobs(logf func(string, ...any), vals []float64, table []reproduce.Published) {
-	for j := range Knobs {
-		logf("  %-28s %-8s %g\n", Knobs[j].Name, scope(&Knobs[j], table), vals[j])
+	for j := range knobs {
+		logf("  %-28s %-8s %g\n", knobs[j].Name, scope(&knobs[j], table), vals[j])
 	}
 }
 
-func scope(k *Knob, table []reproduce.Published) string {
+func scope(k *knob, table []reproduce.Published) string {
 	if k.Scenario < 0 {
 		return "shared"
 	}
@@ -399,7 +399,7 @@ func residuals(p reproduce.Published, r *model.Report) [4]float64 {
 func recenter(center []float64, apply func([]float64) []*model.Config, table []reproduce.Published,
 	opt Options, round int, spread float64, logf func(string, ...any)) []float64 {
 	const m = 32
-	nk, nc := len(Knobs), 4*len(table)
+	nk, nc := len(knobs), 4*len(table)
 	// Each cell's miss counts by the precision it must be landed at: a
 	// latency printed to 3 decimals must be within 0.0005 s, which is 4% of
 	// EXP-001's 0.012 s but 0.06% of EXP-003's 0.892 s; a state margin (in
@@ -418,7 +418,7 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []r
 		D.Set(t, 0, 1)
 		for j := range vals {
 			d := spread * (2*rs.Float64() - 1)
-			vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 4), Knobs[j].Lo), Knobs[j].Hi)
+			vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 4), knobs[j].Lo), knobs[j].Hi)
 			if center[j] != 0 {
 				D.Set(t, j+1, vals[j]/center[j]-1)
 			}
@@ -468,7 +468,7 @@ func recenter(center []float64, apply func([]float64) []*model.Config, table []r
 	next := append([]float64(nil), center...)
 	for j := range next {
 		d := math.Max(-2*spread, math.Min(2*spread, -0.7*delta.AtVec(j)))
-		next[j] = math.Min(math.Max(roundSig(center[j]*(1+d), 4), Knobs[j].Lo), Knobs[j].Hi)
+		next[j] = math.Min(math.Max(roundSig(center[j]*(1+d), 4), knobs[j].Lo), knobs[j].Hi)
 	}
 	var b []string
 	for i := range table {
@@ -513,7 +513,7 @@ func landAll(out *Result, center []float64, apply func([]float64) []*model.Confi
 					for j := range vals {
 						d := spread * (2*rs.Float64() - 1)
 						if perturb(j) {
-							vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 6), Knobs[j].Lo), Knobs[j].Hi)
+							vals[j] = math.Min(math.Max(roundSig(vals[j]*(1+d), 6), knobs[j].Lo), knobs[j].Hi)
 						}
 					}
 				}
@@ -556,12 +556,12 @@ func landAll(out *Result, center []float64, apply func([]float64) []*model.Confi
 	nextFirst, nextLast := 0, 0
 	for trials < opt.LandTrials {
 		vals, _, ok := stage("first rows", &nextFirst, opt.LandTrials, opt.Spread,
-			func(j int) bool { return Knobs[j].Scenario != last }, first, center)
+			func(j int) bool { return knobs[j].Scenario != last }, first, center)
 		if !ok {
 			return false, trials
 		}
 		vals, cfgs, ok := stage(table[last].Scenario, &nextLast, opt.LastTrials, opt.SpreadLast,
-			func(j int) bool { return Knobs[j].Scenario == last }, []int{last}, vals)
+			func(j int) bool { return knobs[j].Scenario == last }, []int{last}, vals)
 		if !ok {
 			continue
 		}
