@@ -2,7 +2,9 @@
 // and the strict loader that turns a profile into a model.Config.
 //
 // A profile is a JSON object whose fields are model.Config's JSON names.
-// Fields left out take the defaults of [Default]. The loader rejects unknown
+// Fields left out take the defaults in load.go: the original framework's
+// detector and throttle, exponential think and service times, and a mix of
+// LIGHT, HEAVY and BURST requests. The loader rejects unknown
 // fields, duplicate fields, wrong types and out-of-range values with an
 // [*Error] naming the field and its line:column. The same strict decoding
 // ([Decode], [ErrorAt]) and scenario fields addressed by JSON path

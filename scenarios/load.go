@@ -19,10 +19,10 @@ import (
 //go:embed profiles/*.json
 var profiles embed.FS
 
-// Default returns the configuration a profile starts from: everything but
+// defaults returns the configuration a profile starts from: everything but
 // the system's size and budget has a sensible value. The detector's and
 // throttle's figures are the original framework's.
-func Default() model.Config {
+func defaults() model.Config {
 	return model.Config{
 		Seed: 1,
 		Agents: model.AgentConfig{
@@ -129,9 +129,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Parse decodes a profile strictly over Default and validates it.
+// Parse decodes a profile strictly over the defaults and validates it.
 func Parse(data []byte, source string) (*model.Config, error) {
-	cfg := Default()
+	cfg := defaults()
 	if err := Decode(data, source, "scenario", &cfg); err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func TestEmbeddedProfilesLoad(t *testing.T) {
 func TestDefaultsFillOmittedFields(t *testing.T) {
 	cfg, err := Parse([]byte(valid), "t.json")
 	require.NoError(t, err)
-	d := Default()
+	d := defaults()
 	require.Equal(t, d.Detector, cfg.Detector)
 	require.Equal(t, d.Throttle, cfg.Throttle)
 	require.Equal(t, 10, cfg.Agents.Count)
@@ -127,7 +127,7 @@ func TestErrorPositionOfAbsentField(t *testing.T) {
 }
 
 func TestFieldErrorsAreModelErrors(t *testing.T) {
-	cfg := Default()
+	cfg := defaults()
 	cfg.Name = "x"
 	cfg.Agents.Count = 1
 	cfg.Agents.RequestsPerAgent = 1

@@ -67,7 +67,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "EXP-001", "--no-such-flag"}, exitUsage, "flag provided but not defined"},
 		{[]string{"run", "NOPE-404"}, exitUsage, "no such scenario file"},
 		{[]string{"run", bad}, exitUsage, bad + ":1:35: agents.count: must be in [1, 10000000] (got -1)"},
-		{[]string{"run", "EXP-001", "--trace", filepath.Join(dir, "missing", "t.jsonl")}, exitUsage, "no such file"},
+		{[]string{"run", "EXP-001", "--trace", filepath.Join(bad, "t.jsonl")}, exitUsage, "not a directory"},
 		{[]string{"reproduce", "extra"}, exitUsage, "takes no arguments"},
 		{[]string{"reproduce", "--seeds", "1"}, exitUsage, "--seeds must be 0 or at least 2"},
 		{[]string{"scenarios"}, exitOK, ""},

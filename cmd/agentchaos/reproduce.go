@@ -34,6 +34,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	seeds := fs.Int("seeds", 0, "also summarise each cell over `N` further seeds (mean, 95% CI, 95% prediction interval)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
+	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -45,7 +46,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
 	}
 	if *report != "" {
-		if err := checkReportDir(*report); err != nil {
+		if err := checkReportDir(*report, *force); err != nil {
 			return err
 		}
 	}
@@ -65,7 +66,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *report != "" {
-		if err := writeReproduceReport(*report, cfgs, rep); err != nil {
+		if err := writeReproduceReport(*report, cfgs, rep, *force); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "report written to %s\n", reportPath(*report))

@@ -11,15 +11,12 @@ import (
 
 // writeReproduceReport writes one page for the three experiments, published
 // and simulated side by side, with each experiment's charts.
-func writeReproduceReport(dir string, cfgs []*model.Config, rep *reproduce.Result) error {
-	if err := checkReportDir(dir); err != nil {
-		return err
-	}
+func writeReproduceReport(dir string, cfgs []*model.Config, rep *reproduce.Result, force bool) error {
 	var exps []charts.Experiment
 	for i, p := range reproduce.Table {
 		exps = append(exps, charts.Experiment{Name: p.Scenario, Published: p.Report(), Report: rep.Reports[i], Config: cfgs[i]})
 	}
-	if err := charts.WriteComparison(dir, exps); err != nil {
+	if err := charts.WriteComparison(dir, exps, force); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil

@@ -18,6 +18,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	trace := fs.String("trace", "", "write every lifecycle event to `FILE` (.csv for CSV, else JSON Lines)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
+	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -33,7 +34,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		cfg.Seed = *seed
 	}
 	if isSet(fs, "report") {
-		if err := checkReportDir(*report); err != nil {
+		if err := checkReportDir(*report, *force); err != nil {
 			return err
 		}
 	}
@@ -41,7 +42,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var tf *outfile.File
 	var tr *model.Trace
 	if *trace != "" {
-		tf, err = outfile.Create(*trace)
+		tf, err = outfile.Create(*trace, *force)
 		if err != nil {
 			return usageError{err}
 		}
@@ -66,7 +67,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if isSet(fs, "report") {
-		if err := writeRunReport(*report, cfg, &rep, stderr); err != nil {
+		if err := writeRunReport(*report, cfg, &rep, *force, stderr); err != nil {
 			return err
 		}
 	}

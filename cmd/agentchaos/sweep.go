@@ -42,6 +42,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "results `FILE` (.jsonl for JSON Lines, else CSV); default: the spec's name with .csv, plus .shard-I-of-N when sharded")
 	workers := fs.Int("workers", runtime.NumCPU(), "runs simulated at once")
 	resume := fs.Bool("resume", false, "finish an interrupted sweep in FILE (a missing FILE starts afresh)")
+	force := fs.Bool("force", false, "start FILE afresh if it exists, and replace its points file")
 	shard := fs.String("shard", "", "run only shard `i/n` (0-based: run indices ≡ i mod n); default from $"+envK8sIndex+" and $"+envShards+", or $"+envSlurmID+" and $"+envSlurmCount)
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	pos, err := parse(fs, args)
@@ -50,6 +51,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) != 1 {
 		return usageError{errors.New("want exactly one sweep spec file")}
+	}
+	if *resume && *force {
+		return usageError{errors.New("--resume finishes a sweep and --force starts it afresh: pass one")}
 	}
 	if *workers < 1 {
 		return usageError{fmt.Errorf("--workers must be at least 1 (got %d)", *workers)}
@@ -73,7 +77,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		stop() // a second Ctrl-C kills at once; the file stays consistent
 	}()
 	start := time.Now()
-	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Shard: sh}
+	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Force: *force, Shard: sh}
 	if isTerminal(stderr) {
 		opt.Progress = progressPrinter(stderr, start)
 	}

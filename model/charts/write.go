@@ -26,11 +26,21 @@ type Experiment struct {
 	Config    *model.Config
 }
 
+// Check reports at once whether WriteRun or WriteComparison into dir
+// would be refused, before the run that makes the report: dir must be a
+// directory or not exist yet (missing folders are created), and, without
+// force, hold no report pages.
+func Check(dir string, force bool) error {
+	return outfile.CheckDir(dir, []string{HTMLFile, MarkdownFile}, force)
+}
+
 // WriteRun writes the report of one run into dir: report.html, report.md
 // and every chart as name.svg and name.png. cfg is the configuration rep
 // was run with (its detector and throttle settings draw the thresholds).
-// dir is created if needed; if it exists only these files are replaced.
-func WriteRun(dir string, cfg *model.Config, rep *model.Report) error {
+// dir and its missing folders are created if needed; in an existing dir
+// only these files are written, and, unless force, none of them may exist
+// yet (the error then wraps outfile.ErrExists).
+func WriteRun(dir string, cfg *model.Config, rep *model.Report, force bool) error {
 	if cfg == nil || rep == nil {
 		return errors.New("charts: WriteRun needs a config and a report")
 	}
@@ -38,7 +48,7 @@ func WriteRun(dir string, cfg *model.Config, rep *model.Report) error {
 	if err != nil {
 		return err
 	}
-	return outfile.WriteDir(dir, files)
+	return outfile.WriteDir(dir, force, files)
 }
 
 func runFiles(cfg *model.Config, rep *model.Report) ([]outfile.DirFile, error) {
@@ -59,7 +69,7 @@ func runFiles(cfg *model.Config, rep *model.Report) ([]outfile.DirFile, error) {
 // simulated figures of every experiment side by side, then each
 // experiment's summary and charts (files prefixed with its name, e.g.
 // EXP-001-latency.svg). dir is handled as in [WriteRun].
-func WriteComparison(dir string, exps []Experiment) error {
+func WriteComparison(dir string, exps []Experiment, force bool) error {
 	if len(exps) == 0 {
 		return errors.New("charts: WriteComparison needs at least one experiment")
 	}
@@ -99,7 +109,7 @@ func WriteComparison(dir string, exps []Experiment) error {
 		return err
 	}
 	files = append(files, outfile.DirFile{Name: MarkdownFile, Data: cmpMD(v)}, outfile.DirFile{Name: HTMLFile, Data: page})
-	return outfile.WriteDir(dir, files)
+	return outfile.WriteDir(dir, force, files)
 }
 
 // fileStem makes a name safe as a relative file name: letters, digits, '.'

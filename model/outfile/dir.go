@@ -14,16 +14,22 @@ type DirFile struct {
 	Data []byte
 }
 
-// WriteDir puts files into dir so that no reader sees a half-written one:
+// WriteDir puts files into dir so that no reader sees a half-written one.
+// Without force it first refuses, with an error wrapping ErrExists, if
+// any of the files exists in dir. Then
 // it writes them into a new temporary directory beside dir, then renames
 // that directory to dir if dir does not exist, or else renames the files
 // one by one into it, in order (so a page listed last never points at a
 // file of another run). Files of dir that are not in files are kept. On
 // any error the temporary directory is removed and dir is left as it was,
 // but for the files already renamed into it.
-func WriteDir(dir string, files []DirFile) (err error) {
-	if dir == "" {
-		return errors.New("empty directory name")
+func WriteDir(dir string, force bool, files []DirFile) (err error) {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	if err := CheckDir(dir, names, force); err != nil {
+		return err
 	}
 	dir = filepath.Clean(dir)
 	exists := false
@@ -36,12 +42,13 @@ func WriteDir(dir string, files []DirFile) (err error) {
 		return fmt.Errorf("directory %s: %w", dir, err)
 	}
 	parent := filepath.Dir(dir)
-	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
-		return fmt.Errorf("directory %s: parent %s is not a directory", dir, parent)
+	if err := os.MkdirAll(parent, 0o777); err != nil {
+		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	// Mode 0777 less the umask, as os.Mkdir gives (os.MkdirTemp's is 0700).
+	tmp, err := tempName(dir, func(tmp string) (string, error) { return tmp, os.Mkdir(tmp, 0o777) })
 	if err != nil {
-		return fmt.Errorf("directory %s: %w", dir, err)
+		return renamed(err, dir)
 	}
 	defer func() {
 		if rerr := os.RemoveAll(tmp); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
@@ -50,14 +57,10 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	}()
 	for _, f := range files {
 		if err := writeNew(filepath.Join(tmp, f.Name), f.Data); err != nil {
-			return err
+			return renamed(err, filepath.Join(dir, f.Name))
 		}
 	}
 	if !exists {
-		// MkdirTemp made it private; an output directory is an ordinary one.
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return err
-		}
 		if err := os.Rename(tmp, dir); err == nil {
 			return nil
 		}
@@ -68,16 +71,16 @@ func WriteDir(dir string, files []DirFile) (err error) {
 	}
 	for _, f := range files {
 		if err := os.Rename(filepath.Join(tmp, f.Name), filepath.Join(dir, f.Name)); err != nil {
-			return fmt.Errorf("directory %s: %w", dir, err)
+			return renamed(err, filepath.Join(dir, f.Name))
 		}
 	}
 	return nil
 }
 
-// writeNew creates the file name, which must not exist, and writes data
-// to it, synced.
+// writeNew creates the file name, which must not exist, with mode 0666
+// less the umask, and writes data to it, synced.
 func writeNew(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return err
 	}
@@ -89,4 +92,37 @@ func writeNew(name string, data []byte) error {
 		err = cerr
 	}
 	return err
+}
+
+// CheckDir reports at once what would stop WriteDir(dir, force, files
+// named names) before it writes anything, so that a long run can fail
+// before it starts: an empty name, dir or one of its ancestors existing as
+// something other than a directory, or, without force, one of the files
+// named existing in dir. Missing folders are not a problem: WriteDir
+// creates them.
+func CheckDir(dir string, names []string, force bool) error {
+	if dir == "" {
+		return errors.New("empty directory name")
+	}
+	for _, n := range names {
+		if err := exists(filepath.Join(dir, n), force); err != nil {
+			return err
+		}
+	}
+	for p := filepath.Clean(dir); ; {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case err == nil:
+			return fmt.Errorf("%s: exists and is not a directory", p)
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return nil
+		}
+		p = parent
+	}
 }

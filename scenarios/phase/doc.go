@@ -11,4 +11,9 @@
 //
 // Axes are drawn as categories in the order of the sweep's values, so log
 // ranges and string values are evenly spaced and labelled as written.
+//
+// Units: latencies in seconds. The images are written through package
+// outfile (refused if they exist, unless forced, before anything is
+// drawn). Errors: a results file that is not a complete, unsharded
+// two-axis grid is a *scenarios.Error; nothing here panics on user input.
 package phase

@@ -32,9 +32,9 @@ type Grid struct {
 	Replications     int
 }
 
-// Read aggregates a complete, unsharded results file of a two-axis grid
+// read aggregates a complete, unsharded results file of a two-axis grid
 // sweep into a Grid.
-func Read(name string, r io.Reader) (*Grid, error) {
+func read(name string, r io.Reader) (*Grid, error) {
 	var pts []sweep.PointSummary
 	h, err := sweep.Aggregate(name, r, func(_ sweep.Header, p sweep.PointSummary) error {
 		pts = append(pts, p)
@@ -78,18 +78,19 @@ func Read(name string, r io.Reader) (*Grid, error) {
 	return g, nil
 }
 
-// ReadFile is Read on a file.
+// ReadFile reads the grid of the results file name (see Read); a file that
+// cannot be opened is a *scenarios.Error.
 func ReadFile(name string) (*Grid, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, &scenarios.Error{Source: name, Msg: err.Error()}
 	}
 	defer f.Close()
-	return Read(name, f)
+	return read(name, f)
 }
 
-// StateColors are the colours of the final states in the state map.
-var StateColors = [...]color.Color{
+// stateColors are the colours of the final states in the state map.
+var stateColors = [...]color.Color{
 	model.Stable:    color.RGBA{R: 0x4c, G: 0xaf, B: 0x50, A: 0xff}, // green
 	model.Degraded:  color.RGBA{R: 0xff, G: 0xb3, B: 0x00, A: 0xff}, // amber
 	model.Collapsed: color.RGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}, // red
@@ -190,7 +191,7 @@ func (g *Grid) statePlot() (*plot.Plot, plot.Legend, error) {
 
 type statePalette struct{}
 
-func (statePalette) Colors() []color.Color { return StateColors[:] }
+func (statePalette) Colors() []color.Color { return stateColors[:] }
 
 // viridis's control points: luminance rises from dark purple to yellow, and
 // no cell is the colour of the background.
@@ -241,16 +242,16 @@ func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 
 // Size of each rendered image.
 var (
-	Width  = 7 * vg.Inch
-	Height = 5 * vg.Inch
+	width  = 7 * vg.Inch
+	height = 5 * vg.Inch
 )
 
 func newCanvas(ext string) (vg.CanvasWriterTo, error) {
 	switch ext {
 	case ".svg":
-		return vgsvg.New(Width, Height), nil
+		return vgsvg.New(width, height), nil
 	case ".png":
-		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(144),
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(144),
 			vgimg.UseBackgroundColor(color.White))}, nil
 	}
 	return nil, errors.New("unknown image format " + ext)
@@ -295,7 +296,13 @@ func (g *Grid) drawP95(dc draw.Canvas) error {
 // Render writes the state map and the latency map of g as SVG and PNG:
 // prefix-state.svg, prefix-state.png, prefix-p95.svg and prefix-p95.png.
 // It returns the names of the files written.
-func Render(g *Grid, prefix string) ([]string, error) {
+func Render(g *Grid, prefix string, force bool) ([]string, error) {
+	// Refuse before drawing anything, not after the first file.
+	for _, name := range []string{"state.svg", "state.png", "p95.svg", "p95.png"} {
+		if err := outfile.Check(prefix+"-"+name, force); err != nil {
+			return nil, err
+		}
+	}
 	var out []string
 	for _, m := range []struct {
 		name string
@@ -310,7 +317,7 @@ func Render(g *Grid, prefix string) ([]string, error) {
 				return out, err
 			}
 			name := prefix + "-" + m.name + ext
-			if err := writeFile(name, c); err != nil {
+			if err := writeFile(name, force, c); err != nil {
 				return out, err
 			}
 			out = append(out, name)
@@ -319,8 +326,8 @@ func Render(g *Grid, prefix string) ([]string, error) {
 	return out, nil
 }
 
-func writeFile(name string, c io.WriterTo) error {
-	return outfile.Write(name, func(w io.Writer) error {
+func writeFile(name string, force bool, c io.WriterTo) error {
+	return outfile.Write(name, force, func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

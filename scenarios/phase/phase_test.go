@@ -47,7 +47,7 @@ func TestReadArrangesTheGrid(t *testing.T) {
 	require.Equal(t, model.Collapsed, g.Cells[2][1].Majority)
 
 	prefix := filepath.Join(t.TempDir(), "pd")
-	files, err := Render(g, prefix)
+	files, err := Render(g, prefix, false)
 	require.NoError(t, err)
 	require.Len(t, files, 4)
 	for _, f := range files {
@@ -56,7 +56,7 @@ func TestReadArrangesTheGrid(t *testing.T) {
 		if filepath.Ext(f) == ".png" {
 			img, err := png.Decode(bytes.NewReader(data))
 			require.NoError(t, err)
-			require.Equal(t, int(float64(Width/vg.Inch)*144+0.5), img.Bounds().Dx())
+			require.Equal(t, int(float64(width/vg.Inch)*144+0.5), img.Bounds().Dx())
 		} else {
 			require.Contains(t, string(data), "queue.buffer")
 		}

@@ -20,7 +20,8 @@
 // files are byte-identical for any number of workers, interrupted and
 // resumed or not, sharded and merged or not, on amd64 and arm64. After a
 // crash a file holds whole rows and at most one torn last line, which
-// Options.Resume drops.
+// Options.Resume drops. A results file is locked (flock) while a sweep
+// writes it: a second sweep of the same file refuses at once.
 //
 // Units: latencies and break-points in seconds, error rates as fractions.
 // Errors in a spec or a results file are *scenarios.Error, naming the field

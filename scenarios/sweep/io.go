@@ -18,22 +18,22 @@ import (
 
 // Result formats.
 const (
-	CSV   = "csv"
-	JSONL = "jsonl"
+	formatCSV   = "csv"
+	formatJSONL = "jsonl"
 )
 
-// FormatOf returns the result format of a file name: JSONL for .jsonl,
+// formatOf returns the result format of a file name: JSONL for .jsonl,
 // else CSV.
-func FormatOf(name string) string {
+func formatOf(name string) string {
 	if strings.EqualFold(filepath.Ext(name), ".jsonl") {
-		return JSONL
+		return formatJSONL
 	}
-	return CSV
+	return formatCSV
 }
 
-// PointsPath returns the name of the per-point aggregate file that goes
+// pointsPath returns the name of the per-point aggregate file that goes
 // with results file name: "out.csv" → "out.points.csv".
-func PointsPath(name string) string {
+func pointsPath(name string) string {
 	ext := filepath.Ext(name)
 	return strings.TrimSuffix(name, ext) + ".points" + ext
 }
@@ -97,7 +97,7 @@ func (s Shard) size(runs int) int {
 // a file written by another spec. The shard field is 0/1 for a whole sweep,
 // so a merged file is byte-identical to an unsharded run.
 type Header struct {
-	Format       string // CSV or JSONL
+	Format       string // "csv" or "jsonl"
 	Spec         string // the spec's fingerprint
 	Runs         int
 	Points       int
@@ -116,13 +116,13 @@ var rowColumns = []string{"created", "served", "failed", "error_rate", "latency_
 
 func (s *Spec) header(format string, sh Shard) Header {
 	return Header{Format: format, Spec: s.hash, Runs: s.Runs(), Points: s.npoints,
-		Replications: s.Replications, Shard: sh.norm(), Axes: s.AxisPaths()}
+		Replications: s.Replications, Shard: sh.norm(), Axes: s.axisPaths()}
 }
 
 // encode returns the header's lines.
 func (h Header) encode() []byte {
 	var b bytes.Buffer
-	if h.Format == JSONL {
+	if h.Format == formatJSONL {
 		axes, _ := json.Marshal(h.Axes)
 		fmt.Fprintf(&b, `%s"spec":%q,"runs":%d,"points":%d,"replications":%d,"shard":"%s","axes":%s}`+"\n",
 			jsonlMagic, h.Spec, h.Runs, h.Points, h.Replications, h.Shard, axes)
@@ -152,7 +152,7 @@ func readHeader(br *bufio.Reader) (Header, []byte, error) {
 	var h Header
 	switch {
 	case strings.HasPrefix(line, csvMagic):
-		h.Format = CSV
+		h.Format = formatCSV
 		for _, kv := range strings.Fields(line[len(csvMagic):]) {
 			k, v, _ := strings.Cut(kv, "=")
 			var err error
@@ -200,7 +200,7 @@ func readHeader(br *bufio.Reader) (Header, []byte, error) {
 		if err != nil {
 			return h, first, fmt.Errorf("bad header: %v", err)
 		}
-		h = Header{JSONL, j.Spec, j.Runs, j.Points, j.Replications, sh, j.Axes}
+		h = Header{formatJSONL, j.Spec, j.Runs, j.Points, j.Replications, sh, j.Axes}
 		return h, first, h.check()
 	}
 	return h, first, errors.New("not an agentchaos sweep results file (its first line is not an agentchaos-sweep header)")
@@ -213,8 +213,8 @@ func (h Header) check() error {
 	return nil
 }
 
-// Row is one run's result, one line of a results file.
-type Row struct {
+// resultRow is one run's result, one line of a results file.
+type resultRow struct {
 	Index, Point, Rep int
 	Seed              uint64
 	Axes              []string // the axis values as shown (strings unquoted)
@@ -234,8 +234,8 @@ type Row struct {
 }
 
 // appendRow appends a run's line. axes are the point's axis values.
-func appendRow(b []byte, format string, h *Header, axisKeys [][]byte, r *Row, axes []axisValue) []byte {
-	if format == JSONL {
+func appendRow(b []byte, format string, h *Header, axisKeys [][]byte, r *resultRow, axes []axisValue) []byte {
+	if format == formatJSONL {
 		b = append(b, `{"index":`...)
 		b = strconv.AppendInt(b, int64(r.Index), 10)
 		b = append(b, `,"point":`...)
@@ -362,10 +362,10 @@ func splitCSV(line string) ([]string, error) {
 var stateByName = map[string]model.State{"STABLE": model.Stable, "DEGRADED": model.Degraded, "COLLAPSED": model.Collapsed}
 
 // parseRow parses one complete line (without its newline).
-func (h *Header) parseRow(line []byte) (Row, error) {
-	var r Row
+func (h *Header) parseRow(line []byte) (resultRow, error) {
+	var r resultRow
 	r.BreakPoint = math.NaN()
-	if h.Format == JSONL {
+	if h.Format == formatJSONL {
 		var j struct {
 			Index, Point, Rep *int
 			Seed              *uint64
@@ -459,7 +459,7 @@ func (h *Header) parseRow(line []byte) (Row, error) {
 	return r, r.check(h)
 }
 
-func (r *Row) check(h *Header) error {
+func (r *resultRow) check(h *Header) error {
 	if r.Index < 0 || r.Index >= h.Runs || r.Point != r.Index/h.Replications || r.Rep != r.Index%h.Replications {
 		return fmt.Errorf("index %d, point %d, rep %d do not fit %d runs of %d replications", r.Index, r.Point, r.Rep, h.Runs, h.Replications)
 	}
@@ -489,13 +489,13 @@ var errTorn = errors.New("torn last line")
 
 // next returns the next complete line and its row; io.EOF at the end,
 // errTorn for a last line without a newline.
-func (rr *rowReader) next() ([]byte, Row, error) {
+func (rr *rowReader) next() ([]byte, resultRow, error) {
 	line, err := rr.br.ReadBytes('\n')
 	if err != nil {
 		if err == io.EOF && len(line) > 0 {
-			return line, Row{}, errTorn
+			return line, resultRow{}, errTorn
 		}
-		return nil, Row{}, err
+		return nil, resultRow{}, err
 	}
 	rr.line++
 	rr.off += int64(len(line))

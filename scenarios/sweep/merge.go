@@ -23,16 +23,31 @@ type MergeResult struct {
 // Merge combines the results files of a sharded sweep (any files of one
 // spec whose rows together hold every run index exactly once) into the
 // canonical results file out, byte-identical to an unsharded run, and writes
-// its per-point aggregates next to it. It streams: memory does not grow
+// its per-point aggregates next to it (unless out is not a regular file, a
+// FIFO or a device, which cannot be read back). It streams: memory does not grow
 // with the number of runs.
 //
 // The files must come from the same spec (same fingerprint), have the same
 // format as out, and end in a complete line. A run index that is in no file
-// or in two is an *scenarios.Error; out is then not written.
-func Merge(files []string, out string) (MergeResult, error) {
+// or in two is an *scenarios.Error; out is then not written. Without force
+// an existing out or points file is refused before anything is read, with
+// an error wrapping outfile.ErrExists.
+func Merge(files []string, out string, force bool) (MergeResult, error) {
 	res := MergeResult{Out: out, Files: len(files)}
 	if len(files) == 0 {
 		return res, &scenarios.Error{Source: out, Msg: "no files to merge"}
+	}
+	inPlace, err := outfile.InPlace(out)
+	if err != nil {
+		return res, err
+	}
+	if err := outfile.Check(out, force); err != nil {
+		return res, err
+	}
+	if !inPlace {
+		if err := outfile.Check(pointsPath(out), force); err != nil {
+			return res, err
+		}
 	}
 	var readers []*mergeSource
 	defer func() {
@@ -66,12 +81,11 @@ func Merge(files []string, out string) (MergeResult, error) {
 			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("its header does not match %s's", files[0])}
 		}
 	}
-	if f := FormatOf(out); f != h.Format {
+	if f := formatOf(out); f != h.Format {
 		return res, &scenarios.Error{Source: out, Msg: fmt.Sprintf("the files are %s; name the output .%s", h.Format, h.Format)}
 	}
 	h.Shard = Shard{0, 1}
 	res.Runs = h.Runs
-
 	q := &mergeQueue{}
 	for _, src := range readers {
 		if err := src.advance(); err != nil {
@@ -81,7 +95,7 @@ func Merge(files []string, out string) (MergeResult, error) {
 			heap.Push(q, src)
 		}
 	}
-	err := outfile.Write(out, func(w io.Writer) error {
+	err = outfile.Write(out, force, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		bw.Write(h.encode())
 		want := 0
@@ -128,11 +142,11 @@ func Merge(files []string, out string) (MergeResult, error) {
 		}
 		return bw.Flush()
 	})
-	if err != nil {
-		return res, err
+	if err != nil || inPlace {
+		return res, err // no points beside a FIFO or a device: it cannot be read back
 	}
-	res.PointsOut = PointsPath(out)
-	return res, writePointsFile(out, res.PointsOut)
+	res.PointsOut = pointsPath(out)
+	return res, writePointsFile(out, res.PointsOut, force)
 }
 
 // firstFew counts integers and keeps the first five.
@@ -167,7 +181,7 @@ type mergeSource struct {
 	f    *os.File
 	rr   *rowReader
 	line []byte // nil at the end
-	row  Row
+	row  resultRow
 }
 
 func (m *mergeSource) advance() error {

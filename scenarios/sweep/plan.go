@@ -37,7 +37,7 @@ type axisValue struct {
 
 // plan resolves every axis against the configuration and computes its values.
 func (s *Spec) plan() error {
-	lhs := s.Design.Kind == LatinHypercube
+	lhs := s.Design.Kind == latinHypercube
 	seen := map[string]int{}
 	n := 1
 	for i, a := range s.Axes {
@@ -79,8 +79,8 @@ func (s *Spec) plan() error {
 		}
 		switch {
 		case a.Values != nil:
-			if len(a.Values) == 0 || len(a.Values) > MaxAxisValues {
-				return s.errAt(at+".values", fmt.Sprintf("needs 1 to %d values", MaxAxisValues))
+			if len(a.Values) == 0 || len(a.Values) > maxAxisValues {
+				return s.errAt(at+".values", fmt.Sprintf("needs 1 to %d values", maxAxisValues))
 			}
 			texts := map[string]int{}
 			for j, raw := range a.Values {
@@ -121,8 +121,8 @@ func (s *Spec) plan() error {
 				ap.cont, ap.lo, ap.hi, ap.log = true, r.From, r.To, name == "log"
 				break
 			}
-			if r.Steps < 2 || r.Steps > MaxAxisValues {
-				return s.errAt(rp+".steps", fmt.Sprintf("must be in [2, %d] (got %d); for one value use \"values\"", MaxAxisValues, r.Steps))
+			if r.Steps < 2 || r.Steps > maxAxisValues {
+				return s.errAt(rp+".steps", fmt.Sprintf("must be in [2, %d] (got %d); for one value use \"values\"", maxAxisValues, r.Steps))
 			}
 			if r.From == r.To {
 				return s.errAt(rp, "from and to are equal; for one value use \"values\"")
@@ -144,8 +144,8 @@ func (s *Spec) plan() error {
 			}
 		}
 		if !lhs {
-			if n > MaxPoints/len(ap.values) {
-				return s.errAt("axes", fmt.Sprintf("the grid has more than %d points", MaxPoints))
+			if n > maxPoints/len(ap.values) {
+				return s.errAt("axes", fmt.Sprintf("the grid has more than %d points", maxPoints))
 			}
 			n *= len(ap.values)
 		}
@@ -168,8 +168,8 @@ func (s *Spec) plan() error {
 			s.lhs[i] = perm
 		}
 	}
-	if n > MaxRuns/s.Replications {
-		return s.errAt("replications", fmt.Sprintf("%d points × %d replications is more than %d runs", n, s.Replications, MaxRuns))
+	if n > maxRuns/s.Replications {
+		return s.errAt("replications", fmt.Sprintf("%d points × %d replications is more than %d runs", n, s.Replications, maxRuns))
 	}
 	s.npoints = n
 	return nil

@@ -47,14 +47,14 @@ type accumulator struct {
 	metrics [4][]float64
 }
 
-func (a *accumulator) reset(r *Row) {
+func (a *accumulator) reset(r *resultRow) {
 	a.p = PointSummary{Point: r.Point, Axes: append([]string(nil), r.Axes...), raw: append([]string(nil), r.raw...)}
 	for i := range a.metrics {
 		a.metrics[i] = a.metrics[i][:0]
 	}
 }
 
-func (a *accumulator) add(r *Row) {
+func (a *accumulator) add(r *resultRow) {
 	a.p.Runs++
 	a.p.States[r.FinalState]++
 	if r.FinalState > a.p.Worst {
@@ -162,7 +162,7 @@ func writePoints(w io.Writer, name string, r io.Reader) error {
 }
 
 func writePointsHeader(w *bufio.Writer, h Header) {
-	if h.Format == JSONL {
+	if h.Format == formatJSONL {
 		axes, _ := json.Marshal(h.Axes)
 		fmt.Fprintf(w, `{"agentchaos_sweep_points":1,"spec":%q,"points":%d,"replications":%d,"axes":%s}`+"\n", h.Spec, h.Points, h.Replications, axes)
 		return
@@ -179,7 +179,7 @@ func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary)
 	mean := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
 	ci := func(x float64) string {
 		if math.IsInf(x, 1) {
-			if format == JSONL {
+			if format == formatJSONL {
 				return "null"
 			}
 			return ""
@@ -193,7 +193,7 @@ func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary)
 		mean(p.LatencyP99.Mean), ci(p.LatencyP99.HalfWidth),
 		strconv.Itoa(p.States[model.Stable]), strconv.Itoa(p.States[model.Degraded]), strconv.Itoa(p.States[model.Collapsed]),
 		p.Majority.String(), p.Worst.String()}
-	if format == JSONL {
+	if format == formatJSONL {
 		fmt.Fprintf(w, `{"point":%d,"axes":{`, p.Point)
 		for i, a := range p.raw {
 			if i > 0 {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"runtime"
@@ -20,14 +19,19 @@ import (
 
 // Options are a sweep run's settings; none of them changes a result.
 type Options struct {
-	// Out is the results file; its name chooses the format (FormatOf).
+	// Out is the results file; its name chooses the format: JSON Lines
+	// for .jsonl, else CSV.
 	Out string
 	// Workers is the number of runs simulated at once; 0 means
 	// runtime.NumCPU().
 	Workers int
 	// Resume continues an existing Out instead of refusing to overwrite
-	// it. A missing Out is started afresh.
+	// it, and replaces its points file. A missing Out is started afresh.
 	Resume bool
+	// Force starts an existing Out afresh and replaces its points file;
+	// without Force or Resume an existing one is refused before anything
+	// runs. Force and Resume exclude each other.
+	Force bool
 	// Shard restricts the sweep to a share of the runs; the zero Shard is
 	// the whole sweep.
 	Shard Shard
@@ -76,7 +80,8 @@ var ErrInterrupted = errors.New("sweep interrupted; finish it with --resume")
 // wrapping ErrInterrupted and ctx.Err().
 //
 // When the whole (unsharded) sweep is complete, Run writes the per-point
-// aggregates to PointsPath(opt.Out).
+// aggregates next to opt.Out: out.csv → out.points.csv; not when opt.Out is
+// not a regular file (a FIFO, a device), which it cannot read back.
 func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	sh := opt.Shard.norm()
 	if sh.Index < 0 || sh.Index >= sh.Count {
@@ -86,75 +91,123 @@ func Run(ctx context.Context, s *Spec, opt Options) (Result, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	format := FormatOf(opt.Out)
+	if opt.Force && opt.Resume {
+		return Result{}, errors.New("resume and force exclude each other: resume finishes a sweep, force starts it afresh")
+	}
+	format := formatOf(opt.Out)
 	h := s.header(format, sh)
 	res := Result{Out: opt.Out, Total: sh.size(s.Runs())}
 
-	f, done, err := openResults(opt.Out, h, opt.Resume)
+	// An existing points file is refused before anything runs.
+	if sh.Count == 1 && !isStream(opt.Out) {
+		if err := outfile.Check(pointsPath(opt.Out), opt.Force || opt.Resume); err != nil {
+			return res, err
+		}
+	}
+	f, done, regular, err := openResults(opt.Out, h, opt.Resume, opt.Force)
 	if err != nil {
 		return res, err
 	}
 	res.Resumed = done
 	err = s.runRows(ctx, f, h, sh, done, workers, &res, opt.Progress)
-	if cerr := closeSynced(f); err == nil {
-		err = cerr
+	if err == nil && regular {
+		err = f.Sync()
 	}
-	if err != nil {
-		return res, err
+	if err == nil && regular && sh.Count == 1 {
+		// Still under the results file's lock.
+		res.PointsOut = pointsPath(opt.Out)
+		err = writePointsFile(opt.Out, res.PointsOut, opt.Force || opt.Resume)
 	}
-	if sh.Count == 1 {
-		res.PointsOut = PointsPath(opt.Out)
-		if err := writePointsFile(opt.Out, res.PointsOut); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
-}
-
-func closeSynced(f *os.File) error {
-	err := f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return res, err
 }
 
 // openResults opens the results file for appending rows and returns how
-// many rows it already holds. A new file gets its header atomically (a
-// temporary file renamed into place), so it never exists without one.
-func openResults(out string, h Header, resume bool) (*os.File, int, error) {
+// many rows it already holds, and whether it is a regular file. A regular
+// file is written in place and locked (outfile.OpenLocked) until it is
+// closed, so a second sweep of the same file refuses at once; a new one
+// gets its header, synced, before any row (a crash before that leaves a
+// file that --resume starts afresh). An output that is not a regular file
+// (a FIFO, a device, /dev/stdout) is a stream: written in place from the
+// header on, never read back, so never resumed.
+func openResults(out string, h Header, resume, force bool) (*os.File, int, bool, error) {
 	want := h.encode()
-	data, err := os.ReadFile(out)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		data = nil
-	case err != nil:
-		return nil, 0, err
-	case !resume:
-		return nil, 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or remove it"}
+	if isStream(out) {
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_TRUNC, 0)
+		if err == nil {
+			_, err = f.Write(want)
+		}
+		if err != nil {
+			if f != nil {
+				f.Close()
+			}
+			return nil, 0, false, err
+		}
+		return f, 0, false, nil
+	}
+	f, created, err := outfile.OpenLocked(out)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	done, err := resumeResults(f, out, h, want, created || resume, force)
+	if err != nil {
+		f.Close()
+		return nil, 0, false, err
+	}
+	return f, done, true, nil
+}
+
+// isStream reports whether the results output out is not a regular file
+// (a FIFO, a device, /dev/stdout): written in place from the header on,
+// never read back.
+func isStream(out string) bool {
+	fi, err := os.Stat(out)
+	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
+}
+
+// resumeResults checks what the locked results file f already holds,
+// refusing an existing file unless mayResume or force (which empties it),
+// drops a torn tail, writes the header into an empty file, and leaves f
+// positioned at its end. It returns the number of rows already there.
+func resumeResults(f *os.File, out string, h Header, want []byte, mayResume, force bool) (int, error) {
+	if !mayResume && !force {
+		return 0, &scenarios.Error{Source: out, Msg: "already exists: pass --resume to finish it, or --force to start it afresh"}
+	}
+	var data []byte
+	var err error
+	if force {
+		err = f.Truncate(0)
+	} else {
+		data, err = io.ReadAll(f)
+	}
+	if err != nil {
+		return 0, err
 	}
 	done, keep := 0, 0
 	if len(data) > 0 && !(len(data) < len(want) && bytes.HasPrefix(want, data)) {
 		// Not merely a header cut short: check it is this sweep's file.
-		done, keep, err = scanResults(out, data, h)
-		if err != nil {
-			return nil, 0, err
+		if done, keep, err = scanResults(out, data, h); err != nil {
+			return 0, err
+		}
+	}
+	if keep < len(data) {
+		if err := f.Truncate(int64(keep)); err != nil {
+			return 0, err
 		}
 	}
 	if keep == 0 {
-		if err := outfile.Write(out, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
-			return nil, 0, err
+		if _, err := f.WriteAt(want, 0); err != nil {
+			return 0, err
 		}
-	} else if keep < len(data) {
-		if err := os.Truncate(out, int64(keep)); err != nil {
-			return nil, 0, err
+		if err := f.Sync(); err != nil {
+			return 0, err
 		}
+		keep = len(want)
 	}
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	return f, done, nil
+	_, err = f.Seek(int64(keep), io.SeekStart)
+	return done, err
 }
 
 // scanResults checks an existing results file against the header it
@@ -204,13 +257,13 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 
 // writePointsFile writes the per-point aggregates of a complete results
 // file, atomically.
-func writePointsFile(results, points string) error {
+func writePointsFile(results, points string, force bool) error {
 	f, err := os.Open(results)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return outfile.Write(points, func(w io.Writer) error { return writePoints(w, results, f) })
+	return outfile.Write(points, force, func(w io.Writer) error { return writePoints(w, results, f) })
 }
 
 // runRows runs the shard's rows from position done on and appends them to f
@@ -278,7 +331,7 @@ func (r *runner) run(index int) ([]byte, uint64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("run %d (point %d, replication %d): %w", index, p, rep, err)
 	}
-	row := Row{Index: index, Point: p, Rep: rep, Seed: cfg.Seed,
+	row := resultRow{Index: index, Point: p, Rep: rep, Seed: cfg.Seed,
 		Created: rep2.Created, Served: rep2.Served, Failed: rep2.Failed, ErrorRate: rep2.ErrorRate,
 		LatencyAvg: rep2.Latency.Avg, LatencyP50: rep2.Latency.P50, LatencyP95: rep2.Latency.P95, LatencyP99: rep2.Latency.P99,
 		FinalState: rep2.FinalState, BreakPoint: math.NaN(), Events: rep2.Events}

@@ -64,18 +64,18 @@ type Spec struct {
 
 // Design kinds.
 const (
-	// GridDesign is the full factorial grid: every combination of the
+	// gridDesign is the full factorial grid: every combination of the
 	// axes' values. Point p's values: the last axis varies fastest.
-	GridDesign = "grid"
-	// LatinHypercube draws Points points so that each axis's range is cut
+	gridDesign = "grid"
+	// latinHypercube draws Points points so that each axis's range is cut
 	// into Points equal strata and each stratum is used exactly once.
-	LatinHypercube = "lhs"
+	latinHypercube = "lhs"
 )
 
 // Design is how points are chosen from the axes.
 type Design struct {
-	Kind   string `json:"kind"`             // GridDesign (default) or LatinHypercube
-	Points int    `json:"points,omitempty"` // LatinHypercube only
+	Kind   string `json:"kind"`             // "grid" (the default) or "lhs"
+	Points int    `json:"points,omitempty"` // "lhs" only
 }
 
 // Axis is one swept scenario field and its values: exactly one of Values
@@ -83,7 +83,7 @@ type Design struct {
 // spaced numbers). Range and Log values are rounded to the nearest integer
 // for an integer field, else to 12 significant digits.
 //
-// In a LatinHypercube design, Range and Log are continuous intervals (Steps
+// In a Latin-hypercube design ("lhs"), Range and Log are continuous intervals (Steps
 // must be left out) and Values is a discrete list sampled uniformly.
 type Axis struct {
 	Path   string            `json:"path"`
@@ -102,9 +102,9 @@ type Range struct {
 
 // Limits on a sweep's size: they keep a typo from running for a year.
 const (
-	MaxPoints     = 10_000_000
-	MaxRuns       = 100_000_000
-	MaxAxisValues = 1_000_000
+	maxPoints     = 10_000_000
+	maxRuns       = 100_000_000
+	maxAxisValues = 1_000_000
 )
 
 // LoadSpec reads and parses a sweep spec file.
@@ -157,23 +157,23 @@ func (s *Spec) decode() error {
 	if s.Base == "" {
 		return s.errAt("base", "is required: an embedded profile name (see `agentchaos scenarios`) or a scenario file")
 	}
-	if s.Replications < 1 || s.Replications > MaxRuns {
-		return s.errAt("replications", fmt.Sprintf("must be in [1, %d] (got %d)", MaxRuns, s.Replications))
+	if s.Replications < 1 || s.Replications > maxRuns {
+		return s.errAt("replications", fmt.Sprintf("must be in [1, %d] (got %d)", maxRuns, s.Replications))
 	}
 	switch s.Design.Kind {
 	case "":
-		s.Design.Kind = GridDesign
+		s.Design.Kind = gridDesign
 		fallthrough
-	case GridDesign:
+	case gridDesign:
 		if s.Design.Points != 0 {
 			return s.errAt("design.points", "only applies to design \"lhs\" (a grid has every combination of the axes' values)")
 		}
-	case LatinHypercube:
-		if s.Design.Points < 1 || s.Design.Points > MaxPoints {
-			return s.errAt("design.points", fmt.Sprintf("must be in [1, %d] (got %d)", MaxPoints, s.Design.Points))
+	case latinHypercube:
+		if s.Design.Points < 1 || s.Design.Points > maxPoints {
+			return s.errAt("design.points", fmt.Sprintf("must be in [1, %d] (got %d)", maxPoints, s.Design.Points))
 		}
 	default:
-		return s.errAt("design.kind", fmt.Sprintf("must be %q or %q, not %q", GridDesign, LatinHypercube, s.Design.Kind))
+		return s.errAt("design.kind", fmt.Sprintf("must be %q or %q, not %q", gridDesign, latinHypercube, s.Design.Kind))
 	}
 	if len(s.Axes) == 0 {
 		return s.errAt("axes", "needs at least one axis")
@@ -246,8 +246,8 @@ func (s *Spec) Points() int { return s.npoints }
 // Runs returns the number of runs: points × replications.
 func (s *Spec) Runs() int { return s.npoints * s.Replications }
 
-// AxisPaths returns the swept fields, in the spec's order.
-func (s *Spec) AxisPaths() []string {
+// axisPaths returns the swept fields, in the spec's order.
+func (s *Spec) axisPaths() []string {
 	out := make([]string, len(s.axes))
 	for i, a := range s.axes {
 		out[i] = a.path
@@ -272,10 +272,10 @@ func (s *Spec) fingerprint() {
 	s.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// Config returns the scenario of run index (point index/Replications,
+// config returns the scenario of run index (point index/Replications,
 // replication index%Replications) with its seed set, and the texts of its
 // axis values.
-func (s *Spec) Config(index int) (*model.Config, []string, error) {
+func (s *Spec) config(index int) (*model.Config, []string, error) {
 	if index < 0 || index >= s.Runs() {
 		return nil, nil, fmt.Errorf("run index %d out of range [0, %d)", index, s.Runs())
 	}

@@ -61,12 +61,12 @@ func TestSweepGolden(t *testing.T) {
 	s := loadGrid(t)
 	require.Equal(t, 12, s.Points())
 	require.Equal(t, 36, s.Runs())
-	require.Equal(t, []string{"agents.count", "queue.buffer"}, s.AxisPaths())
+	require.Equal(t, []string{"agents.count", "queue.buffer"}, s.axisPaths())
 	dir := t.TempDir()
 	for _, name := range []string{"r.csv", "r.jsonl"} {
 		got := sweepFile(t, s, dir, name, Options{Workers: 2})
 		goldentest.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
-		goldentest.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, PointsPath(name))))
+		goldentest.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
 	}
 }
 
@@ -86,7 +86,7 @@ func TestSweepIdenticalAcrossWorkerCounts(t *testing.T) {
 func TestSweepSeedsDependOnReplicationOnly(t *testing.T) {
 	s := loadGrid(t)
 	for i := 0; i < s.Runs(); i++ {
-		cfg, vals, err := s.Config(i)
+		cfg, vals, err := s.config(i)
 		require.NoError(t, err)
 		require.Equal(t, replicate.Seed(7, i%3), cfg.Seed)
 		require.Len(t, vals, 2)
@@ -94,13 +94,13 @@ func TestSweepSeedsDependOnReplicationOnly(t *testing.T) {
 	require.NotEqual(t, replicate.Seed(7, 0), replicate.Seed(7, 1))
 	require.NotEqual(t, replicate.Seed(7, 0), replicate.Seed(8, 0))
 	// The grid's last axis varies fastest.
-	_, v0, _ := s.Config(0)
-	_, v1, _ := s.Config(3)
-	_, v4, _ := s.Config(12)
+	_, v0, _ := s.config(0)
+	_, v1, _ := s.config(3)
+	_, v4, _ := s.config(12)
 	require.Equal(t, []string{"10", "2"}, v0)
 	require.Equal(t, []string{"10", "6"}, v1)
 	require.Equal(t, []string{"30", "2"}, v4)
-	_, _, err := s.Config(36)
+	_, _, err := s.config(36)
 	require.Error(t, err)
 }
 
@@ -111,7 +111,7 @@ func TestSweepResumeAfterTruncation(t *testing.T) {
 	dir := t.TempDir()
 	full := sweepFile(t, s, dir, "full.csv", Options{Workers: 2})
 	points := readFile(t, filepath.Join(dir, "full.points.csv"))
-	header := len(s.header(CSV, Shard{}).encode())
+	header := len(s.header(formatCSV, Shard{}).encode())
 	lines := bytes.SplitAfter(full, []byte("\n"))
 	rowStart := func(k int) int { return len(bytes.Join(lines[:2+k], nil)) }
 	cuts := []int{0, 5, header - 1, header, header + 1, rowStart(1) - 1, rowStart(1), rowStart(7) + 3,
@@ -122,7 +122,7 @@ func TestSweepResumeAfterTruncation(t *testing.T) {
 		res, err := Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
 		require.NoError(t, err, "cut at %d", cut)
 		require.Equal(t, string(full), string(readFile(t, out)), "cut at %d", cut)
-		require.Equal(t, string(points), string(readFile(t, PointsPath(out))))
+		require.Equal(t, string(points), string(readFile(t, pointsPath(out))))
 		require.Equal(t, 36, res.Resumed+res.Ran)
 		if cut >= rowStart(7)+3 {
 			require.GreaterOrEqual(t, res.Resumed, 7, "cut at %d keeps the rows before it", cut)
@@ -223,7 +223,7 @@ func TestSweepInterruptKeepsCompletedRows(t *testing.T) {
 		require.GreaterOrEqual(t, rows, stopAt)
 		require.Less(t, rows, 36)
 		require.Equal(t, rows, res.Ran)
-		_, err = os.Stat(PointsPath(out))
+		_, err = os.Stat(pointsPath(out))
 		require.True(t, errors.Is(err, os.ErrNotExist), "no aggregates for an unfinished sweep")
 
 		res, err = Run(context.Background(), s, Options{Out: out, Workers: 2, Resume: true})
@@ -314,7 +314,7 @@ func TestSweepResumeAfterKill(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, res.Resumed)
 	require.Equal(t, string(full), string(readFile(t, out)))
-	require.Equal(t, readFile(t, filepath.Join(dir, "full.points.csv")), readFile(t, PointsPath(out)))
+	require.Equal(t, readFile(t, filepath.Join(dir, "full.points.csv")), readFile(t, pointsPath(out)))
 }
 
 // Shards 0..n-1 of n, merged, are byte-identical to the unsharded run.
@@ -330,7 +330,7 @@ func TestSweepShardsMergeToUnsharded(t *testing.T) {
 				name := fmt.Sprintf("s%d-%d.%s", i, n, format)
 				data := sweepFile(t, s, dir, name, Options{Workers: 2, Shard: Shard{i, n}})
 				if n > 1 {
-					_, err := os.Stat(filepath.Join(dir, PointsPath(name)))
+					_, err := os.Stat(filepath.Join(dir, pointsPath(name)))
 					require.True(t, errors.Is(err, os.ErrNotExist), "a shard writes no aggregates")
 					require.Contains(t, string(data), fmt.Sprintf("%d/%d", i, n))
 				}
@@ -339,11 +339,11 @@ func TestSweepShardsMergeToUnsharded(t *testing.T) {
 			// Any order of the inputs.
 			files[0], files[len(files)-1] = files[len(files)-1], files[0]
 			out := filepath.Join(dir, fmt.Sprintf("merged%d.%s", n, format))
-			res, err := Merge(files, out)
+			res, err := Merge(files, out, false)
 			require.NoError(t, err, "n=%d", n)
 			require.Equal(t, 36, res.Runs)
 			require.Equal(t, string(full), string(readFile(t, out)), "n=%d %s", n, format)
-			require.Equal(t, string(points), string(readFile(t, PointsPath(out))))
+			require.Equal(t, string(points), string(readFile(t, pointsPath(out))))
 		}
 	}
 }
@@ -360,7 +360,7 @@ func TestMergeRejects(t *testing.T) {
 	out := filepath.Join(dir, "merged.csv")
 	check := func(inputs []string, out string, want ...string) {
 		t.Helper()
-		_, err := Merge(inputs, out)
+		_, err := Merge(inputs, out, false)
 		var e *scenarios.Error
 		require.ErrorAs(t, err, &e)
 		for _, w := range want {
@@ -447,13 +447,13 @@ func TestSpecValuesAndRanges(t *testing.T) {
 	require.Equal(t, 2*2*4*3, s.Points())
 	var got [][]string
 	for p := 0; p < s.Points(); p += 7 {
-		_, vals, err := s.Config(p)
+		_, vals, err := s.config(p)
 		require.NoError(t, err)
 		got = append(got, vals)
 	}
 	require.Equal(t, []string{"closed", `{"kind":"exponential","mean":0.01}`, "0", "0.001", "0.5"}, got[0])
 	require.Equal(t, []string{"closed", `{"kind":"exponential","mean":0.01}`, "0.2", "0.01", "0.5"}, got[1])
-	cfg, _, err := s.Config(s.Points() - 1)
+	cfg, _, err := s.config(s.Points() - 1)
 	require.NoError(t, err)
 	require.Equal(t, model.Poisson, cfg.Agents.Arrival)
 	require.Equal(t, model.Deterministic, cfg.Workers.Service.Kind)
@@ -485,7 +485,7 @@ func TestLatinHypercube(t *testing.T) {
 	arrivals := map[string]int{}
 	var first []*model.Config
 	for p := 0; p < n; p++ {
-		cfg, vals, err := s.Config(p)
+		cfg, vals, err := s.config(p)
 		require.NoError(t, err)
 		first = append(first, cfg)
 		// Each continuous axis uses each of its n strata exactly once.
@@ -507,8 +507,8 @@ func TestLatinHypercube(t *testing.T) {
 	other := parseSpec(t, strings.Replace(spec, `"seed": 11`, `"seed": 12`, 1))
 	differ := 0
 	for p := 0; p < n; p++ {
-		a, _, _ := again.Config(p)
-		b, _, _ := other.Config(p)
+		a, _, _ := again.config(p)
+		b, _, _ := other.config(p)
 		require.Equal(t, first[p].Faults.ErrorProbability, a.Faults.ErrorProbability)
 		if b.Faults.ErrorProbability != a.Faults.ErrorProbability {
 			differ++
@@ -588,7 +588,7 @@ func TestSweepMemoryFlat(t *testing.T) {
 func TestPointIntervals(t *testing.T) {
 	var a accumulator
 	for i, x := range []float64{1, 2, 3, 4} {
-		r := Row{Point: 0, Rep: i, LatencyAvg: x, ErrorRate: x / 10, LatencyP95: x, LatencyP99: x}
+		r := resultRow{Point: 0, Rep: i, LatencyAvg: x, ErrorRate: x / 10, LatencyP95: x, LatencyP99: x}
 		if i == 0 {
 			a.reset(&r)
 		}
@@ -599,13 +599,13 @@ func TestPointIntervals(t *testing.T) {
 	// t(0.975, 3) = 3.182446305; s = sqrt(5/3).
 	require.InDelta(t, 3.182446305*math.Sqrt(5.0/3)/2, p.LatencyAvg.HalfWidth, 1e-8)
 
-	one := Row{Point: 3, LatencyAvg: 7}
+	one := resultRow{Point: 3, LatencyAvg: 7}
 	a.reset(&one)
 	a.add(&one)
 	p = a.summary()
 	require.Equal(t, 7.0, p.LatencyAvg.Mean)
-	for format, want := range map[string]string{CSV: "3,1,0,,7,,0,,0,,1,0,0,STABLE,STABLE\n",
-		JSONL: `{"point":3,"axes":{},"runs":1,"error_rate_mean":0,"error_rate_ci95":null,"latency_avg_mean":7,"latency_avg_ci95":null,"latency_p95_mean":0,"latency_p95_ci95":null,"latency_p99_mean":0,"latency_p99_ci95":null,"stable":1,"degraded":0,"collapsed":0,"majority_state":"STABLE","worst_state":"STABLE"}` + "\n"} {
+	for format, want := range map[string]string{formatCSV: "3,1,0,,7,,0,,0,,1,0,0,STABLE,STABLE\n",
+		formatJSONL: `{"point":3,"axes":{},"runs":1,"error_rate_mean":0,"error_rate_ci95":null,"latency_avg_mean":7,"latency_avg_ci95":null,"latency_p95_mean":0,"latency_p95_ci95":null,"latency_p99_mean":0,"latency_p99_ci95":null,"stable":1,"degraded":0,"collapsed":0,"majority_state":"STABLE","worst_state":"STABLE"}` + "\n"} {
 		var b bytes.Buffer
 		w := bufio.NewWriter(&b)
 		appendPoint(w, format, nil, &p)

@@ -1,8 +1,8 @@
 // Package calibrate fits the free parameters of the EXP profiles to the
 // published table (package reproduce) and lands every cell on the
-// experiments' own seeds (`agentchaos calibrate`). [Knobs] lists what is
-// fitted, with each knob's range and fixed starting value; [Run] fits and
-// lands; everything else in the profiles is fixed.
+// experiments' own seeds (`agentchaos calibrate`). The knobs (calibrate.go)
+// list what is fitted, with each knob's range and fixed starting value;
+// [Run] fits and lands; everything else in the profiles is fixed.
 //
 // Units: a knob is in the unit of its scenario field (seconds for times,
 // probabilities as fractions); the landing's perturbations are relative

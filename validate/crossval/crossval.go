@@ -108,13 +108,13 @@ func Run(ctx context.Context, cfg *model.Config, opt live.Options, tol Tolerance
 	if scale == 0 {
 		scale = 1
 	}
-	return CompareLive(&c, scale, &sim, &lv, late, tol)
+	return compareLive(&c, scale, &sim, &lv, late, tol)
 }
 
-// MeanService returns cfg's mean service time at zero pressure, in seconds:
+// meanService returns cfg's mean service time at zero pressure, in seconds:
 // Overhead + E[work]·E[service], plus SpikeProbability·E[spike] when spikes
 // stall the worker.
-func MeanService(cfg *model.Config) float64 {
+func meanService(cfg *model.Config) float64 {
 	var w, ww float64
 	for _, t := range cfg.Agents.Mix {
 		w += t.Weight
@@ -128,11 +128,11 @@ func MeanService(cfg *model.Config) float64 {
 	return s
 }
 
-// CompareLive derives the tolerances for cfg from the live run's lateness
+// compareLive derives the tolerances for cfg from the live run's lateness
 // (see the package documentation) and compares the simulation's
 // report with the live run's. Both reports need exact latencies
 // (Report.Latencies). It returns an error for an invalid cfg or tolerances.
-func CompareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late live.Lateness, tol Tolerances) (*Result, error) {
+func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late live.Lateness, tol Tolerances) (*Result, error) {
 	tol = tol.withDefaults()
 	if tol.Replicas < 1 || !(tol.Confidence > 0 && tol.Confidence < 1) || !(tol.LatencyFloor >= 0) ||
 		!(tol.ErrorFloor >= 0) || !(tol.KSAlpha > 0 && tol.KSAlpha < 1) || !(tol.MaxLateness > 0) {
@@ -142,7 +142,7 @@ func CompareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 		return nil, fmt.Errorf("validate: cross-validation needs exact latencies (telemetry.percentiles %q)", model.ExactPercentiles)
 	}
 	cv := &Result{Scenario: cfg.Name, Seed: cfg.Seed, Scale: scale, Requests: cfg.Agents.RequestsPerAgent,
-		Lateness: late, MeanService: MeanService(cfg), Sim: *sim, Live: *lv}
+		Lateness: late, MeanService: meanService(cfg), Sim: *sim, Live: *lv}
 
 	// The replicas: δ spread evenly over [P5, P95] of Λ. Without
 	// lateness (under testing/synctest) there are none and the bands are

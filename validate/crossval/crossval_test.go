@@ -100,7 +100,7 @@ func TestCompareLiveBands(t *testing.T) {
 	late := live.Lateness{Count: 2000, Mean: 0.0005, P5: 0.0002, P50: 0.0005, P95: 0.001, P99: 0.0015, Max: 0.003}
 
 	ok := lateReport(sim, late.Mean)
-	cv, err := CompareLive(cfg, 1, &sim, &ok, late, Tolerances{})
+	cv, err := compareLive(cfg, 1, &sim, &ok, late, Tolerances{})
 	require.NoError(t, err)
 	require.True(t, cv.Pass, "%+v", cv.Checks)
 	require.Equal(t, 30, cv.Replicas)
@@ -114,7 +114,7 @@ func TestCompareLiveBands(t *testing.T) {
 	require.Less(t, mean.Hi, 0.15)
 
 	far := lateReport(sim, 0.02)
-	cv, err = CompareLive(cfg, 1, &sim, &far, late, Tolerances{})
+	cv, err = compareLive(cfg, 1, &sim, &far, late, Tolerances{})
 	require.NoError(t, err)
 	require.False(t, cv.Pass)
 	for _, c := range cv.Checks {
@@ -128,22 +128,22 @@ func TestCompareLiveBands(t *testing.T) {
 
 	errs := ok
 	errs.ErrorRate += 0.02
-	cv, err = CompareLive(cfg, 1, &sim, &errs, late, Tolerances{})
+	cv, err = compareLive(cfg, 1, &sim, &errs, late, Tolerances{})
 	require.NoError(t, err)
 	require.False(t, cv.Pass)
 	require.False(t, cv.Checks[2].Pass, cv.Checks[2].Name)
 
 	slow := late
-	slow.P95 = 0.2 * MeanService(cfg)
-	cv, err = CompareLive(cfg, 1, &sim, &ok, slow, Tolerances{})
+	slow.P95 = 0.2 * meanService(cfg)
+	cv, err = compareLive(cfg, 1, &sim, &ok, slow, Tolerances{})
 	require.NoError(t, err)
 	require.False(t, cv.Checks[len(cv.Checks)-1].Pass, "p95 lateness of 20% of a service")
 
 	sketch := sim
 	sketch.Latencies = nil
-	_, err = CompareLive(cfg, 1, &sketch, &ok, late, Tolerances{})
+	_, err = compareLive(cfg, 1, &sketch, &ok, late, Tolerances{})
 	require.ErrorContains(t, err, "exact")
-	_, err = CompareLive(cfg, 1, &sim, &ok, late, Tolerances{Confidence: 2})
+	_, err = compareLive(cfg, 1, &sim, &ok, late, Tolerances{Confidence: 2})
 	require.ErrorContains(t, err, "tolerances")
 }
 

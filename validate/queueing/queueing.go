@@ -83,12 +83,12 @@ func MM1(lambda, mu float64) (Result, error) {
 	}, nil
 }
 
-// ErlangB returns the Erlang B blocking probability of the loss system
+// erlangB returns the Erlang B blocking probability of the loss system
 // M/M/c/c with offered load a = λ/μ erlangs. It uses the recursion
 // B₀ = 1, B_k = aB_{k−1}/(k + aB_{k−1}), which neither overflows nor loses
 // precision for any a and c. It panics if a is negative or not finite, or
 // c is negative.
-func ErlangB(a float64, c int) float64 {
+func erlangB(a float64, c int) float64 {
 	if !(a >= 0) || math.IsInf(a, 1) {
 		panic("validate: offered load must be finite and ≥ 0")
 	}
@@ -103,14 +103,14 @@ func ErlangB(a float64, c int) float64 {
 	return b
 }
 
-// ErlangC returns the Erlang C probability that an arrival to the M/M/c
+// erlangC returns the Erlang C probability that an arrival to the M/M/c
 // queue with offered load a = λ/μ erlangs has to wait. It is computed as
 // B/(1−ρ(1−B)) from the Erlang B value B, with ρ = a/c. For a ≥ c it
 // returns 1, the limit as ρ → 1. It panics if a is negative or not finite,
 // or c < 1.
-func ErlangC(a float64, c int) float64 {
+func erlangC(a float64, c int) float64 {
 	checkServers(c)
-	b := ErlangB(a, c)
+	b := erlangB(a, c)
 	if a >= float64(c) {
 		return 1
 	}
@@ -130,7 +130,7 @@ func MMc(lambda, mu float64, c int) (Result, error) {
 	if rho >= 1 {
 		return Result{Rho: rho}, unstable(rho)
 	}
-	pw := ErlangC(a, c)
+	pw := erlangC(a, c)
 	wq := pw / (float64(c)*mu - lambda)
 	return Result{
 		Rho:        rho,
@@ -217,11 +217,11 @@ func MM1SojournQuantile(lambda, mu, p float64) float64 {
 	return -math.Log1p(-p) / (mu - lambda)
 }
 
-// MM1WaitQuantile returns the p-quantile of the M/M/1 wait, where
+// mm1WaitQuantile returns the p-quantile of the M/M/1 wait, where
 // P(Wq > t) = ρe^{−(μ−λ)t}; it is exactly 0 when p ≤ 1−ρ. It panics like
 // MM1SojournQuantile.
-func MM1WaitQuantile(lambda, mu, p float64) float64 {
-	return MMcWaitQuantile(lambda, mu, 1, p)
+func mm1WaitQuantile(lambda, mu, p float64) float64 {
+	return mmcWaitQuantile(lambda, mu, 1, p)
 }
 
 // mmcParams validates an M/M/c queue for the distribution functions and
@@ -233,13 +233,13 @@ func mmcParams(lambda, mu float64, c int) (pw, theta float64) {
 	if rho := a / float64(c); rho >= 1 {
 		panic(unstable(rho))
 	}
-	return ErlangC(a, c), float64(c)*mu - lambda
+	return erlangC(a, c), float64(c)*mu - lambda
 }
 
-// MMcWaitCDF returns P(Wq ≤ t) for the M/M/c queue: 1 − C·e^{−θt} for t ≥ 0,
+// mmcWaitCDF returns P(Wq ≤ t) for the M/M/c queue: 1 − C·e^{−θt} for t ≥ 0,
 // with C the Erlang C value and θ = cμ − λ. It panics if ρ ≥ 1, on invalid
 // rates, or c < 1.
-func MMcWaitCDF(lambda, mu float64, c int, t float64) float64 {
+func mmcWaitCDF(lambda, mu float64, c int, t float64) float64 {
 	pw, theta := mmcParams(lambda, mu, c)
 	if t < 0 {
 		return 0
@@ -247,11 +247,11 @@ func MMcWaitCDF(lambda, mu float64, c int, t float64) float64 {
 	return 1 - pw*math.Exp(-theta*t)
 }
 
-// MMcWaitQuantile returns the p-quantile of the M/M/c wait. Because the wait
+// mmcWaitQuantile returns the p-quantile of the M/M/c wait. Because the wait
 // has an atom 1−C at 0, the quantile is exactly 0 for p ≤ 1−C, and
 // ln(C/(1−p))/θ above. It panics if ρ ≥ 1, on invalid rates, c < 1, or p
 // outside [0, 1].
-func MMcWaitQuantile(lambda, mu float64, c int, p float64) float64 {
+func mmcWaitQuantile(lambda, mu float64, c int, p float64) float64 {
 	pw, theta := mmcParams(lambda, mu, c)
 	checkProb(p)
 	q := 1 - p
@@ -277,9 +277,9 @@ func mmcSojournSurvival(pw, mu, theta, t float64) float64 {
 	return (1-pw)*math.Exp(-mu*t) + pw*math.Exp(-s*t)*(1+s*g)
 }
 
-// MMcSojournCDF returns P(T ≤ t) for the M/M/c sojourn time (FCFS). It
+// mmcSojournCDF returns P(T ≤ t) for the M/M/c sojourn time (FCFS). It
 // panics if ρ ≥ 1, on invalid rates, or c < 1.
-func MMcSojournCDF(lambda, mu float64, c int, t float64) float64 {
+func mmcSojournCDF(lambda, mu float64, c int, t float64) float64 {
 	pw, theta := mmcParams(lambda, mu, c)
 	return 1 - mmcSojournSurvival(pw, mu, theta, t)
 }
@@ -294,20 +294,20 @@ func MMcSojournQuantile(lambda, mu float64, c int, p float64) float64 {
 	return quantile(surv, p, pw/theta+1/mu)
 }
 
-// MMcBSojournCDF returns P(T ≤ t) for the sojourn time of an accepted
+// mmcbSojournCDF returns P(T ≤ t) for the sojourn time of an accepted
 // request in M/M/c/(c+buffer). It panics on invalid rates, c < 1 or
 // buffer < 0. See MMcBSojournQuantile for the method and its cost.
-func MMcBSojournCDF(lambda, mu float64, c, buffer int, t float64) float64 {
+func mmcbSojournCDF(lambda, mu float64, c, buffer int, t float64) float64 {
 	checkRates(lambda, mu)
 	checkServers(c)
 	checkBuffer(buffer)
 	return 1 - newMMcB(lambda, mu, c, buffer).survival(t, true)
 }
 
-// MMcBWaitCDF returns P(Wq ≤ t) for the wait of an accepted request in
+// mmcbWaitCDF returns P(Wq ≤ t) for the wait of an accepted request in
 // M/M/c/(c+buffer); it is 1−PWait at t = 0. It panics on invalid rates,
 // c < 1 or buffer < 0.
-func MMcBWaitCDF(lambda, mu float64, c, buffer int, t float64) float64 {
+func mmcbWaitCDF(lambda, mu float64, c, buffer int, t float64) float64 {
 	checkRates(lambda, mu)
 	checkServers(c)
 	checkBuffer(buffer)
@@ -333,10 +333,10 @@ func MMcBSojournQuantile(lambda, mu float64, c, buffer int, p float64) float64 {
 	return newMMcB(lambda, mu, c, buffer).quantile(p, true)
 }
 
-// MMcBWaitQuantile returns the p-quantile of the wait of an accepted request
+// mmcbWaitQuantile returns the p-quantile of the wait of an accepted request
 // in M/M/c/(c+buffer); it is exactly 0 for p ≤ 1−PWait. Method, cost and
 // panics are as for MMcBSojournQuantile.
-func MMcBWaitQuantile(lambda, mu float64, c, buffer int, p float64) float64 {
+func mmcbWaitQuantile(lambda, mu float64, c, buffer int, p float64) float64 {
 	checkRates(lambda, mu)
 	checkServers(c)
 	checkBuffer(buffer)
@@ -367,7 +367,7 @@ func newMMcB(lambda, mu float64, c, b int) *mmcb {
 	d := &mmcb{lambda: lambda, mu: mu, c: c, b: b, a: a, rho: a / float64(c)}
 	// Relative to Σ_{n≤c} aⁿ/n!, the states below c weigh 1−E and p_c weighs
 	// E, E the Erlang B value, which is computed stably.
-	e := ErlangB(a, c)
+	e := erlangB(a, c)
 	if d.rho <= 1 {
 		d.r = d.rho
 		g := geomSums(d.r, b+1)
@@ -619,7 +619,7 @@ func md1Check(lambda, d float64) float64 {
 	return rho
 }
 
-// MD1WaitCDF returns P(Wq ≤ t) for the M/D/1 queue with arrival rate lambda
+// md1WaitCDF returns P(Wq ≤ t) for the M/D/1 queue with arrival rate lambda
 // and deterministic service time d, by Erlang's 1909 formula
 //
 //	P(Wq ≤ t) = (1−ρ) Σ_{k=0}^{⌊t/d⌋} [ρ(k−t/d)]ᵏ/k! · e^{−ρ(k−t/d)}.
@@ -628,7 +628,7 @@ func md1Check(lambda, d float64) float64 {
 // digit once ρt/d exceeds about 18; the sum is carried in math/big with
 // enough bits to absorb the cancellation. Cost grows like (t/d)² log(t/d).
 // It panics if ρ = λd ≥ 1, lambda < 0, or d is not finite and positive.
-func MD1WaitCDF(lambda, d, t float64) float64 {
+func md1WaitCDF(lambda, d, t float64) float64 {
 	rho := md1Check(lambda, d)
 	if t < 0 {
 		return 0
@@ -687,14 +687,14 @@ func MD1WaitQuantile(lambda, d, p float64) float64 {
 		if t <= 0 {
 			return rho
 		}
-		return 1 - MD1WaitCDF(lambda, d, t)
+		return 1 - md1WaitCDF(lambda, d, t)
 	}
 	return quantile(surv, p, d*(1+rho/(2*(1-rho))))
 }
 
-// MD1SojournQuantile returns the p-quantile of the M/D/1 sojourn time,
+// md1SojournQuantile returns the p-quantile of the M/D/1 sojourn time,
 // which is the wait quantile plus d. It panics like MD1WaitQuantile.
-func MD1SojournQuantile(lambda, d, p float64) float64 {
+func md1SojournQuantile(lambda, d, p float64) float64 {
 	return MD1WaitQuantile(lambda, d, p) + d
 }
 

@@ -101,7 +101,7 @@ func TestMMcBBufferZeroIsErlangB(t *testing.T) {
 		for _, a := range []float64{0.5, 4, 30, 90} {
 			r, err := MMcB(a, 1, c, 0)
 			require.NoError(t, err)
-			near(t, ErlangB(a, c), r.Blocking, 1e-14, 0)
+			near(t, erlangB(a, c), r.Blocking, 1e-14, 0)
 			assert.Zero(t, r.Lq)
 			assert.Zero(t, r.PWait)
 			near(t, 1, r.W, 1e-14, 0)
@@ -156,18 +156,18 @@ func TestErlangBC(t *testing.T) {
 		for _, rho := range []float64{0.01, 0.2, 0.5, 0.8, 0.95, 0.999} {
 			a := rho * float64(c)
 			wantB, wantC := erlangSums(a, c)
-			b, cc := ErlangB(a, c), ErlangC(a, c)
+			b, cc := erlangB(a, c), erlangC(a, c)
 			near(t, wantB, b, 1e-12, 0, "B c=%d a=%g", c, a)
 			near(t, wantC, cc, 1e-12, 0, "C c=%d a=%g", c, a)
 			near(t, b/(1-rho*(1-b)), cc, 1e-14, 0, "identity")
 		}
 	}
-	assert.Equal(t, 1.0, ErlangB(3, 0))
-	assert.Equal(t, 0.0, ErlangB(0, 3))
-	assert.Equal(t, 1.0, ErlangC(5, 5))
-	assert.Equal(t, 1.0, ErlangC(6, 5))
+	assert.Equal(t, 1.0, erlangB(3, 0))
+	assert.Equal(t, 0.0, erlangB(0, 3))
+	assert.Equal(t, 1.0, erlangC(5, 5))
+	assert.Equal(t, 1.0, erlangC(6, 5))
 	// M/M/1: C = ρ.
-	near(t, 0.7, ErlangC(0.7, 1), 1e-15, 0)
+	near(t, 0.7, erlangC(0.7, 1), 1e-15, 0)
 }
 
 func TestErlangBLarge(t *testing.T) {
@@ -186,7 +186,7 @@ func TestErlangBLarge(t *testing.T) {
 			sum.Add(sum, term)
 		}
 		want, _ := new(big.Float).Quo(term, sum).Float64()
-		near(t, want, ErlangB(tc.a, tc.c), 1e-11, 0, "%+v", tc)
+		near(t, want, erlangB(tc.a, tc.c), 1e-11, 0, "%+v", tc)
 	}
 }
 
@@ -258,7 +258,7 @@ func TestUnstable(t *testing.T) {
 	assert.ErrorIs(t, err, ErrUnstable)
 	assert.Panics(t, func() { MM1SojournQuantile(2, 1, 0.5) })
 	assert.Panics(t, func() { MMcSojournQuantile(2, 1, 2, 0.5) })
-	assert.Panics(t, func() { MD1WaitCDF(1, 1, 3) })
+	assert.Panics(t, func() { md1WaitCDF(1, 1, 3) })
 	assert.Panics(t, func() { _, _ = MMcB(-1, 1, 1, 1) })
 	assert.Panics(t, func() { _, _ = MMcB(1, 0, 1, 1) })
 	assert.Panics(t, func() { _, _ = MMcB(1, 1, 0, 1) })
@@ -293,15 +293,15 @@ func TestMD1WaitCDF(t *testing.T) {
 	const d = 2.0
 	for _, rho := range []float64{0.2, 0.5, 0.9} {
 		lambda := rho / d
-		near(t, 1-rho, MD1WaitCDF(lambda, d, 0), 1e-15, 0, "atom at 0")
-		assert.Zero(t, MD1WaitCDF(lambda, d, -1))
+		near(t, 1-rho, md1WaitCDF(lambda, d, 0), 1e-15, 0, "atom at 0")
+		assert.Zero(t, md1WaitCDF(lambda, d, -1))
 		for _, tau := range []float64{0.3, 1, 1.5, 2.999, 4.2, 7} {
-			near(t, naiveMD1(rho, tau), MD1WaitCDF(lambda, d, tau*d), 0, 1e-12, "rho=%g tau=%g", rho, tau)
+			near(t, naiveMD1(rho, tau), md1WaitCDF(lambda, d, tau*d), 0, 1e-12, "rho=%g tau=%g", rho, tau)
 		}
 		// Far in the tail float64 would return garbage; big.Float stays a CDF.
 		prev := 0.0
 		for _, tau := range []float64{10, 40, 100, 250} {
-			f := MD1WaitCDF(lambda, d, tau*d)
+			f := md1WaitCDF(lambda, d, tau*d)
 			assert.True(t, f >= prev && f <= 1, "rho=%g tau=%g F=%g", rho, tau, f)
 			prev = f
 		}
@@ -316,7 +316,7 @@ func TestMD1MeanFromCDF(t *testing.T) {
 		lambda := tc.rho / d
 		var mean float64
 		for k := 0; k < int(tc.tauMax); k++ {
-			mean += quad.Fixed(func(x float64) float64 { return 1 - MD1WaitCDF(lambda, d, x) },
+			mean += quad.Fixed(func(x float64) float64 { return 1 - md1WaitCDF(lambda, d, x) },
 				float64(k)*d, float64(k+1)*d, 12, nil, 0)
 		}
 		pk, err := MG1(lambda, d, 0)
@@ -331,12 +331,12 @@ func TestMD1Quantile(t *testing.T) {
 	assert.Zero(t, MD1WaitQuantile(lambda, d, 0.1))
 	for _, p := range []float64{0.11, 0.5, 0.9, 0.99} {
 		q := MD1WaitQuantile(lambda, d, p)
-		near(t, p, MD1WaitCDF(lambda, d, q), 0, 1e-12, "p=%g", p)
-		assert.Less(t, MD1WaitCDF(lambda, d, q*(1-1e-9)), p)
-		near(t, q+d, MD1SojournQuantile(lambda, d, p), 1e-15, 0)
+		near(t, p, md1WaitCDF(lambda, d, q), 0, 1e-12, "p=%g", p)
+		assert.Less(t, md1WaitCDF(lambda, d, q*(1-1e-9)), p)
+		near(t, q+d, md1SojournQuantile(lambda, d, p), 1e-15, 0)
 	}
 	// Deterministic service waits less than exponential at the same load.
-	assert.Less(t, MD1WaitQuantile(lambda, d, 0.9), MM1WaitQuantile(lambda, 1/d, 0.9))
+	assert.Less(t, MD1WaitQuantile(lambda, d, 0.9), mm1WaitQuantile(lambda, 1/d, 0.9))
 }
 
 func TestMM1Quantiles(t *testing.T) {
@@ -345,7 +345,7 @@ func TestMM1Quantiles(t *testing.T) {
 		q := MM1SojournQuantile(lambda, mu, p)
 		near(t, 1-p, math.Exp(-(mu-lambda)*q), 1e-12, 0)
 		near(t, q, MMcSojournQuantile(lambda, mu, 1, p), 1e-12, 1e-15, "p=%g", p)
-		w := MM1WaitQuantile(lambda, mu, p)
+		w := mm1WaitQuantile(lambda, mu, p)
 		if p <= 0.1 {
 			assert.Zero(t, w)
 		} else {
@@ -357,7 +357,7 @@ func TestMM1Quantiles(t *testing.T) {
 
 // mmcSurvivalNaive is the reference's P(T > t) for M/M/c, θ ≠ μ.
 func mmcSurvivalNaive(lambda, mu float64, c int, t float64) float64 {
-	pw := ErlangC(lambda/mu, c)
+	pw := erlangC(lambda/mu, c)
 	theta := float64(c)*mu - lambda
 	return (1-pw)*math.Exp(-mu*t) + pw*(theta*math.Exp(-mu*t)-mu*math.Exp(-theta*t))/(theta-mu)
 }
@@ -371,12 +371,12 @@ func TestMMcSojournQuantile(t *testing.T) {
 		for _, p := range ps {
 			q := MMcSojournQuantile(tc.lambda, tc.mu, tc.c, p)
 			near(t, 1-p, mmcSurvivalNaive(tc.lambda, tc.mu, tc.c, q), 1e-10, 0, "%+v p=%g", tc, p)
-			near(t, p, MMcSojournCDF(tc.lambda, tc.mu, tc.c, q), 1e-12, 0)
+			near(t, p, mmcSojournCDF(tc.lambda, tc.mu, tc.c, q), 1e-12, 0)
 		}
 	}
 	// θ = μ: λ = (c−1)μ, where P(T > t) = (1 + Cμt)e^{−μt}.
 	const mu = 1.0
-	pw := ErlangC(2, 3)
+	pw := erlangC(2, 3)
 	for _, p := range ps {
 		q := MMcSojournQuantile(2, mu, 3, p)
 		near(t, 1-p, (1+pw*mu*q)*math.Exp(-mu*q), 1e-12, 0)
@@ -388,12 +388,12 @@ func TestMMcSojournQuantile(t *testing.T) {
 
 func TestMMcWaitQuantile(t *testing.T) {
 	const lambda, mu, c = 3.0, 1.0, 4
-	pw := ErlangC(lambda/mu, c)
-	assert.Zero(t, MMcWaitQuantile(lambda, mu, c, 1-pw))
-	q := MMcWaitQuantile(lambda, mu, c, 0.9)
+	pw := erlangC(lambda/mu, c)
+	assert.Zero(t, mmcWaitQuantile(lambda, mu, c, 1-pw))
+	q := mmcWaitQuantile(lambda, mu, c, 0.9)
 	near(t, 0.1, pw*math.Exp(-(c*mu-lambda)*q), 1e-12, 0)
-	near(t, 0.9, MMcWaitCDF(lambda, mu, c, q), 1e-12, 0)
-	near(t, 1-pw, MMcWaitCDF(lambda, mu, c, 0), 1e-15, 0)
+	near(t, 0.9, mmcWaitCDF(lambda, mu, c, q), 1e-12, 0)
+	near(t, 1-pw, mmcWaitCDF(lambda, mu, c, 0), 1e-15, 0)
 }
 
 // mmcbMixture is an independent P(T > t) and P(Wq > t) for M/M/c/(c+B): the
@@ -442,9 +442,9 @@ func TestMMcBQuantileAgainstMixture(t *testing.T) {
 				for _, p := range []float64{0.05, 0.5, 0.9, 0.99} {
 					q := MMcBSojournQuantile(lambda, mu, c, b, p)
 					near(t, 1-p, sojourn(q), 1e-9, 0, name+" sojourn p=%g", p)
-					near(t, p, MMcBSojournCDF(lambda, mu, c, b, q), 0, 1e-12, name)
+					near(t, p, mmcbSojournCDF(lambda, mu, c, b, q), 0, 1e-12, name)
 
-					w := MMcBWaitQuantile(lambda, mu, c, b, p)
+					w := mmcbWaitQuantile(lambda, mu, c, b, p)
 					if p <= 1-res.PWait {
 						assert.Zero(t, w, name)
 					} else {
@@ -452,10 +452,10 @@ func TestMMcBQuantileAgainstMixture(t *testing.T) {
 					}
 				}
 				near(t, res.PWait, wait(0), 1e-12, 1e-15, name)
-				near(t, 1-res.PWait, MMcBWaitCDF(lambda, mu, c, b, 0), 1e-12, 1e-15, name)
+				near(t, 1-res.PWait, mmcbWaitCDF(lambda, mu, c, b, 0), 1e-12, 1e-15, name)
 				// The mean sojourn is the integral of the survival function.
 				mean := quad.Fixed(func(x float64) float64 {
-					return 1 - MMcBSojournCDF(lambda, mu, c, b, x)
+					return 1 - mmcbSojournCDF(lambda, mu, c, b, x)
 				}, 0, 45*res.W, 200, nil, 0)
 				near(t, res.W, mean, 1e-9, 0, name+" mean")
 			}
@@ -467,9 +467,9 @@ func TestMMcBQuantileLimits(t *testing.T) {
 	for _, p := range []float64{0.1, 0.5, 0.95, 0.999} {
 		// Huge buffer, light enough load: the infinite-buffer answers.
 		near(t, MMcSojournQuantile(3.2, 1, 4, p), MMcBSojournQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 0)
-		near(t, MMcWaitQuantile(3.2, 1, 4, p), MMcBWaitQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 1e-14)
+		near(t, mmcWaitQuantile(3.2, 1, 4, p), mmcbWaitQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 1e-14)
 		near(t, -math.Log1p(-p)/(1-0.7), MMcBSojournQuantile(0.7, 1, 1, 5000, p), 1e-10, 0)
-		near(t, MM1WaitQuantile(0.7, 1, p), MMcBWaitQuantile(0.7, 1, 1, 5000, p), 1e-10, 1e-14)
+		near(t, mm1WaitQuantile(0.7, 1, p), mmcbWaitQuantile(0.7, 1, 1, 5000, p), 1e-10, 1e-14)
 	}
 	// Overload: almost every accepted request finds a full waiting room, so
 	// the sojourn approaches Erlang(B+1, cμ) + Exp(μ) ≈ (B+1)/(cμ) + 1/μ.
@@ -480,7 +480,7 @@ func TestMMcBQuantileLimits(t *testing.T) {
 	assert.True(t, math.IsInf(MMcBSojournQuantile(1, 1, 2, 3, 1), 1))
 	// No arrivals: the sojourn is the service time alone.
 	near(t, math.Ln2/2, MMcBSojournQuantile(0, 2, 3, 5, 0.5), 1e-14, 0)
-	assert.Zero(t, MMcBWaitQuantile(0, 2, 3, 5, 0.99))
+	assert.Zero(t, mmcbWaitQuantile(0, 2, 3, 5, 0.99))
 }
 
 func TestGeomSums(t *testing.T) {

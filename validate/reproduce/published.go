@@ -46,9 +46,9 @@ func (p Published) Report() model.Report {
 		ErrorRate: Value(p.ErrorRate), FinalState: p.State}
 }
 
-// Printed formats a simulated report's cells at the table's precision:
+// printed formats a simulated report's cells at the table's precision:
 // seconds to 3 decimals, percent to 2, state exact.
-func Printed(r *model.Report) (avg, p95, errRate, state string) {
+func printed(r *model.Report) (avg, p95, errRate, state string) {
 	return fmt.Sprintf("%.3fs", r.Latency.Avg), fmt.Sprintf("%.3fs", r.Latency.P95),
 		fmt.Sprintf("%.2f%%", 100*r.ErrorRate), r.FinalState.String()
 }
@@ -89,7 +89,7 @@ func Compare(p Published, r *model.Report) (Comparison, error) {
 		return Comparison{}, fmt.Errorf("%s: simulated %d agents, %d workers, buffer %d; published %d, %d, %d",
 			p.Scenario, r.Agents, r.Workers, r.Buffer, p.Agents, p.Workers, p.Buffer)
 	}
-	avg, p95, er, st := Printed(r)
+	avg, p95, er, st := printed(r)
 	cell := func(name, pub, sim string) Cell { return Cell{name, pub, sim, pub == sim} }
 	return Comparison{
 		Scenario: p.Scenario, Seed: r.Seed, Agents: r.Agents, Workers: r.Workers, Buffer: r.Buffer,

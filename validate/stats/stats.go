@@ -16,19 +16,19 @@ type Interval struct {
 	Confidence float64 // in (0, 1), e.g. 0.95
 }
 
-// Contains reports whether x lies in the closed interval.
-func (i Interval) Contains(x float64) bool {
+// contains reports whether x lies in the closed interval.
+func (i Interval) contains(x float64) bool {
 	return math.Abs(x-i.Mean) <= i.HalfWidth
 }
 
-// Bounds returns the ends of the interval.
-func (i Interval) Bounds() (lo, hi float64) {
+// bounds returns the ends of the interval.
+func (i Interval) bounds() (lo, hi float64) {
 	return i.Mean - i.HalfWidth, i.Mean + i.HalfWidth
 }
 
-// RelativeHalfWidth returns HalfWidth/|Mean|. It is 0 when HalfWidth is 0
+// relativeHalfWidth returns HalfWidth/|Mean|. It is 0 when HalfWidth is 0
 // (even if Mean is 0), and +Inf when only Mean is 0.
-func (i Interval) RelativeHalfWidth() float64 {
+func (i Interval) relativeHalfWidth() float64 {
 	if i.HalfWidth == 0 {
 		return 0
 	}
@@ -130,9 +130,9 @@ func (p Precision) WithDefaults() Precision {
 	return p
 }
 
-// Precise reports whether iv meets the precision target, with defaults
+// precise reports whether iv meets the precision target, with defaults
 // applied to zero fields.
-func (p Precision) Precise(iv Interval) bool {
+func (p Precision) precise(iv Interval) bool {
 	p = p.WithDefaults()
 	return iv.HalfWidth <= p.MaxRelErr*math.Abs(iv.Mean) || iv.HalfWidth <= p.AbsErr
 }
@@ -173,7 +173,7 @@ func (p Precision) Replicate(run func(rep int) []float64) (intervals []Interval,
 		done := true
 		for i, xs := range samples {
 			intervals[i] = MeanCI(xs, p.Confidence)
-			done = done && p.Precise(intervals[i])
+			done = done && p.precise(intervals[i])
 		}
 		if done {
 			return intervals, make([]bool, len(samples))
@@ -181,12 +181,12 @@ func (p Precision) Replicate(run func(rep int) []float64) (intervals []Interval,
 	}
 	capped = make([]bool, len(samples))
 	for i, iv := range intervals {
-		capped[i] = !p.Precise(iv)
+		capped[i] = !p.precise(iv)
 	}
 	return intervals, capped
 }
 
-// MSER5 returns how many leading observations of series to delete as
+// mser5 returns how many leading observations of series to delete as
 // warm-up, by the MSER-5 rule (White, 1997; Franklin and White, 2008): group
 // the series into batches of 5 (dropping a partial last batch), and choose
 // the number of batches d that minimizes the marginal standard error
@@ -194,7 +194,7 @@ func (p Precision) Replicate(run func(rep int) []float64) (intervals []Interval,
 // half of the run is searched, since a minimum beyond it means the run is too
 // short to tell; ties go to the smaller d. The result is 5d observations, and
 // 0 for series shorter than 15.
-func MSER5(series []float64) (truncate int) {
+func mser5(series []float64) (truncate int) {
 	const batch = 5
 	k := len(series) / batch
 	dMax := min(k/2, k-2) // keep at least two batches

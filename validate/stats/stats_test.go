@@ -17,20 +17,20 @@ func TestMeanCIKnown(t *testing.T) {
 	assert.InEpsilon(t, 3, iv.Mean, 1e-15)
 	// t_{0.975, 4} = 2.7764451051977987; s = √2.5.
 	assert.InEpsilon(t, 2.7764451051977987*math.Sqrt(2.5)/math.Sqrt(5), iv.HalfWidth, 1e-12)
-	lo, hi := iv.Bounds()
-	assert.True(t, iv.Contains(lo) && iv.Contains(hi) && !iv.Contains(hi+1e-9))
-	assert.InEpsilon(t, iv.HalfWidth/3, iv.RelativeHalfWidth(), 1e-15)
+	lo, hi := iv.bounds()
+	assert.True(t, iv.contains(lo) && iv.contains(hi) && !iv.contains(hi+1e-9))
+	assert.InEpsilon(t, iv.HalfWidth/3, iv.relativeHalfWidth(), 1e-15)
 
 	one := MeanCI([]float64{7}, 0.9)
 	assert.Equal(t, 7.0, one.Mean)
 	assert.True(t, math.IsInf(one.HalfWidth, 1))
-	assert.True(t, one.Contains(-1e300))
+	assert.True(t, one.contains(-1e300))
 	assert.True(t, math.IsNaN(MeanCI(nil, 0.9).Mean))
 
 	zero := MeanCI([]float64{0, 0, 0}, 0.99)
 	assert.Zero(t, zero.HalfWidth)
-	assert.Zero(t, zero.RelativeHalfWidth())
-	assert.True(t, math.IsInf(Interval{HalfWidth: 1}.RelativeHalfWidth(), 1))
+	assert.Zero(t, zero.relativeHalfWidth())
+	assert.True(t, math.IsInf(Interval{HalfWidth: 1}.relativeHalfWidth(), 1))
 
 	assert.Panics(t, func() { MeanCI([]float64{1, 2}, 1) })
 	assert.Panics(t, func() { MeanCI([]float64{1, 2}, 0) })
@@ -45,7 +45,7 @@ func TestMeanCICoverage(t *testing.T) {
 		for j := range xs {
 			xs[j] = trueMean + 2*rng.NormFloat64()
 		}
-		if MeanCI(xs, 0.95).Contains(trueMean) {
+		if MeanCI(xs, 0.95).contains(trueMean) {
 			covered++
 		}
 		lo, hi := PredictionInterval(xs, 0.95)
@@ -71,7 +71,7 @@ func TestMSER5Step(t *testing.T) {
 			series[i] += 5
 		}
 	}
-	d := MSER5(series)
+	d := mser5(series)
 	assert.True(t, d >= 990 && d <= 1050, "truncate %d", d)
 }
 
@@ -82,7 +82,7 @@ func TestMSER5Decay(t *testing.T) {
 	for i := range series {
 		series[i] = 10 - 10*math.Exp(-float64(i)/200) + rng.NormFloat64()
 	}
-	d := MSER5(series)
+	d := mser5(series)
 	assert.True(t, d >= 500 && d <= 3000, "truncate %d", d)
 	var kept float64
 	for _, x := range series[d:] {
@@ -97,14 +97,14 @@ func TestMSER5Stationary(t *testing.T) {
 	for i := range series {
 		series[i] = rng.ExpFloat64()
 	}
-	assert.Less(t, MSER5(series), len(series)/10)
-	assert.Zero(t, MSER5(series[:14]))
-	assert.Zero(t, MSER5(nil))
+	assert.Less(t, mser5(series), len(series)/10)
+	assert.Zero(t, mser5(series[:14]))
+	assert.Zero(t, mser5(nil))
 	// Only the first half is searched even if the transient is longer.
 	for i := range series {
 		series[i] = -float64(i)
 	}
-	assert.LessOrEqual(t, MSER5(series), len(series)/2)
+	assert.LessOrEqual(t, mser5(series), len(series)/2)
 }
 
 func TestReplicateStopsWhenPrecise(t *testing.T) {
@@ -124,9 +124,9 @@ func TestReplicateStopsWhenPrecise(t *testing.T) {
 	assert.Greater(t, calls, 20)
 	for _, iv := range ivs {
 		assert.Equal(t, calls, iv.N)
-		assert.True(t, p.Precise(iv))
+		assert.True(t, p.precise(iv))
 	}
-	assert.LessOrEqual(t, ivs[0].RelativeHalfWidth(), 0.01)
+	assert.LessOrEqual(t, ivs[0].relativeHalfWidth(), 0.01)
 	assert.Zero(t, ivs[1].HalfWidth) // identically 0 is precise without a floor
 
 	// Precise from the start: stops at MinReps.
@@ -145,7 +145,7 @@ func TestReplicateCapped(t *testing.T) {
 	assert.Equal(t, []bool{true, false}, capped)
 	assert.Equal(t, 50, ivs[0].N)
 	assert.Equal(t, 0.99, ivs[0].Confidence)
-	assert.True(t, ivs[1].Contains(5))
+	assert.True(t, ivs[1].contains(5))
 
 	assert.Panics(t, func() {
 		p.Replicate(func(rep int) []float64 { return make([]float64, 1+rep%2) })

@@ -5,19 +5,19 @@
 // `agentchaos validate`).
 //
 // A [Queue] is M/·/c/(c+B): Poisson arrivals, c identical workers, FCFS and a
-// waiting room of B places ([Infinite] for none). [Queue.Config] makes it a
-// model.Config, [QueueFromConfig] recognises a scenario that is one, and a
-// [Collector] sink measures a run. [Suite] lists the configurations of
-// `agentchaos validate`.
+// waiting room of B places ([Infinite] for none), run as an ordinary
+// model.Config; [QueueFromConfig] recognises a scenario that is one, and a
+// collector sink measures a run from its lifecycle events. [Suite] lists
+// the configurations of `agentchaos validate`.
 //
 // The method:
 //
 //   - Independent replications, each from an empty system with its own seed
 //     derived from the root seed (see SuiteOptions.Seed).
 //   - Warm-up deletion by a fixed rule, not by inspecting the data: requests
-//     created before Queue.WarmUp are discarded. WarmUp is the mixing time
+//     created before the warm-up are discarded. The warm-up is the mixing time
 //     of the queue's birth–death chain from empty, from its relaxation time
-//     (Queue.RelaxationTime) and the steady-state probability of the empty
+//     (Queue.relaxationTime) and the steady-state probability of the empty
 //     system.
 //   - Per replication: the blocking fraction, the mean wait and mean sojourn
 //     of accepted requests, and the empirical percentile of their sojourns
@@ -41,6 +41,6 @@
 // options other than Workers and Progress, never on the number of CPUs; the
 // per-replication values are sums of integer nanoseconds in event order, so
 // they are the same on every machine. Errors: an invalid or unsolvable
-// queue is an error from [Queue.Check], a replication that fails is
+// queue is an error from [Queue.check], a replication that fails is
 // reported in its configuration's Error; nothing here panics on user input.
 package textbook

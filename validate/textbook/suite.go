@@ -148,7 +148,7 @@ type MeasureResult struct {
 // and compares it with the analytic value. Configurations run one after
 // another, each one's replications in parallel on opt.Workers goroutines
 // (package replicate); the report does not depend on how many. It returns
-// an error only if a configuration is invalid (see Queue.Check) or two share
+// an error only if a configuration is invalid (see QueueFromConfig) or two share
 // a name; a configuration whose run fails is reported in its Error.
 func RunSuite(queues []Queue, opt SuiteOptions) (*SuiteReport, error) {
 	return runSuite(queues, queues, opt)
@@ -173,14 +173,14 @@ func runSuite(queues, models []Queue, opt SuiteOptions) (*SuiteReport, error) {
 			return nil, fmt.Errorf("validate: two configurations named %q", q.Name)
 		}
 		names[q.Name] = true
-		if err := q.Check(); err != nil {
+		if err := q.check(); err != nil {
 			return nil, err
 		}
 		var err error
 		if theory[i], err = models[i].Theory(); err != nil {
 			return nil, err
 		}
-		if len(theory[i]) != len(q.Measures()) {
+		if len(theory[i]) != len(q.measures()) {
 			return nil, fmt.Errorf("validate: %s: model %s has other measures", q.Name, models[i].Name)
 		}
 	}
@@ -233,8 +233,8 @@ func (r *SuiteReport) judge() {
 
 // casePlan returns the warm-up, the measured length and the replication cap of q.
 func casePlan(q Queue, opt SuiteOptions) (warmUp, length float64, maxReps int) {
-	warmUp = q.WarmUp()
-	length = math.Min(opt.RepRelaxations*q.RelaxationTime(), opt.Budget/float64(opt.Precision.MinReps)/q.Lambda-warmUp)
+	warmUp = q.warmUp()
+	length = math.Min(opt.RepRelaxations*q.relaxationTime(), opt.Budget/float64(opt.Precision.MinReps)/q.Lambda-warmUp)
 	length = roundUp2(math.Max(length, opt.RepArrivals/q.Lambda))
 	perRep := q.Lambda * (warmUp + length)
 	maxReps = int(math.Min(float64(opt.Precision.MaxReps), math.Max(float64(opt.Precision.MinReps), math.Floor(opt.Budget/perRep))))
@@ -250,15 +250,15 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		Buffer: q.Buffer, Sources: q.sources(), Rho: q.rho(), WarmUp: warmUp, Length: length, MaxReps: maxReps}
 	prec := opt.Precision
 	prec.MaxReps = maxReps
-	root := q.Seed(opt.Seed)
+	root := q.seed(opt.Seed)
 
 	// Replications are computed in batches on opt.Workers goroutines, each
-	// with its own Collector: the first MinReps at once, then as many as
+	// with its own collector: the first MinReps at once, then as many as
 	// there are workers. Precision.Replicate consumes them in order and
 	// stops at the same replication whatever the batch size, so surplus
 	// replications only cost time.
 	type outcome struct {
-		rep Replication
+		rep replication
 		err error
 	}
 	var reps []outcome
@@ -266,8 +266,8 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		n := max(prec.MinReps-from, opt.Workers)
 		n = min(n, maxReps-from)
 		reps = append(reps, make([]outcome, n)...)
-		replicate.Ordered(context.Background(), n, opt.Workers, func() *Collector { return new(Collector) },
-			func(c *Collector, i int) (outcome, error) {
+		replicate.Ordered(context.Background(), n, opt.Workers, func() *collector { return new(collector) },
+			func(c *collector, i int) (outcome, error) {
 				rep, err := c.replicate(q, replicate.Seed(root, from+i), warmUp, length)
 				return outcome{rep, err}, nil
 			},
@@ -294,7 +294,7 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		res.Requests += reps[r].rep.Counted
 		return reps[r].rep.Values
 	})
-	for i, name := range q.Measures() {
+	for i, name := range q.measures() {
 		res.Measures = append(res.Measures, MeasureResult{Measure: name, Analytic: theory[i],
 			Mean: intervals[i].Mean, HalfWidth: intervals[i].HalfWidth, Capped: capped[i]})
 	}

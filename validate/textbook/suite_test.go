@@ -124,7 +124,7 @@ func TestDefaultSuiteSpan(t *testing.T) {
 	kinds := map[string]bool{}
 	var erlangB, overloaded, waitPct bool
 	for _, q := range qs {
-		require.NoError(t, q.Check(), q.Name)
+		require.NoError(t, q.check(), q.Name)
 		rho := q.rho()
 		minRho, maxRho = math.Min(minRho, rho), math.Max(maxRho, rho)
 		if rho < 1 {

@@ -61,9 +61,9 @@ func (q Queue) sources() int { return max(q.Sources, 1) }
 
 func (q Queue) infinite() bool { return q.Buffer == Infinite }
 
-// Check validates the queue's parameters and reports whether the analytic
+// check validates the queue's parameters and reports whether the analytic
 // layer can solve it.
-func (q Queue) Check() error {
+func (q Queue) check() error {
 	switch {
 	case q.Name == "":
 		return errors.New("validate: queue needs a name")
@@ -78,7 +78,7 @@ func (q Queue) Check() error {
 	case q.Percentile < 0 || q.Percentile >= 1:
 		return fmt.Errorf("validate: %s: percentile must be in (0, 1), or 0 for none", q.Name)
 	}
-	cfg := q.Config(1, 1)
+	cfg := q.config(1, 1)
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("validate: %s: %w", q.Name, err)
 	}
@@ -104,10 +104,10 @@ func (q Queue) mu() float64 { return 1 / q.Service.MeanValue() }
 // rho returns the offered load per server λE[S]/c.
 func (q Queue) rho() float64 { return q.Lambda * q.Service.MeanValue() / float64(q.Servers) }
 
-// Measures returns the names of the queue's measures in the order of every
+// measures returns the names of the queue's measures in the order of every
 // per-replication vector: blocking first for a finite waiting room, then the
 // mean wait, the mean sojourn and, if asked for, the percentile.
-func (q Queue) Measures() []string {
+func (q Queue) measures() []string {
 	var m []string
 	if !q.infinite() {
 		m = append(m, MeasureBlocking)
@@ -134,7 +134,7 @@ func (q Queue) percentileName() string {
 // Theory returns the exact value of each of Measures, in seconds for times.
 // It returns an error if Check does.
 func (q Queue) Theory() ([]float64, error) {
-	if err := q.Check(); err != nil {
+	if err := q.check(); err != nil {
 		return nil, err
 	}
 	mu, c := q.mu(), q.Servers
@@ -173,12 +173,12 @@ func (q Queue) Theory() ([]float64, error) {
 	return v, nil
 }
 
-// Config returns the queue as an ordinary scenario: the model.Config that
+// config returns the queue as an ordinary scenario: the model.config that
 // model.Run simulates, with root seed seed and arrivals until horizon
 // seconds (requests in flight then still finish). The detector only
 // observes (the throttle is off); its period is set long, about 128
 // arrivals, because its ticks cost events and change nothing.
-func (q Queue) Config(seed uint64, horizon float64) *model.Config {
+func (q Queue) config(seed uint64, horizon float64) *model.Config {
 	n := q.sources()
 	buffer := q.Buffer
 	if q.infinite() {
@@ -206,7 +206,7 @@ func (q Queue) Config(seed uint64, horizon float64) *model.Config {
 	}
 }
 
-// RelaxationTime returns a time constant, in seconds, for the approach of
+// relaxationTime returns a time constant, in seconds, for the approach of
 // the queue to steady state: the inverse spectral gap of its birth–death
 // chain, as if the queue part were one server of rate cμ,
 //
@@ -218,7 +218,7 @@ func (q Queue) Config(seed uint64, horizon float64) *model.Config {
 // service it is multiplied by (1+scv)/2, the heavy-traffic ratio of the
 // queue's variance to M/M/1's (Kingman). It is a heuristic for choosing run
 // lengths, not an analytic result.
-func (q Queue) RelaxationTime() float64 {
+func (q Queue) relaxationTime() float64 {
 	mu, c, rho := q.mu(), float64(q.Servers), q.rho()
 	d := 1 - math.Sqrt(rho)
 	g := d * d
@@ -242,15 +242,15 @@ func (q Queue) logInvP0() float64 {
 	return queueing.LogInvP0(q.Lambda, q.mu(), q.Servers, buffer)
 }
 
-// WarmUp returns the warm-up time in seconds: requests created before it are
+// warmUp returns the warm-up time in seconds: requests created before it are
 // discarded. The rule is the L² mixing bound of a reversible chain started
-// in state x, ‖P^t(x,·) − π‖ ≤ e^{−t/τ}/√π(x): with τ the RelaxationTime
+// in state x, ‖P^t(x,·) − π‖ ≤ e^{−t/τ}/√π(x): with τ the relaxation time
 // and x the empty system, after τ(½ln(1/π₀) + 5) the state distribution is
 // within e⁻⁵ of steady state. The result is rounded up to two significant
 // digits so that ulp-level differences in the heuristic between machines
 // cannot change a run.
-func (q Queue) WarmUp() float64 {
-	return roundUp2(q.RelaxationTime() * (q.logInvP0()/2 + 5))
+func (q Queue) warmUp() float64 {
+	return roundUp2(q.relaxationTime() * (q.logInvP0()/2 + 5))
 }
 
 // roundUp2 rounds x > 0 up to two significant digits.
@@ -260,68 +260,68 @@ func roundUp2(x float64) float64 {
 	return math.Ceil(x/s*(1-1e-12)) * s
 }
 
-// Seed returns the queue's root seed in a suite whose root seed is root:
+// seed returns the queue's root seed in a suite whose root seed is root:
 // the first value of the stream (root, Name).
-func (q Queue) Seed(root uint64) uint64 {
+func (q Queue) seed(root uint64) uint64 {
 	s := kernel.NewStream(root, q.Name)
 	return s.Uint64()
 }
 
-// Replication is the outcome of one replication: one value per measure,
-// in the order of Queue.Measures.
-type Replication struct {
+// replication is the outcome of one replication: one value per measure,
+// in the order of Queue.measures.
+type replication struct {
 	Values []float64
 	// Counted is the number of requests created after the warm-up;
 	// Rejected how many of them were rejected.
 	Counted, Rejected int
 }
 
-// Replicate simulates one replication of q with model.Run under root seed
+// simulate simulates one replication of q with model.Run under root seed
 // seed: arrivals for warmUp+length seconds, requests created before warmUp
 // discarded. Waits and sojourns are over accepted requests; the percentile
 // is the empirical one of this replication's requests (the smallest value
 // with at least a fraction p of them at or below it). It returns an error if
 // the queue is invalid, if a request fails or, with an infinite waiting
 // room, is rejected, or if no request is accepted after the warm-up.
-func (q Queue) Replicate(seed uint64, warmUp, length float64) (Replication, error) {
-	if err := q.Check(); err != nil {
-		return Replication{}, err
+func (q Queue) simulate(seed uint64, warmUp, length float64) (replication, error) {
+	if err := q.check(); err != nil {
+		return replication{}, err
 	}
-	var c Collector
+	var c collector
 	return c.replicate(q, seed, warmUp, length)
 }
 
-func (c *Collector) replicate(q Queue, seed uint64, warmUp, length float64) (Replication, error) {
-	cfg := q.Config(seed, warmUp+length)
-	c.Reset(q.sources(), kernel.Time(kernel.Seconds(warmUp)), q.Percentile > 0, q.waitPercentile())
+func (c *collector) replicate(q Queue, seed uint64, warmUp, length float64) (replication, error) {
+	cfg := q.config(seed, warmUp+length)
+	c.reset(q.sources(), kernel.Time(kernel.Seconds(warmUp)), q.Percentile > 0, q.waitPercentile())
 	if _, err := model.Run(cfg, model.Options{Sinks: []model.Sink{c}}); err != nil {
-		return Replication{}, err
+		return replication{}, err
 	}
 	switch {
 	case c.Unexpected > 0:
-		return Replication{}, fmt.Errorf("validate: %s: %d requests failed, which a textbook queue cannot do", q.Name, c.Unexpected)
+		return replication{}, fmt.Errorf("validate: %s: %d requests failed, which a textbook queue cannot do", q.Name, c.Unexpected)
 	case q.infinite() && c.Rejected > 0:
-		return Replication{}, fmt.Errorf("validate: %s: %d requests rejected by an infinite waiting room", q.Name, c.Rejected)
+		return replication{}, fmt.Errorf("validate: %s: %d requests rejected by an infinite waiting room", q.Name, c.Rejected)
 	case c.Accepted == 0:
-		return Replication{}, fmt.Errorf("validate: %s: no request accepted after the warm-up; run longer", q.Name)
+		return replication{}, fmt.Errorf("validate: %s: no request accepted after the warm-up; run longer", q.Name)
 	}
-	rep := Replication{Counted: c.Counted, Rejected: c.Rejected}
+	rep := replication{Counted: c.Counted, Rejected: c.Rejected}
 	if !q.infinite() {
 		rep.Values = append(rep.Values, float64(c.Rejected)/float64(c.Counted))
 	}
 	rep.Values = append(rep.Values, c.WaitSum/1e9/float64(c.Accepted), c.SojournSum/1e9/float64(c.Accepted))
 	if q.Percentile > 0 {
-		rep.Values = append(rep.Values, c.Quantile(q.Percentile).Seconds())
+		rep.Values = append(rep.Values, c.quantile(q.Percentile).Seconds())
 	}
 	return rep, nil
 }
 
-// Collector is a model.Sink that measures a textbook queue from the
-// lifecycle events of a run: for every request created at or after WarmUp,
+// collector is a model.Sink that measures a textbook queue from the
+// lifecycle events of a run: for every request created at or after warmUp,
 // whether it was rejected, its wait (Started − Created) and its sojourn
 // (the Latency of Completed). Sums are in nanoseconds, accumulated in event
 // order, so they are the same on every machine.
-type Collector struct {
+type collector struct {
 	WarmUp kernel.Time
 
 	Counted, Rejected, Accepted int
@@ -336,10 +336,10 @@ type Collector struct {
 	samples  []int64
 }
 
-// Reset prepares the collector for a run with the given number of agents,
+// reset prepares the collector for a run with the given number of agents,
 // keeping its buffers. keep asks for samples for Quantile, of the wait if
 // wait is set, else of the sojourn.
-func (c *Collector) Reset(agents int, warmUp kernel.Time, keep, wait bool) {
+func (c *collector) reset(agents int, warmUp kernel.Time, keep, wait bool) {
 	if cap(c.created) < agents {
 		c.created = make([][]kernel.Time, agents)
 	}
@@ -347,11 +347,11 @@ func (c *Collector) Reset(agents int, warmUp kernel.Time, keep, wait bool) {
 	for i := range created {
 		created[i] = created[i][:0]
 	}
-	*c = Collector{WarmUp: warmUp, created: created, keep: keep, keepWait: wait, samples: c.samples[:0]}
+	*c = collector{WarmUp: warmUp, created: created, keep: keep, keepWait: wait, samples: c.samples[:0]}
 }
 
 // Observe consumes one lifecycle event.
-func (c *Collector) Observe(e model.Event) {
+func (c *collector) Observe(e model.Event) {
 	switch e.Type {
 	case model.Created:
 		// A Poisson agent's requests are created in sequence order.
@@ -386,12 +386,12 @@ func (c *Collector) Observe(e model.Event) {
 	}
 }
 
-func (c *Collector) counted(e model.Event) bool { return c.created[e.Agent][e.Seq] >= c.WarmUp }
+func (c *collector) counted(e model.Event) bool { return c.created[e.Agent][e.Seq] >= c.WarmUp }
 
-// Quantile returns the empirical p-quantile of the kept samples: the
+// quantile returns the empirical p-quantile of the kept samples: the
 // smallest value with at least a fraction p of them at or below it. It
 // sorts the samples and returns 0 when there are none.
-func (c *Collector) Quantile(p float64) kernel.Duration {
+func (c *collector) quantile(p float64) kernel.Duration {
 	n := len(c.samples)
 	if n == 0 {
 		return 0
@@ -447,7 +447,7 @@ func QueueFromConfig(cfg *model.Config) (Queue, error) {
 	if q.Service.Kind != model.Exponential && q.Service.Kind != model.Deterministic {
 		q.Percentile = 0
 	}
-	if err := q.Check(); err != nil {
+	if err := q.check(); err != nil {
 		return Queue{}, err
 	}
 	return q, nil

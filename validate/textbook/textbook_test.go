@@ -45,13 +45,13 @@ func TestTheoryPicksTheModel(t *testing.T) {
 		got, err := tc.q.Theory()
 		require.NoError(t, err, tc.q.Name)
 		require.Equal(t, tc.want, got, tc.q.Name)
-		require.Equal(t, tc.meas, tc.q.Measures(), tc.q.Name)
+		require.Equal(t, tc.meas, tc.q.measures(), tc.q.Name)
 	}
 }
 
 func TestCheckRejects(t *testing.T) {
 	ok := expQueue("ok", 0.5, 1, Infinite)
-	require.NoError(t, ok.Check())
+	require.NoError(t, ok.check())
 	for _, tc := range []struct {
 		edit func(*Queue)
 		msg  string
@@ -71,14 +71,14 @@ func TestCheckRejects(t *testing.T) {
 	} {
 		q := ok
 		tc.edit(&q)
-		err := q.Check()
+		err := q.check()
 		require.Error(t, err, tc.msg)
 		require.Contains(t, err.Error(), tc.msg)
 		_, err = q.Theory()
 		require.Error(t, err)
 	}
 	// Finite waiting rooms take any load.
-	require.NoError(t, expQueue("over", 3, 1, 4).Check())
+	require.NoError(t, expQueue("over", 3, 1, 4).check())
 }
 
 // TestConfigIsTextbook: the scenario is an ordinary, valid model.Config with
@@ -86,7 +86,7 @@ func TestCheckRejects(t *testing.T) {
 func TestConfigIsTextbook(t *testing.T) {
 	q := Queue{Name: "q", Lambda: 3, Service: model.Dist{Kind: model.Exponential, Mean: 0.5}, Servers: 2,
 		Buffer: 7, Sources: 3, Percentile: 0.95}
-	cfg := q.Config(42, 100)
+	cfg := q.config(42, 100)
 	require.NoError(t, cfg.Validate())
 	require.Equal(t, uint64(42), cfg.Seed)
 	require.Equal(t, 100.0, cfg.Agents.Horizon)
@@ -98,7 +98,7 @@ func TestConfigIsTextbook(t *testing.T) {
 	require.Equal(t, q, back)
 
 	inf := expQueue("inf", 0.5, 1, Infinite)
-	cfg = inf.Config(1, 10)
+	cfg = inf.config(1, 10)
 	require.Equal(t, model.MaxBuffer, cfg.Queue.Buffer)
 	back, err = QueueFromConfig(cfg)
 	require.NoError(t, err)
@@ -123,7 +123,7 @@ func TestConfigIsTextbook(t *testing.T) {
 		{func(c *model.Config) { c.Faults.ErrorProbability = 0.1 }, "faults.error_probability"},
 		{func(c *model.Config) { c.Throttle.Enabled = true }, "throttle.enabled"},
 	} {
-		cfg := q.Config(1, 10)
+		cfg := q.config(1, 10)
 		tc.edit(cfg)
 		_, err := QueueFromConfig(cfg)
 		require.Error(t, err, tc.path)
@@ -134,8 +134,8 @@ func TestConfigIsTextbook(t *testing.T) {
 // TestCollector feeds a hand-made event stream: two agents, a warm-up at
 // t = 10, one rejection, waits and sojourns known exactly.
 func TestCollector(t *testing.T) {
-	var c Collector
-	c.Reset(2, 10, true, false)
+	var c collector
+	c.reset(2, 10, true, false)
 	ev := func(at kernel.Time, typ model.EventType, agent, seq int32, lat kernel.Duration) {
 		c.Observe(model.Event{T: at, Type: typ, Agent: agent, Seq: seq, Latency: lat})
 	}
@@ -159,23 +159,23 @@ func TestCollector(t *testing.T) {
 	require.Equal(t, 12.0, c.WaitSum)
 	require.Equal(t, 19.0, c.SojournSum)
 	require.Zero(t, c.Unexpected)
-	require.Equal(t, kernel.Duration(9), c.Quantile(0.5))
-	require.Equal(t, kernel.Duration(10), c.Quantile(0.51))
+	require.Equal(t, kernel.Duration(9), c.quantile(0.5))
+	require.Equal(t, kernel.Duration(10), c.quantile(0.51))
 	ev(22, model.Failed, 0, 1, 0)
 	require.Equal(t, 1, c.Unexpected)
 
 	// Reset keeps nothing but buffers; wait samples when asked.
-	c.Reset(1, 0, true, true)
+	c.reset(1, 0, true, true)
 	require.Zero(t, c.Counted)
 	ev(0, model.Created, 0, 0, 0)
 	ev(3, model.Started, 0, 0, 0)
-	require.Equal(t, kernel.Duration(3), c.Quantile(0.95))
+	require.Equal(t, kernel.Duration(3), c.quantile(0.95))
 }
 
 func TestReplicateMeasuresTheQueue(t *testing.T) {
 	// Erlang B with one server: nobody waits, and the sojourn is the service.
 	q := expQueue("loss", 1, 1, 0)
-	rep, err := q.Replicate(7, 10, 20000)
+	rep, err := q.simulate(7, 10, 20000)
 	require.NoError(t, err)
 	require.Len(t, rep.Values, 4)
 	require.InDelta(t, 0.5, rep.Values[0], 0.02, "blocking a/(1+a)")
@@ -184,7 +184,7 @@ func TestReplicateMeasuresTheQueue(t *testing.T) {
 	require.InDelta(t, -math.Log(0.05), rep.Values[3], 0.15)
 	require.InDelta(t, float64(rep.Counted)*rep.Values[0], float64(rep.Rejected), 1e-9)
 
-	_, err = Queue{Name: "bad"}.Replicate(1, 0, 10)
+	_, err = Queue{Name: "bad"}.simulate(1, 0, 10)
 	require.Error(t, err)
 }
 
@@ -200,9 +200,9 @@ func TestReplicationGolden(t *testing.T) {
 		{Name: "M/H2/1", Lambda: 0.6, Service: model.Dist{Kind: model.Hyperexponential, Mean: 1, CV: 2}, Servers: 1,
 			Buffer: Infinite, Sources: 3},
 	} {
-		root := q.Seed(1)
+		root := q.seed(1)
 		for r := 0; r < 2; r++ {
-			rep, err := q.Replicate(replicate.Seed(root, r), 50, 2000)
+			rep, err := q.simulate(replicate.Seed(root, r), 50, 2000)
 			require.NoError(t, err)
 			fmt.Fprintf(&b, "%s rep %d: counted %d rejected %d values %v\n", q.Name, r, rep.Counted, rep.Rejected, rep.Values)
 		}
@@ -215,7 +215,7 @@ func TestReplicationGolden(t *testing.T) {
 // and W agree with M/M/1 theory within sampling error.
 func TestLittleOnTextbookQueue(t *testing.T) {
 	q := expQueue("M/M/1 ρ=0.7", 0.7, 1, Infinite)
-	rep, err := model.Run(q.Config(3, 3e5), model.Options{})
+	rep, err := model.Run(q.config(3, 3e5), model.Options{})
 	require.NoError(t, err)
 	l := rep.Little
 	require.Less(t, l.RelErr, 1e-9)
@@ -230,19 +230,19 @@ func TestLittleOnTextbookQueue(t *testing.T) {
 func TestWarmUpRule(t *testing.T) {
 	mm1 := func(rho float64) Queue { return expQueue("q", rho, 1, Infinite) }
 	// τ = 1/(μ(1−√ρ)²) for M/M/1, at least 1/μ.
-	require.InDelta(t, 1/math.Pow(1-math.Sqrt(0.9), 2), mm1(0.9).RelaxationTime(), 1e-9)
-	require.Equal(t, 1.0, expQueue("q", 32, 64, Infinite).RelaxationTime(), "no faster than the service")
+	require.InDelta(t, 1/math.Pow(1-math.Sqrt(0.9), 2), mm1(0.9).relaxationTime(), 1e-9)
+	require.Equal(t, 1.0, expQueue("q", 32, 64, Infinite).relaxationTime(), "no faster than the service")
 	// Heavier traffic, longer warm-up; ½ln(1/π₀)+5 relaxation times.
-	require.Less(t, mm1(0.5).WarmUp(), mm1(0.9).WarmUp())
+	require.Less(t, mm1(0.5).warmUp(), mm1(0.9).warmUp())
 	q := mm1(0.98)
-	want := q.RelaxationTime() * (math.Log(50)/2 + 5)
-	require.GreaterOrEqual(t, q.WarmUp(), want)
-	require.Less(t, q.WarmUp(), want*1.1)
+	want := q.relaxationTime() * (math.Log(50)/2 + 5)
+	require.GreaterOrEqual(t, q.warmUp(), want)
+	require.Less(t, q.warmUp(), want*1.1)
 	// A finite waiting room relaxes faster than an infinite one.
-	require.Less(t, expQueue("f", 0.98, 1, 20).RelaxationTime(), q.RelaxationTime())
+	require.Less(t, expQueue("f", 0.98, 1, 20).relaxationTime(), q.relaxationTime())
 	// Deterministic service halves it (Kingman's (1+scv)/2).
 	d := Queue{Name: "d", Lambda: 0.9, Service: model.Dist{Kind: model.Deterministic, Mean: 1}, Servers: 1, Buffer: Infinite}
-	require.InDelta(t, mm1(0.9).RelaxationTime()/2, d.RelaxationTime(), 1e-9)
+	require.InDelta(t, mm1(0.9).relaxationTime()/2, d.relaxationTime(), 1e-9)
 	// ln(1/π₀) against the direct sum for M/M/3/(3+5).
 	lambda, c, b := 2.5, 3, 5
 	var s, term float64 = 0, 1
@@ -254,7 +254,7 @@ func TestWarmUpRule(t *testing.T) {
 	require.InDelta(t, -math.Log(1-0.9), mm1(0.9).logInvP0(), 1e-12)
 	// No overflow or underflow at extreme loads.
 	for _, q := range []Queue{expQueue("tiny", 1e-3, 64, 0), expQueue("huge", 5e4, 1000, 10), expQueue("over", 100, 1, 500)} {
-		w := q.WarmUp()
+		w := q.warmUp()
 		require.False(t, math.IsInf(w, 0) || math.IsNaN(w) || w <= 0, "%s: %g", q.Name, w)
 	}
 
@@ -280,7 +280,7 @@ func BenchmarkReplicate(b *testing.B) {
 		b.ReportAllocs()
 		n := 0
 		for i := 0; i < b.N; i++ {
-			rep, err := model.Run(q.Config(uint64(i), length), model.Options{})
+			rep, err := model.Run(q.config(uint64(i), length), model.Options{})
 			require.NoError(b, err)
 			n += int(rep.Created)
 		}
@@ -288,7 +288,7 @@ func BenchmarkReplicate(b *testing.B) {
 	})
 	b.Run("collector", func(b *testing.B) {
 		b.ReportAllocs()
-		var c Collector
+		var c collector
 		n := 0
 		for i := 0; i < b.N; i++ {
 			rep, err := c.replicate(q, uint64(i), 0, length)
