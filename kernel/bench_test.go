@@ -54,3 +54,36 @@ func BenchmarkMMcK(b *testing.B) {
 		reportEvents(b, b.N)
 	})
 }
+
+var sink float64
+
+// BenchmarkSamplers times each sampler against its pre-ziggurat reference
+// (sample_ref_test.go) in the same run: name/old and name/new.
+func BenchmarkSamplers(b *testing.B) {
+	cases := []struct {
+		name     string
+		old, new func(s *Stream) float64
+	}{
+		{"Exp", func(s *Stream) float64 { return refExp(s, 0.5) }, func(s *Stream) float64 { return s.Exp(0.5) }},
+		{"Normal", func(s *Stream) float64 { return refNormal(s, 1, 2) }, func(s *Stream) float64 { return s.Normal(1, 2) }},
+		{"LogNormal", func(s *Stream) float64 { return refLogNormal(s, -4, 0.6) }, func(s *Stream) float64 { return s.LogNormal(-4, 0.6) }},
+		{"Gamma(3.7)", func(s *Stream) float64 { return refGamma(s, 3.7, 0.01) }, func(s *Stream) float64 { return s.Gamma(3.7, 0.01) }},
+		{"Gamma(0.4)", func(s *Stream) float64 { return refGamma(s, 0.4, 1.5) }, func(s *Stream) float64 { return s.Gamma(0.4, 1.5) }},
+	}
+	for _, c := range cases {
+		for _, v := range []struct {
+			name string
+			f    func(s *Stream) float64
+		}{{"old", c.old}, {"new", c.new}} {
+			b.Run(c.name+"/"+v.name, func(b *testing.B) {
+				s := NewStream(1, "bench", 1)
+				var acc float64
+				b.ReportAllocs()
+				for b.Loop() {
+					acc += v.f(&s)
+				}
+				sink = acc
+			})
+		}
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	golden "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/stretchr/testify/require"
 )
 

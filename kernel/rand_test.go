@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	golden "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/stretchr/testify/require"
 )
 

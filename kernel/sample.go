@@ -11,37 +11,50 @@ func (s *Stream) Uniform(lo, hi float64) float64 {
 	return lo + float64((hi-lo)*s.Float64())
 }
 
-// Exp returns an exponentially distributed value with the given mean
-// (inversion: −mean·ln U). One draw.
+// Exp returns an exponentially distributed value with the given mean (in
+// whatever unit the mean is), by the ziggurat method (see ziggurat.go): one
+// Uint64, a table lookup, an integer compare and two multiplications on
+// 97.8% of draws; the tail beyond 7.697·mean and the wedges use Log and Exp.
+// On average 1.034 Uint64 per draw. The value is never 0 for mean > 0.
 func (s *Stream) Exp(mean float64) float64 {
-	return float64(-Log(s.OpenFloat64()) * mean)
+	r := s.pcg.Uint64()
+	i, j := zigBits(r)
+	if j < zigExpK[i] {
+		return float64(zigX(j, zigExpW[i]) * mean)
+	}
+	return float64(s.expSlow(r) * mean)
 }
 
-// Normal returns a normally distributed value by Marsaglia's polar method,
-// which needs only Log and Sqrt (correctly rounded everywhere), not Sin and
-// Cos. It keeps no spare variate, so a stream's draws do not depend on call
-// history. Two or more draws (4/π pairs on average).
+// Normal returns a normally distributed value by the ziggurat method (see
+// ziggurat.go): one Uint64, a table lookup, an integer compare and two
+// multiplications on 98.5% of draws; the tail beyond ±3.654 standard
+// deviations and the wedges use Log and Exp. On average 1.022 Uint64 per
+// draw. It keeps no spare variate, so a stream's draws do not depend on call
+// history.
 func (s *Stream) Normal(mean, stddev float64) float64 {
-	for {
-		u := float64(2*s.Float64()) - 1
-		v := float64(2*s.Float64()) - 1
-		q := float64(u*u) + float64(v*v)
-		if q > 0 && q < 1 {
-			z := float64(u * math.Sqrt(float64(-2*Log(q))/q))
-			return mean + float64(stddev*z)
-		}
+	r := s.pcg.Uint64()
+	i, j := zigBits(r)
+	var z float64
+	if j < zigNormK[i] {
+		z = math.Float64frombits(math.Float64bits(zigX(j, zigNormW[i])) ^ (r&0x100)<<55)
+	} else {
+		z = s.normSlow(r)
 	}
+	return mean + float64(stddev*z)
 }
 
 // LogNormal returns exp(N(mu, sigma²)): mu and sigma are the mean and
-// standard deviation of the logarithm.
+// standard deviation of the logarithm. One Normal draw and one Exp.
 func (s *Stream) LogNormal(mu, sigma float64) float64 {
 	return Exp(s.Normal(mu, sigma))
 }
 
 // Gamma returns a Gamma(shape, scale) value (mean shape·scale) by Marsaglia
-// and Tsang's method; for shape < 1 it boosts a Gamma(shape+1) draw by
-// U^(1/shape). It panics unless shape > 0 and scale > 0.
+// and Tsang's method: each try takes a Normal draw and a uniform, and
+// usually the first try is accepted without a logarithm (at least 95% of
+// tries are accepted for any shape). For shape < 1 it boosts a
+// Gamma(shape+1) draw by U^(1/shape), at the cost of a Log and an Exp. It
+// panics unless shape > 0 and scale > 0.
 func (s *Stream) Gamma(shape, scale float64) float64 {
 	if !(shape > 0) || !(scale > 0) {
 		panic("kernel: Gamma needs shape > 0 and scale > 0")

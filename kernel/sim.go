@@ -17,7 +17,8 @@ type Event struct {
 }
 
 // Handler reacts to an event. It may schedule and cancel events and stop the
-// run; it runs with [Sim.Now] equal to ev.At.
+// run; it runs with [Sim.Now] equal to ev.At (or later, under a real-time
+// driver: see [Sim.StepLate]).
 type Handler func(ev Event)
 
 // EventID names a scheduled event, for [Sim.Cancel]. Its zero value names no
@@ -151,11 +152,37 @@ func (s *Sim) Stop() { s.stopped = true }
 // O(log n).
 func (s *Sim) Step() bool { return s.step(Forever) }
 
-// step fires the next pending event if it is due at or before t, dropping
-// the cancelled entries in front of it, and reports whether it fired one.
+// step fires the next pending event if it is due at or before t.
 func (s *Sim) step(t Time) bool {
+	at, ok := s.Next()
+	if !ok || at > t {
+		return false
+	}
+	return s.fire(at)
+}
+
+// fire removes the first pending event, which must not be cancelled, and
+// fires it with the clock reading now (≥ its time).
+func (s *Sim) fire(now Time) bool {
+	e := s.heap[0]
+	s.removeTop()
+	s.now = now
+	s.last = EventID{at: e.at, key: e.key}
+	s.fired++
+	ev := Event{At: e.at, Kind: Kind(e.key), ID: e.id, Arg: e.arg}
+	if s.trace != nil {
+		s.trace(ev)
+	}
+	s.handlers[ev.Kind](ev)
+	return true
+}
+
+// Next returns the time of the next pending event; false if none is pending.
+// It drops cancelled entries from the front of the queue as it looks.
+// O(log n) per dropped entry, else O(1).
+func (s *Sim) Next() (Time, bool) {
 	for len(s.heap) > 0 {
-		e := s.heap[0]
+		e := &s.heap[0]
 		if len(s.cancelled) > 0 {
 			if _, ok := s.cancelled[e.key>>16]; ok {
 				delete(s.cancelled, e.key>>16)
@@ -163,21 +190,27 @@ func (s *Sim) step(t Time) bool {
 				continue
 			}
 		}
-		if e.at > t {
-			return false
-		}
-		s.removeTop()
-		s.now = e.at
-		s.last = EventID{at: e.at, key: e.key}
-		s.fired++
-		ev := Event{At: e.at, Kind: Kind(e.key), ID: e.id, Arg: e.arg}
-		if s.trace != nil {
-			s.trace(ev)
-		}
-		s.handlers[ev.Kind](ev)
-		return true
+		return e.at, true
 	}
-	return false
+	return 0, false
+}
+
+// StepLate fires the next pending event if it is due at or before now, with
+// the clock reading now rather than the event's own time, and reports
+// whether it fired one. It is for a driver that follows a real clock, whose
+// wake-ups come late: handlers then see the instant they really ran and
+// schedule relative to it, as real timers would. Events still fire in (At,
+// sequence) order, and the Event a handler receives keeps its scheduled At.
+// A simulation never needs it. It panics if now is before Now.
+func (s *Sim) StepLate(now Time) bool {
+	if now < s.now {
+		panicPast(now, s.now)
+	}
+	at, ok := s.Next()
+	if !ok || at > now {
+		return false
+	}
+	return s.fire(now)
 }
 
 // Run fires events until none remain or Stop is called.

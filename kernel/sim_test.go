@@ -252,3 +252,35 @@ func TestFamilyIsNewStream(t *testing.T) {
 		}
 	}
 }
+
+// StepLate fires what is due, in order, with the clock at the late instant;
+// handlers schedule relative to it.
+func TestStepLate(t *testing.T) {
+	s := New()
+	type firing struct{ at, now Time }
+	var got []firing
+	var k Kind
+	k = s.Register(func(ev Event) {
+		got = append(got, firing{ev.At, s.Now()})
+		if ev.ID == 1 {
+			s.After(5, k, 2, 0) // relative to the late now
+		}
+	})
+	s.At(10, k, 1, 0)
+	s.At(12, k, 3, 0)
+	s.At(30, k, 4, 0)
+	at, ok := s.Next()
+	require.True(t, ok)
+	require.Equal(t, Time(10), at)
+	require.False(t, s.StepLate(9), "nothing due yet")
+	for s.StepLate(20) {
+	}
+	require.Equal(t, []firing{{10, 20}, {12, 20}}, got)
+	at, _ = s.Next()
+	require.Equal(t, Time(25), at, "scheduled 5 after the late instant 20")
+	require.Panics(t, func() { s.StepLate(19) })
+	s.Run()
+	require.Equal(t, []firing{{10, 20}, {12, 20}, {25, 25}, {30, 30}}, got)
+	_, ok = s.Next()
+	require.False(t, ok)
+}

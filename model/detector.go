@@ -4,6 +4,43 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 )
 
+// DetectorConfig is the collapse detector's stability model; see [detector].
+type DetectorConfig struct {
+	Period float64 `json:"period"` // control period, seconds (e.g. 0.05)
+	Window float64 `json:"window"` // rolling p95 window and p95-growth horizon, seconds
+	// DegradedSaturation: DEGRADED when depth/Buffer reaches it.
+	DegradedSaturation float64 `json:"degraded_saturation"`
+	// CollapseSaturation: COLLAPSED when depth/Buffer is at least this and
+	// dQ/dt has been positive for GrowthSamples consecutive periods.
+	CollapseSaturation float64 `json:"collapse_saturation"`
+	GrowthSamples      int     `json:"growth_samples"`
+	// P95Growth: COLLAPSED when the rolling p95 exceeds (1+P95Growth) times
+	// its value one Window earlier; 0 turns the rule off. Both windows need
+	// MinWindowSamples completions.
+	P95Growth        float64 `json:"p95_growth"`
+	MinWindowSamples int     `json:"min_window_samples"`
+	// FinalFraction: the final state is the worst state that the detector
+	// reported, at that level or worse, in at least this fraction of periods.
+	FinalFraction float64 `json:"final_fraction"`
+}
+
+func (d *DetectorConfig) validate(v *validator, _ *Config) {
+	v.positive("detector.period", d.Period)
+	v.atLeast("detector.window", d.Window, d.Period)
+	v.prob("detector.degraded_saturation", d.DegradedSaturation)
+	v.prob("detector.collapse_saturation", d.CollapseSaturation)
+	if d.CollapseSaturation < d.DegradedSaturation {
+		v.fail("detector.collapse_saturation", "must not be below detector.degraded_saturation")
+	}
+	v.intIn("detector.growth_samples", d.GrowthSamples, 1, 1_000_000)
+	v.nonNeg("detector.p95_growth", d.P95Growth)
+	v.intIn("detector.min_window_samples", d.MinWindowSamples, 1, 1<<31-1)
+	v.prob("detector.final_fraction", d.FinalFraction)
+	if d.FinalFraction == 0 {
+		v.fail("detector.final_fraction", "must be above 0")
+	}
+}
+
 // State is the detector's verdict on the system, ordered from best to worst.
 type State uint8
 
@@ -59,14 +96,25 @@ type Sample struct {
 	MeanLatency float64     // mean latency of requests finished in this period, s (0 if none)
 	MaxLatency  float64     // largest latency in this period, s (0 if none)
 	Created     uint64      // requests created in this period
+	Sent        uint64      // attempts sent in this period (Created plus retries)
+	Retried     uint64      // attempts that failed and were retried in this period
+	Answered    uint64      // attempts a worker finished in this period (the server's work)
+	Goodput     uint64      // requests that succeeded for their client in this period
 	Completed   uint64      // requests finished by a worker in this period (served or failed by a fault)
 	FailedBy    [numFailureKinds]uint64
 	State       State
 	Rule        Rule
 	Throttle    kernel.Duration // the throttle's delay after this sample
+	SLO         SLOSample       // the steady-state hypothesis's reading, when the scenario has one
+	// The defences' state at the end of the period: the server's
+	// concurrency limit (0 without one), whether CoDel is dropping, and the
+	// clients' mean adaptive-throttle rejection probability.
+	Limit          float64
+	CoDelDropping  bool
+	ClientThrottle float64
 }
 
-// Detector is the seed's stability model, applied once per control period:
+// detector is the seed's stability model, applied once per control period:
 //
 //   - COLLAPSED when dQ/dt has stayed positive for GrowthSamples
 //     consecutive periods and saturation is at least CollapseSaturation
@@ -77,7 +125,7 @@ type Sample struct {
 //
 // It holds only what those rules need: the run of positive dQ/dt and the
 // recent rolling p95 values.
-type Detector struct {
+type detector struct {
 	cfg         DetectorConfig
 	positiveRun int
 	lag         int // periods per window
@@ -85,17 +133,17 @@ type Detector struct {
 	counts      []int
 }
 
-// NewDetector returns a detector for cfg (validated).
-func NewDetector(cfg DetectorConfig) *Detector {
+// newDetector returns a detector for cfg (validated).
+func newDetector(cfg DetectorConfig) *detector {
 	lag := int(kernel.Seconds(cfg.Window) / kernel.Seconds(cfg.Period))
 	if lag < 1 {
 		lag = 1
 	}
-	return &Detector{cfg: cfg, lag: lag}
+	return &detector{cfg: cfg, lag: lag}
 }
 
 // Observe classifies one sample, setting its State, Rule and P95Ratio.
-func (d *Detector) Observe(s *Sample) {
+func (d *detector) Observe(s *Sample) {
 	if s.Growth > 0 {
 		d.positiveRun++
 	} else {
@@ -122,8 +170,8 @@ func (d *Detector) Observe(s *Sample) {
 	}
 }
 
-// Verdict is the final state of a run and how it was reached.
-type Verdict struct {
+// verdict is the final state of a run and how it was reached.
+type verdict struct {
 	State State
 	// BreakPoint is the index in the timeline of the first sample at the
 	// final state or worse; -1 for a STABLE run.
@@ -132,13 +180,13 @@ type Verdict struct {
 	Periods [numStates]int
 }
 
-// Decide reduces a timeline to its final state: the worst state S such that
+// decide reduces a timeline to its final state: the worst state S such that
 // at least FinalFraction of the samples are at S or worse. A blip (one
 // sample, or any run shorter than that fraction) cannot flip the verdict,
 // while a system that spends a real share of its time collapsed is called
 // collapsed even if it recovers.
-func Decide(timeline []Sample, finalFraction float64) Verdict {
-	v := Verdict{BreakPoint: -1}
+func decide(timeline []Sample, finalFraction float64) verdict {
+	v := verdict{BreakPoint: -1}
 	for i := range timeline {
 		v.Periods[timeline[i].State]++
 	}

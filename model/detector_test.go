@@ -15,7 +15,7 @@ func detectorConfig() DetectorConfig {
 
 // feed runs hand-built samples through a detector and returns the states
 // and rules it gave.
-func feed(d *Detector, samples []Sample) ([]State, []Rule) {
+func feed(d *detector, samples []Sample) ([]State, []Rule) {
 	var states []State
 	var rules []Rule
 	for i := range samples {
@@ -28,7 +28,7 @@ func feed(d *Detector, samples []Sample) ([]State, []Rule) {
 }
 
 func TestDetectorSaturationGrowthNeedsConsecutivePositiveGrowth(t *testing.T) {
-	d := NewDetector(detectorConfig())
+	d := newDetector(detectorConfig())
 	s := func(sat, growth float64) Sample {
 		return Sample{Saturation: sat, Growth: growth, P95: 0.1, WindowCount: 50}
 	}
@@ -45,7 +45,7 @@ func TestDetectorSaturationGrowthNeedsConsecutivePositiveGrowth(t *testing.T) {
 }
 
 func TestDetectorP95GrowthWithinOneWindow(t *testing.T) {
-	d := NewDetector(detectorConfig()) // window = 4 periods
+	d := newDetector(detectorConfig()) // window = 4 periods
 	p95 := []float64{0.1, 0.1, 0.1, 0.1, 0.15, 0.19, 0.21, 0.25}
 	var samples []Sample
 	for _, p := range p95 {
@@ -57,7 +57,7 @@ func TestDetectorP95GrowthWithinOneWindow(t *testing.T) {
 	require.Equal(t, P95Growth, rules[6])
 
 	// Too few completions in either window: the rule does not fire.
-	d = NewDetector(detectorConfig())
+	d = newDetector(detectorConfig())
 	samples = samples[:0]
 	for i, p := range p95 {
 		n := 50
@@ -74,7 +74,7 @@ func TestDetectorP95GrowthWithinOneWindow(t *testing.T) {
 func TestDetectorRuleOff(t *testing.T) {
 	cfg := detectorConfig()
 	cfg.P95Growth = 0
-	d := NewDetector(cfg)
+	d := newDetector(cfg)
 	states, _ := feed(d, []Sample{{P95: 0.1, WindowCount: 50}, {}, {}, {}, {P95: 10, WindowCount: 50}})
 	require.Equal(t, Stable, states[4])
 }
@@ -96,26 +96,26 @@ func TestDecideFinalStateIgnoresBlips(t *testing.T) {
 	}
 	// 1 collapsed sample in 100: a blip.
 	tl := append(rep(Stable, 60), append([]State{Collapsed}, rep(Degraded, 39)...)...)
-	v := Decide(mk(tl...), 0.05)
+	v := decide(mk(tl...), 0.05)
 	require.Equal(t, Degraded, v.State)
 	require.Equal(t, 60, v.BreakPoint, "the first sample at DEGRADED or worse")
 	require.Equal(t, [3]int{60, 39, 1}, v.Periods)
 
 	// 5 in 100: collapsed, even though it recovered.
 	tl = append(rep(Stable, 50), append(rep(Collapsed, 5), rep(Stable, 45)...)...)
-	v = Decide(mk(tl...), 0.05)
+	v = decide(mk(tl...), 0.05)
 	require.Equal(t, Collapsed, v.State)
 	require.Equal(t, 50, v.BreakPoint)
 
 	// 4 degraded in 100: stable.
 	tl = append(rep(Stable, 96), rep(Degraded, 4)...)
-	v = Decide(mk(tl...), 0.05)
+	v = decide(mk(tl...), 0.05)
 	require.Equal(t, Stable, v.State)
 	require.Equal(t, -1, v.BreakPoint)
 }
 
 func TestThrottleSwitching(t *testing.T) {
-	th := NewThrottle(ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2})
+	th := newThrottle(ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2})
 	require.Zero(t, th.Delay())
 	th.Set(Degraded)
 	require.Equal(t, 50*kernel.Millisecond, th.Delay())
@@ -128,7 +128,7 @@ func TestThrottleSwitching(t *testing.T) {
 	require.Equal(t, uint64(2), th.Delayed)
 	require.Equal(t, 250*kernel.Millisecond, th.TotalDelay)
 
-	off := NewThrottle(ThrottleConfig{Enabled: false, Degraded: 0.05, Collapsed: 0.2})
+	off := newThrottle(ThrottleConfig{Enabled: false, Degraded: 0.05, Collapsed: 0.2})
 	off.Set(Collapsed)
 	require.Zero(t, off.Delay())
 	require.Zero(t, off.Engagements)
@@ -154,7 +154,7 @@ func TestThrottleSlowsAgentsInARun(t *testing.T) {
 }
 
 func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
-	tel := NewTelemetry(10, 100*kernel.Millisecond, ExactPercentiles)
+	tel := newTelemetry(10, 100*kernel.Millisecond, ExactPercentiles)
 	ms := kernel.Time(kernel.Millisecond)
 	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
 	for i := 0; i < 5; i++ {

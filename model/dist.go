@@ -3,12 +3,14 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
 )
 
-// Dist names a distribution of a non-negative duration (seconds) by its kind
-// and mean, with one shape parameter where the kind has one:
+// Dist names a distribution of a non-negative quantity (a duration in
+// seconds, or a size) by its kind and mean, with one shape parameter where
+// the kind has one:
 //
 //	deterministic     always Mean
 //	exponential       Mean (squared coefficient of variation 1)
@@ -16,16 +18,20 @@ import (
 //	hyperexponential  Mean, CV ≥ 1; two exponential phases with balanced means
 //	lognormal         Mean, CV > 0
 //	gamma             Mean, CV > 0
+//	normal            Mean, CV > 0 (standard deviation CV·Mean); a negative draw is 0
 //	pareto            Mean, Alpha > 1 (tail index)
 //	uniform           Min, Max (Mean is ignored)
+//	empirical         Values: a sample, drawn from by linear interpolation of its
+//	                  sorted values (the sample's own quantile function)
 type Dist struct {
-	Kind  string  `json:"kind"`
-	Mean  float64 `json:"mean,omitempty"`
-	CV    float64 `json:"cv,omitempty"`
-	K     int     `json:"k,omitempty"`
-	Alpha float64 `json:"alpha,omitempty"`
-	Min   float64 `json:"min,omitempty"`
-	Max   float64 `json:"max,omitempty"`
+	Kind   string    `json:"kind"`
+	Mean   float64   `json:"mean,omitempty"`
+	CV     float64   `json:"cv,omitempty"`
+	K      int       `json:"k,omitempty"`
+	Alpha  float64   `json:"alpha,omitempty"`
+	Min    float64   `json:"min,omitempty"`
+	Max    float64   `json:"max,omitempty"`
+	Values []float64 `json:"values,omitempty"`
 }
 
 // Distribution kinds.
@@ -36,12 +42,20 @@ const (
 	Hyperexponential = "hyperexponential"
 	LogNormal        = "lognormal"
 	Gamma            = "gamma"
+	Normal           = "normal"
 	Pareto           = "pareto"
 	Uniform          = "uniform"
+	Empirical        = "empirical"
 )
 
+const distKinds = "deterministic, exponential, erlang, hyperexponential, lognormal, gamma, normal, pareto, uniform, empirical"
+
+// MaxEmpiricalValues bounds an empirical distribution's sample.
+const MaxEmpiricalValues = 1_000_000
+
 // SCV returns the distribution's squared coefficient of variation
-// (variance / mean²), +Inf for a Pareto with Alpha ≤ 2.
+// (variance / mean²), +Inf for a Pareto with Alpha ≤ 2. For a normal it is
+// CV² (the truncation at 0 is ignored).
 func (d Dist) SCV() float64 {
 	switch d.Kind {
 	case Deterministic:
@@ -50,7 +64,7 @@ func (d Dist) SCV() float64 {
 		return 1
 	case Erlang:
 		return 1 / float64(d.K)
-	case Hyperexponential, LogNormal, Gamma:
+	case Hyperexponential, LogNormal, Gamma, Normal:
 		return d.CV * d.CV
 	case Pareto:
 		if d.Alpha <= 2 {
@@ -64,35 +78,66 @@ func (d Dist) SCV() float64 {
 		}
 		w := d.Max - d.Min
 		return w * w / 12 / (m * m)
+	case Empirical:
+		m := d.MeanValue()
+		if m == 0 || len(d.Values) < 2 {
+			return 0
+		}
+		ys := slices.Sorted(slices.Values(d.Values))
+		// The interpolated quantile function is piecewise linear: the
+		// variance of a uniform mixture of segments.
+		var sq float64
+		for i := 0; i+1 < len(ys); i++ {
+			a, b := ys[i], ys[i+1]
+			sq += (a*a + a*b + b*b) / 3
+		}
+		sq /= float64(len(ys) - 1)
+		return (sq - m*m) / (m * m)
 	}
 	return math.NaN()
 }
 
-// MeanValue returns the distribution's mean in seconds.
+// MeanValue returns the distribution's mean.
 func (d Dist) MeanValue() float64 {
-	if d.Kind == Uniform {
+	switch d.Kind {
+	case Uniform:
 		return (d.Min + d.Max) / 2
+	case Empirical:
+		ys := slices.Sorted(slices.Values(d.Values))
+		if len(ys) == 1 {
+			return ys[0]
+		}
+		var sum float64
+		for i := 0; i+1 < len(ys); i++ {
+			sum += (ys[i] + ys[i+1]) / 2
+		}
+		return sum / float64(len(ys)-1)
 	}
 	return d.Mean
 }
 
 // sampler is a Dist compiled for drawing: parameters derived once, with the
-// portable kernel functions so that they are the same on every machine.
+// portable kernel functions so that they are the same on every machine. The
+// zero sampler (sNone) stands for "no distribution" and must not be drawn.
 type sampler struct {
 	kind    uint8
 	a, b, c float64
 	k       int
+	values  []float64
 }
 
 const (
-	sDet uint8 = iota
+	sNone uint8 = iota
+	sDet
 	sExp
 	sErlang
 	sHyper
 	sLogNormal
 	sGamma
+	sNormal
 	sPareto
 	sUniform
+	sEmpirical
 )
 
 func (d Dist) compile() sampler {
@@ -120,10 +165,14 @@ func (d Dist) compile() sampler {
 		}
 		shape := 1 / float64(d.CV*d.CV)
 		return sampler{kind: sGamma, a: shape, b: d.Mean / shape}
+	case Normal:
+		return sampler{kind: sNormal, a: d.Mean, b: float64(d.CV * d.Mean)}
 	case Pareto:
 		return sampler{kind: sPareto, a: float64(d.Mean*(d.Alpha-1)) / d.Alpha, b: d.Alpha}
 	case Uniform:
 		return sampler{kind: sUniform, a: d.Min, b: d.Max}
+	case Empirical:
+		return sampler{kind: sEmpirical, values: slices.Sorted(slices.Values(d.Values))}
 	}
 	panic("model: unknown distribution kind " + d.Kind)
 }
@@ -146,6 +195,8 @@ func (s *sampler) draw(r *kernel.Stream) float64 {
 		return r.LogNormal(s.a, s.b)
 	case sGamma:
 		return r.Gamma(s.a, s.b)
+	case sNormal:
+		return max(0, r.Normal(s.a, s.b))
 	case sPareto:
 		if s.a == 0 {
 			return 0
@@ -153,6 +204,14 @@ func (s *sampler) draw(r *kernel.Stream) float64 {
 		return r.Pareto(s.a, s.b)
 	case sUniform:
 		return r.Uniform(s.a, s.b)
+	case sEmpirical:
+		n := len(s.values)
+		if n == 1 {
+			return s.values[0]
+		}
+		h := float64(r.Float64() * float64(n-1))
+		i := int(h)
+		return s.values[i] + float64((h-float64(i))*(s.values[i+1]-s.values[i]))
 	}
 	panic("model: bad sampler")
 }
@@ -172,9 +231,7 @@ func (v *validator) dist(path string, d Dist, allowZero bool) {
 		}
 	}
 	unused := func(name string, set bool) {
-		if set {
-			v.fail(path+"."+name, fmt.Sprintf("does not apply to kind %q", d.Kind))
-		}
+		v.unused(path+"."+name, set, fmt.Sprintf("does not apply to kind %q", d.Kind))
 	}
 	switch d.Kind {
 	case Deterministic, Exponential:
@@ -188,7 +245,7 @@ func (v *validator) dist(path string, d Dist, allowZero bool) {
 	case Hyperexponential:
 		mean()
 		v.atLeast(path+".cv", d.CV, 1)
-	case LogNormal, Gamma:
+	case LogNormal, Gamma, Normal:
 		mean()
 		v.positive(path+".cv", d.CV)
 		if d.CV > 100 {
@@ -203,13 +260,27 @@ func (v *validator) dist(path string, d Dist, allowZero bool) {
 		v.nonNeg(path+".min", d.Min)
 		v.atLeast(path+".max", d.Max, d.Min)
 		unused("mean", d.Mean != 0)
+	case Empirical:
+		unused("mean", d.Mean != 0)
+		if len(d.Values) == 0 {
+			v.fail(path+".values", "an empirical distribution needs at least one value")
+		}
+		if len(d.Values) > MaxEmpiricalValues {
+			v.fail(path+".values", fmt.Sprintf("at most %d values", MaxEmpiricalValues))
+		}
+		for i, x := range d.Values {
+			v.nonNeg(fmt.Sprintf("%s.values[%d]", path, i), x)
+		}
 	case "":
 		v.fail(path+".kind", "is required")
 	default:
-		v.fail(path+".kind", fmt.Sprintf("unknown distribution %q (deterministic, exponential, erlang, hyperexponential, lognormal, gamma, pareto, uniform)", d.Kind))
+		v.fail(path+".kind", fmt.Sprintf("unknown distribution %q (%s)", d.Kind, distKinds))
 	}
 	if d.Kind != Uniform {
 		unused("min", d.Min != 0)
 		unused("max", d.Max != 0)
+	}
+	if d.Kind != Empirical {
+		unused("values", len(d.Values) > 0)
 	}
 }

@@ -1,19 +1,53 @@
-// Package model is the agent-chaos system as event handlers on the kernel:
+// Package model is the agent-chaos system as stages on the kernel:
 //
 //	Agents → Queue (bounded; backpressure) → Workers → Faults
 //	       → event stream → Telemetry → Detector (drives the Throttle) → Report
 //
-// The first four stages ([Config.Agents], [Config.Queue], [Config.Workers],
-// [Config.Faults]) run on a [kernel.Sim] in virtual time; see [Run]. Every
-// random choice about a request comes from that request's own keyed stream
-// (root seed, "request", agent, index), drawn when the request is created, so
-// a request's workload type, service demand and fault decision never depend
-// on the order events happened to fire in.
+// # Stages
 //
-// The last four are plain code fed by the stream of lifecycle [Event]s and a
-// periodic [Monitor.Tick]; they know nothing of the kernel, so the
-// real-concurrency mode reuses them unchanged with wall-clock timestamps.
+// Each stage is a file that owns its configuration section (a field of
+// [Config] with its own validation), its random quantities, its event kinds
+// (registered with the kernel when the stage is built, so there is no
+// central list) and their handlers. A request travels down the request path
+// from its agent to the server (queue, workers, fault injector) and its
+// outcome travels back up; each stage talks only to its neighbours. A
+// [System] is the stages of one configuration on one [kernel.Sim]; [Run]
+// drives it to completion in virtual time and package live drives the same
+// System on the wall clock.
+//
+// # Policies
+//
+// The decisions — which worker takes a request ([IdleWorkers]), which
+// waiting request goes next ([WaitingRoom]), how long an agent backs off
+// ([Backoff]), whether a fault fires ([FaultInjector]) — are clock-free
+// values: they take the time, when they need it, as an argument, so any
+// driver can call them.
+//
+// # Random numbers
+//
+// Every random quantity has its own keyed stream (kernel.Family):
+//
+//	("start", agent)                    an agent's start within the stagger
+//	("workload", agent, seq)            a request's type in the mix
+//	("think", agent, seq)               the think (or inter-arrival) time after it
+//	("backoff", agent, seq)             the backoff jitter after it
+//	("service", agent, seq, attempt)    an attempt's base service demand
+//	("spike", agent, seq, attempt)      its latency spike (a hit, then a duration)
+//	("fault", agent, seq, attempt)      its error draw
+//
+// so drawing or not drawing one quantity, or a sampler rejecting a variable
+// number of uniforms, never moves another's draws: two runs whose
+// configurations agree on a quantity see the same values of it (common
+// random numbers; see TestCommonRandomNumbers).
+//
+// # Observers
+//
+// Telemetry, detector, throttle and report are fed by the stream of
+// lifecycle [Event]s and a periodic control tick; they know nothing of the
+// stages. [Sink]s see the same events, and [SampleSink]s every control
+// period's [Sample] too.
 //
 // Units: configuration durations are in seconds (float64); inside a run
-// every time is a [kernel.Time] in integer nanoseconds.
+// every instant is a [kernel.Time] and every span a [kernel.Duration], in
+// integer nanoseconds.
 package model

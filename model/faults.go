@@ -2,16 +2,164 @@ package model
 
 import "github.com/agentchaos/agentchaos/kernel"
 
-// The fault injector: latency spikes (drawn per request, see Draws.Spike)
-// and injected errors, decided per request from the request's own draws.
+// FaultConfig is the fault injector. Each request independently gets a
+// latency spike with probability SpikeProbability, a SpikeDuration draw,
+// and fails after service (500, FAULT_ERROR) with probability
+// min(1, ErrorProbability + PressureError · pressure^PressureExponent).
+//
+// A spike stalls the worker (added to the service time: a GC pause, a lock,
+// a slow dependency the worker waits on) unless SpikeInResponse is set; then
+// the worker is free as soon as its work is done and the response is
+// delayed on its way back to the agent (a slow network hop or proxy, as a
+// toxiproxy latency toxic injects it): only that request, and its agent's
+// next request, are late.
+type FaultConfig struct {
+	SpikeProbability float64 `json:"spike_probability"`
+	SpikeDuration    Dist    `json:"spike_duration"`
+	SpikeInResponse  bool    `json:"spike_in_response,omitempty"`
+	ErrorProbability float64 `json:"error_probability"`
+	PressureError    float64 `json:"pressure_error,omitempty"`
+	PressureExponent float64 `json:"pressure_exponent,omitempty"`
+}
 
-// Fails is the fault injector's decision for a request starting at the
-// given pressure: ErrU < min(1, ErrorProbability + PressureError·pressure^PressureExponent).
-func (s *Sampler) Fails(d *Draws, pressure float64) bool {
-	f := &s.cfg.Faults
-	p := f.ErrorProbability
-	if f.PressureError > 0 && pressure > 0 {
-		p += float64(f.PressureError * kernel.Pow(pressure, f.PressureExponent))
+func (f *FaultConfig) validate(v *validator, _ *Config) {
+	v.prob("faults.spike_probability", f.SpikeProbability)
+	if f.SpikeProbability > 0 {
+		v.dist("faults.spike_duration", f.SpikeDuration, false)
 	}
-	return d.ErrU < p
+	v.prob("faults.error_probability", f.ErrorProbability)
+	v.nonNeg("faults.pressure_error", f.PressureError)
+	v.nonNeg("faults.pressure_exponent", f.PressureExponent)
+	if f.PressureError > 0 && !(f.PressureExponent > 0) {
+		v.fail("faults.pressure_exponent", "must be above 0 when pressure_error is set")
+	}
+}
+
+// FaultInjector makes the fault decisions, a clock-free value. Each comes
+// from its own keyed stream: the spike of attempt k of agent's request seq
+// from ("spike", agent, seq, k) (a hit uniform, then the duration), its
+// error draw from ("fault", agent, seq, k).
+type FaultInjector struct {
+	spikeP, errP, pressureErr, pressureExp float64
+	spike                                  sampler
+	fSpike, fFault                         kernel.Family
+}
+
+// NewFaultInjector returns the injector of a validated configuration.
+func NewFaultInjector(cfg *Config) *FaultInjector {
+	f := &cfg.Faults
+	fi := &FaultInjector{spikeP: f.SpikeProbability, errP: f.ErrorProbability,
+		pressureErr: f.PressureError, pressureExp: f.PressureExponent,
+		fSpike: kernel.NewFamily(cfg.Seed, "spike"), fFault: kernel.NewFamily(cfg.Seed, "fault")}
+	if f.SpikeProbability > 0 || cfg.schedulesSpikes() {
+		fi.spike = f.SpikeDuration.compile()
+	}
+	return fi
+}
+
+// Spike returns the latency spike of attempt k of agent's request seq at
+// spike probability p; 0 when it has none.
+func (fi *FaultInjector) Spike(agent, seq, k int32, p float64) kernel.Duration {
+	if p <= 0 {
+		return 0
+	}
+	r := fi.fSpike.Stream(uint64(agent), uint64(seq), uint64(k))
+	hit := r.Float64() < p
+	d := kernel.Seconds(fi.spike.draw(&r)) // drawn either way: a hit's duration does not depend on p
+	if !hit {
+		return 0
+	}
+	return d
+}
+
+// ErrorDraw returns the uniform in [0, 1) that decides whether attempt k of
+// agent's request seq fails: it does when the draw is below the error
+// probability in force.
+func (fi *FaultInjector) ErrorDraw(agent, seq, k int32) float64 {
+	r := fi.fFault.Stream(uint64(agent), uint64(seq), uint64(k))
+	return r.Float64()
+}
+
+// Fails is the decision for an attempt starting service at the given
+// pressure, with error probability errP: ErrorDraw < errP +
+// PressureError·pressure^PressureExponent.
+func (fi *FaultInjector) Fails(agent, seq, k int32, pressure, errP float64) bool {
+	p := errP
+	if fi.pressureErr > 0 && pressure > 0 {
+		p += float64(fi.pressureErr * kernel.Pow(pressure, fi.pressureExp))
+	}
+	if p <= 0 {
+		return false
+	}
+	return fi.ErrorDraw(agent, seq, k) < p
+}
+
+// faults is the fault injector stage: it decides a request's spike and
+// failure as service starts, and sends the response up the request path
+// when service ends, at once or after a spike in the response.
+type faults struct {
+	s          *System
+	inj        *FaultInjector
+	inResponse bool
+	kRespond   kernel.Kind
+}
+
+func newFaults(s *System) *faults {
+	f := &faults{s: s, inj: NewFaultInjector(s.cfg), inResponse: s.cfg.Faults.SpikeInResponse}
+	f.kRespond = s.sim.Register(f.delayed)
+	return f
+}
+
+// decide draws attempt a's fault decision and spike as its service starts
+// at the given pressure, and returns how much the spike adds to the service
+// (0 when spikes delay the response instead).
+func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
+	now := f.s.sim.Now()
+	errP, spikeP := f.inj.errP, f.inj.spikeP
+	if p, ok := override(f.s.sched.errP, now); ok {
+		errP = p
+	}
+	if p, ok := override(f.s.sched.spikeP, now); ok {
+		spikeP = p
+	}
+	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure, errP)
+	spike := f.inj.Spike(a.agent, a.seq, a.k, spikeP)
+	if f.inResponse {
+		a.delay = spike
+		return 0
+	}
+	a.delay = 0
+	return spike
+}
+
+// respond: worker finished attempt att; its answer leaves the server now,
+// or after the spike in the response.
+func (f *faults) respond(worker, att int32) {
+	if d := f.s.atts.at(att).delay; d > 0 {
+		f.s.sim.After(d, f.kRespond, int64(worker), int64(att))
+		return
+	}
+	f.deliver(worker, att)
+}
+
+func (f *faults) delayed(ev kernel.Event) { f.deliver(int32(ev.ID), int32(ev.Arg)) }
+
+// deliver: the answer to attempt att, served by worker, leaves the server:
+// a success, or a 500 if the fault injector decided so.
+func (f *faults) deliver(worker, att int32) {
+	outcome := NoFailure
+	if f.s.atts.at(att).fail {
+		outcome = FaultError
+	}
+	f.s.queue.answer(att, worker, outcome)
+}
+
+// schedulesSpikes reports whether a schedule action turns spikes on.
+func (c *Config) schedulesSpikes() bool {
+	for _, a := range c.Schedule {
+		if a.Faults != nil && a.Faults.SpikeProbability != nil && *a.Faults.SpikeProbability > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -3,11 +3,13 @@ package model
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -93,7 +95,7 @@ func TestFIFOAndWorkerHandOff(t *testing.T) {
 	}
 	var last = map[int32]kernel.Time{}
 	for _, e := range rec.evs {
-		if e.Type == Completed {
+		if e.Type == Responded {
 			last[e.Worker] = e.T
 		}
 		if e.Type == Started && e.T > 0 {
@@ -125,12 +127,22 @@ func TestQueueTimeout(t *testing.T) {
 	cfg := testConfig()
 	cfg.Queue.Timeout = 1.5 // the 2nd waiting request would start at 2s
 	r, rec := run(t, cfg)
-	// seq 0 starts at 0, seq 1 at 1s; seqs 2, 3 time out at 1.5s.
-	failed := rec.of(Failed)
-	require.Len(t, failed, 2)
-	for _, e := range failed {
+	// seq 0 starts at 0, seq 1 at 1s; seqs 2, 3 time out at 1.5s: the
+	// server answers 504, and the requests fail with it.
+	var timedOut []Event
+	for _, e := range rec.of(Failed) {
+		if e.Failure == TimedOut {
+			timedOut = append(timedOut, e)
+			require.Equal(t, kernel.Duration(kernel.Seconds(1.5)), e.Latency)
+		}
+	}
+	require.Len(t, timedOut, 2)
+	answers := rec.of(Responded)
+	require.Len(t, answers, 4)
+	for _, e := range answers[1:3] { // between seq 0's answer at 1s and seq 1's at 2s
 		require.Equal(t, TimedOut, e.Failure)
 		require.Equal(t, 504, e.Failure.Status())
+		require.Equal(t, int32(-1), e.Worker)
 		require.Equal(t, kernel.Time(kernel.Seconds(1.5)), e.T)
 	}
 	require.Equal(t, uint64(2), r.Served)
@@ -191,9 +203,9 @@ func TestFaultsDoNotFeedBackWithoutBackoffOnThem(t *testing.T) {
 	require.Len(t, recFaulty.evs, len(recBase.evs))
 	for i, e := range recBase.evs {
 		f := recFaulty.evs[i]
-		if e.Type == Completed && f.Type == Failed {
+		if e.Type == Completed && f.Type == Failed || e.Type == Responded && f.Failure == FaultError {
 			require.Equal(t, FaultError, f.Failure)
-			f.Type, f.Failure = Completed, NoFailure
+			f.Type, f.Failure = e.Type, NoFailure
 		}
 		require.Equal(t, e, f, "event %d", i)
 	}
@@ -259,7 +271,7 @@ func TestFaultDecisionsIndependentOfOtherAgents(t *testing.T) {
 	}
 	require.InDelta(t, 0.3*200, fails, 25)
 	// And the draws themselves are a function of (seed, agent, seq) alone.
-	require.Equal(t, NewSampler(cfg).Draw(3, 17), NewSampler(&more).Draw(3, 17))
+	require.Equal(t, drawsOf(t, cfg, 3, 17), drawsOf(t, &more, 3, 17))
 }
 
 func TestDeterministicReportAcrossGOMAXPROCS(t *testing.T) {
@@ -301,7 +313,7 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 }
 
 func TestSketchErrorBound(t *testing.T) {
-	var s Sketch
+	var s sketch
 	var exact []int64
 	r := kernel.NewStream(3, "sketch")
 	for i := 0; i < 20000; i++ {
@@ -309,7 +321,7 @@ func TestSketchErrorBound(t *testing.T) {
 		s.Add(v)
 		exact = append(exact, v)
 	}
-	tel := NewTelemetry(1, kernel.Second, ExactPercentiles)
+	tel := newTelemetry(1, kernel.Second, ExactPercentiles)
 	for _, p := range []float64{0.01, 0.5, 0.95, 0.99, 0.999} {
 		for i, v := range exact {
 			tel.exact = append(tel.exact[:i], v)
@@ -382,5 +394,52 @@ func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
 			require.Equal(t, []kernel.Time{sec(6), sec(12)}, []kernel.Time{done[0].T, done[1].T})
 		}
 		require.Equal(t, 6*kernel.Second, done[0].Latency)
+	}
+}
+
+func TestSelectKth(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	gens := map[string]func(n int) []int64{
+		"random": func(n int) []int64 {
+			xs := make([]int64, n)
+			for i := range xs {
+				xs[i] = r.Int64N(1000)
+			}
+			return xs
+		},
+		"sorted": func(n int) []int64 {
+			xs := make([]int64, n)
+			for i := range xs {
+				xs[i] = int64(i)
+			}
+			return xs
+		},
+		"reversed": func(n int) []int64 {
+			xs := make([]int64, n)
+			for i := range xs {
+				xs[i] = int64(n - i)
+			}
+			return xs
+		},
+		"equal": func(n int) []int64 { return make([]int64, n) },
+		"organ": func(n int) []int64 {
+			xs := make([]int64, n)
+			for i := range xs {
+				xs[i] = int64(min(i, n-i))
+			}
+			return xs
+		},
+	}
+	for name, gen := range gens {
+		for _, n := range []int{1, 2, 3, 5, 17, 100, 1001} {
+			xs := gen(n)
+			sorted := slices.Sorted(slices.Values(xs))
+			for _, k := range []int{0, n / 3, n / 2, n - 1} {
+				ys := slices.Clone(xs)
+				require.Equal(t, sorted[k], selectKth(ys, k), "%s n=%d k=%d", name, n, k)
+				slices.Sort(ys)
+				require.Equal(t, sorted, ys, "selectKth only permutes")
+			}
+		}
 	}
 }

@@ -2,16 +2,17 @@ package model
 
 import "math/bits"
 
-// Sketch is a log-linear histogram of non-negative integer values
+// sketch is a log-linear histogram of non-negative integer values
 // (latencies in nanoseconds) in bounded memory: values below 512 have a
 // bucket each; above, each power of two is split into 256 buckets, so a
 // bucket [lo, lo+w) has w ≤ lo/256. A quantile reports the centre of its
 // bucket, within relative error 2⁻⁹ (0.2%) of the exact order statistic,
 // and numpy-style linear interpolation between two such values keeps that
 // bound. Integer arithmetic only: deterministic everywhere. About 115 KiB.
-type Sketch struct {
+type sketch struct {
 	counts [sketchBuckets]uint64
 	n      uint64
+	max    int64
 }
 
 const (
@@ -40,19 +41,29 @@ func bucketMid(i int) uint64 {
 }
 
 // Add records one value. O(1).
-func (s *Sketch) Add(v int64) {
+func (s *sketch) Add(v int64) {
 	if v < 0 {
 		v = 0
 	}
 	s.counts[sketchIndex(uint64(v))]++
 	s.n++
+	s.max = max(s.max, v)
+}
+
+// merge adds every value of o to s. O(buckets).
+func (s *sketch) merge(o *sketch) {
+	for i, c := range o.counts {
+		s.counts[i] += c
+	}
+	s.n += o.n
+	s.max = max(s.max, o.max)
 }
 
 // Count returns the number of values added.
-func (s *Sketch) Count() uint64 { return s.n }
+func (s *sketch) Count() uint64 { return s.n }
 
 // orderStat returns the approximate k-th smallest value (0-based).
-func (s *Sketch) orderStat(k uint64) int64 {
+func (s *sketch) orderStat(k uint64) int64 {
 	var cum uint64
 	for i, c := range s.counts {
 		cum += c
@@ -65,6 +76,6 @@ func (s *Sketch) orderStat(k uint64) int64 {
 
 // Quantile returns the p-quantile with numpy's default linear interpolation
 // between order statistics, each approximated as above. NaN if empty.
-func (s *Sketch) Quantile(p float64) float64 {
+func (s *sketch) Quantile(p float64) float64 {
 	return interpolate(p, int(s.n), func(k int) int64 { return s.orderStat(uint64(k)) })
 }

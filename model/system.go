@@ -6,124 +6,270 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 )
 
-// Event kinds of the simulation on the kernel.
-const (
-	kindWake    kernel.Kind = iota // an agent creates its next request(s); ID = agent
-	kindDone                       // a worker finishes a service; ID = worker, Arg = request slot
-	kindTimeout                    // a waiting request times out; ID = request slot
-	kindTick                       // the monitor's control period ends
-	kindRespond                    // a delayed response reaches its agent; ID = worker, Arg = request slot
-)
-
 // Options are the per-run settings that are not part of a scenario.
 type Options struct {
-	// Sinks receive every lifecycle event after the telemetry (trace files).
+	// Sinks receive every lifecycle event after the telemetry (trace files),
+	// and every control period's Sample if they are SampleSinks.
 	Sinks []Sink
 }
 
 // Run simulates cfg to completion and returns its report. It returns a
 // *FieldError if cfg is invalid. Same cfg, same report, bit for bit.
 func Run(cfg *Config, opt Options) (Report, error) {
-	if err := cfg.Validate(); err != nil {
+	s, err := NewSystem(cfg, opt)
+	if err != nil {
 		return Report{}, err
 	}
-	s := newSystem(cfg, opt)
 	s.sim.Run()
-	r := BuildReport(cfg, s.mon, s.lastEvent, "simulated")
-	r.Events = s.sim.Fired()
-	r.TraceHash = fmt.Sprintf("%016x", s.hash.Sum())
-	return r, nil
+	return s.Report(Simulated), nil
 }
 
-// system is one run's state: the four simulated stages (agents.go,
-// queue.go, workers.go, faults.go) on one kernel.Sim, feeding the monitor.
-type system struct {
-	cfg       *Config
-	sim       *kernel.Sim
-	mon       *Monitor
-	sinks     []Sink
-	hash      kernel.TraceHash
-	lastEvent kernel.Time
+// Modes of a run, as its Report names them.
+const (
+	Simulated = "simulated" // virtual time, to completion
+	Live      = "live"      // the same system paced on the wall clock (package live)
+)
 
-	draws *Sampler
-
-	agentStage
-	queueStage
-	workerStage
-
-	reqs     []request // slots; a request lives in one from creation to its end
-	free     []int32   // free slots
-	inSystem int       // accepted requests not yet ended
-	period   kernel.Duration
-}
-
-// request is one request in flight. Everything random about it is drawn
-// from its own stream when it is created.
-type request struct {
-	Draws
-	agent, seq int32
-	abandoned  bool // timed out while waiting; its queue entry is skipped
-	fail       bool // the fault injector's decision, made when service starts
-	created    kernel.Time
-	timeout    kernel.EventID
-}
-
-func newSystem(cfg *Config, opt Options) *system {
-	s := &system{cfg: cfg, sim: kernel.New(), mon: NewMonitor(cfg), sinks: opt.Sinks,
-		period: kernel.Seconds(cfg.Detector.Period), draws: NewSampler(cfg)}
-	s.sim.Trace(s.hash.Add)
-	for k, h := range []kernel.Handler{kindWake: s.wake, kindDone: s.done, kindTimeout: s.expire, kindTick: s.tick, kindRespond: s.respond} {
-		if s.sim.Register(h) != kernel.Kind(k) {
-			panic("model: event kinds out of order")
-		}
+// The request path. An attempt travels down it from its agent's client
+// towards the workers; the server's answer travels back up. Each stage
+// passes attempts on with its downstream neighbour's send and answers with
+// its upstream neighbour's reply; either end may also let an attempt go
+// (see System.release).
+type (
+	sender  interface{ send(att int32) }
+	replier interface {
+		reply(att int32, outcome FailureKind)
 	}
-	s.initAgents()
-	s.initQueue()
-	s.initWorkers()
-	s.sim.At(kernel.Time(s.period), kindTick, 0, 0)
-	return s
+)
+
+// System is one run of a configuration: its stages on a kernel.Sim, the
+// requests and attempts in flight, and the monitor they report to. Run
+// drives it in virtual time; package live drives the same System on the
+// wall clock. A System is not safe for concurrent use.
+//
+// Adding a stage: a file with its configuration section (a Config field and
+// a line in Config.sections), its event handlers (registered in its
+// constructor) and its report; and a line in NewSystem that builds it and
+// puts it on the request path.
+type System struct {
+	cfg   *Config
+	sim   *kernel.Sim
+	mon   *monitor
+	sinks []Sink
+	hash  kernel.TraceHash
+
+	reqs      table[request] // the agents' requests, from creation to outcome
+	atts      table[attempt] // attempts, from sending until both ends let go
+	inSystem  int            // attempts admitted to the server and not yet answered or dropped
+	depth     int            // attempts waiting in the queue
+	lastEvent kernel.Time
+	period    kernel.Duration
+	kTick     kernel.Kind
+
+	agents  *agents
+	sched   *schedule
+	slo     *sloStage
+	client  *client
+	network *network // nil without toxics
+	queue   *queue
+	workers *workers
+	faults  *faults
+}
+
+// request is one request of an agent, from its creation to its outcome.
+// Its client state lives in the client stage.
+type request struct {
+	agent, seq int32
+	workload   uint8
+	created    kernel.Time
+	clientRequest
+}
+
+// attempt is one attempt at a request, from the moment the client sends it
+// until both the client and the request path are done with it: the client
+// when it has its answer or gives up, the path when the answer has gone up
+// or the attempt was lost or dropped. A client that gives up early leaves
+// the attempt to the server (zombie work) until the server is done too.
+type attempt struct {
+	req        int32 // the request's slot, while the client holds the attempt
+	agent, seq int32
+	k          int32 // which attempt at the request, from 0
+	group      int32 // its agent's group
+	workload   uint8
+	created    kernel.Time // the request's creation
+	arrived    kernel.Time // arrival at the server
+
+	clientDone bool // the client has its answer or gave up (abandoned, if no answer)
+	pathDone   bool // nothing on the request path refers to the attempt any more
+	abandoned  bool // the client gave up on it before its answer
+
+	serverAttempt
+}
+
+// NewSystem builds the system of cfg at time zero, every agent's first
+// wake-up and the first control period scheduled. It returns a *FieldError
+// if cfg is invalid.
+func NewSystem(cfg *Config, opt Options) (*System, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
+		period: kernel.Seconds(cfg.Detector.Period)}
+	s.sim.Trace(s.hash.Add)
+	s.kTick = s.sim.Register(s.tick)
+
+	a, q, w, f := newAgents(s), newQueue(s), newWorkers(s), newFaults(s)
+	c := newClient(s)
+	// The server: the queue admits, the workers serve, the fault injector
+	// answers.
+	q.workers, w.queue, w.faults = w, q, f
+	q.dropGone = c.propagate != ""
+	// The request path: agents, client, network (when it has toxics),
+	// server; answers retrace it.
+	a.client, c.agents = c, a
+	var toServer sender = q
+	var fromServer replier = c
+	if len(cfg.Network.Toxics) > 0 {
+		n := newNetwork(s)
+		n.down, n.up = q, c
+		toServer, fromServer = n, n
+		s.network = n
+	}
+	c.down, q.up = toServer, fromServer
+	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
+	s.sched = newSchedule(s)
+	s.slo = newSLO(s)
+
+	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
+	return s, nil
+}
+
+// Sim returns the kernel the system runs on, for a driver.
+func (s *System) Sim() *kernel.Sim { return s.sim }
+
+// Settled reports whether nothing observable can happen any more: no
+// request or attempt is in flight and every agent has created its last
+// request. What may remain are control periods and the agents' last
+// wake-ups, which find them done; a real-time driver may fire those without
+// waiting.
+func (s *System) Settled() bool {
+	return s.reqs.inUse() == 0 && s.atts.inUse() == 0 && s.agents.spent == len(s.agents.state)
+}
+
+// Report assembles the report of the run so far, in the given mode.
+func (s *System) Report(mode string) Report {
+	r := buildReport(s.cfg, s.mon, s.lastEvent, mode)
+	r.Events = s.sim.Fired()
+	if mode == Simulated {
+		r.TraceHash = fmt.Sprintf("%016x", s.hash.Sum())
+	}
+	s.reportStages(&r)
+	if s.slo != nil {
+		var until kernel.Time
+		if h := s.cfg.Agents.Horizon; h > 0 {
+			until = kernel.Time(kernel.Seconds(h))
+		}
+		r.SLO = s.slo.judge(s.mon.Timeline, s.sched, s.period, until)
+	}
+	return r
 }
 
 // emit sends one lifecycle event to the monitor and the extra sinks.
-func (s *system) emit(e Event) {
+func (s *System) emit(e Event) {
 	s.lastEvent = e.T
 	s.mon.Observe(e)
+	if s.slo != nil {
+		s.slo.observe(e)
+	}
 	for _, k := range s.sinks {
 		k.Observe(e)
 	}
 }
 
 // event returns the lifecycle event of request slot at the current time.
-func (s *system) event(t EventType, slot int32) Event {
-	r := &s.reqs[slot]
-	return Event{T: s.sim.Now(), Type: t, Workload: r.Workload, Agent: r.agent, Seq: r.seq,
-		Worker: -1, Depth: int32(s.waiting)}
+func (s *System) event(t EventType, req int32) Event {
+	r := s.reqs.at(req)
+	return Event{T: s.sim.Now(), Type: t, Workload: r.workload, Agent: r.agent, Seq: r.seq,
+		Worker: -1, Depth: int32(s.depth)}
 }
 
-func (s *system) allocSlot() int32 {
-	if n := len(s.free); n > 0 {
-		slot := s.free[n-1]
-		s.free = s.free[:n-1]
-		return slot
+// attemptEvent returns the lifecycle event of attempt att at the current time.
+func (s *System) attemptEvent(t EventType, att int32) Event {
+	a := s.atts.at(att)
+	return Event{T: s.sim.Now(), Type: t, Workload: a.workload, Attempt: uint8(min(a.k, 255)),
+		Agent: a.agent, Seq: a.seq, Worker: -1, Depth: int32(s.depth)}
+}
+
+// newRequest allocates the slot of agent's request seq, created now.
+func (s *System) newRequest(agent, seq int32, workload uint8) int32 {
+	slot := s.reqs.alloc()
+	*s.reqs.at(slot) = request{agent: agent, seq: seq, workload: workload, created: s.sim.Now()}
+	return slot
+}
+
+// newAttempt allocates the slot of attempt k at request req.
+func (s *System) newAttempt(req int32, k int32) int32 {
+	r := s.reqs.at(req)
+	slot := s.atts.alloc()
+	*s.atts.at(slot) = attempt{req: req, agent: r.agent, seq: r.seq, k: k, group: r.group, workload: r.workload, created: r.created}
+	return slot
+}
+
+// leaveClient: the client is done with attempt att (it has the answer or
+// gave up on it); leavePath: nothing on the request path refers to it any
+// more. The slot is freed when both have happened.
+func (s *System) leaveClient(att int32) {
+	a := s.atts.at(att)
+	a.clientDone = true
+	if a.pathDone {
+		s.atts.free(att)
 	}
-	s.reqs = append(s.reqs, request{})
-	return int32(len(s.reqs) - 1)
 }
 
-// finish ends an accepted or rejected request with its outcome: the agent
-// reacts, and the slot is freed unless a queue entry still refers to it.
-func (s *system) finish(slot int32, outcome FailureKind) {
-	r := &s.reqs[slot]
-	s.agentReact(r, outcome)
-	if !r.abandoned {
-		s.free = append(s.free, slot)
+func (s *System) leavePath(att int32) {
+	a := s.atts.at(att)
+	a.pathDone = true
+	if a.clientDone {
+		s.atts.free(att)
 	}
 }
 
 // tick ends a control period; ticks continue while anything can still happen.
-func (s *system) tick(ev kernel.Event) {
-	s.mon.Tick(ev.At)
-	if s.activeAgents > 0 || s.inSystem > 0 {
-		s.sim.After(s.period, kindTick, 0, 0)
+func (s *System) tick(ev kernel.Event) {
+	now := s.sim.Now()
+	smp := s.mon.Tick(now)
+	if s.slo != nil {
+		s.slo.sample(now, smp)
+	}
+	s.queue.sample(smp)
+	s.client.sample(now, smp)
+	for _, k := range s.sinks {
+		if ss, ok := k.(SampleSink); ok {
+			ss.ObserveSample(smp)
+		}
+	}
+	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
+		s.sim.After(s.period, s.kTick, 0, 0)
 	}
 }
+
+// table is a slab of records addressed by int32 slots, reused LIFO.
+type table[T any] struct {
+	items []T
+	spare []int32
+}
+
+func (t *table[T]) alloc() int32 {
+	if n := len(t.spare); n > 0 {
+		slot := t.spare[n-1]
+		t.spare = t.spare[:n-1]
+		return slot
+	}
+	var zero T
+	t.items = append(t.items, zero)
+	return int32(len(t.items) - 1)
+}
+
+func (t *table[T]) at(slot int32) *T { return &t.items[slot] }
+func (t *table[T]) free(slot int32)  { t.spare = append(t.spare, slot) }
+func (t *table[T]) inUse() int       { return len(t.items) - len(t.spare) }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"slices"
@@ -8,7 +9,30 @@ import (
 	"github.com/agentchaos/agentchaos/kernel"
 )
 
-// Telemetry turns the event stream into run-wide statistics and the
+// Percentile modes of the telemetry.
+const (
+	// ExactPercentiles keeps every latency: exact percentiles, memory linear
+	// in requests.
+	ExactPercentiles = "exact"
+	// SketchPercentiles keeps a log-linear histogram: memory bounded,
+	// percentiles within a relative error of 2⁻⁹ (see Sketch).
+	SketchPercentiles = "sketch"
+)
+
+// TelemetryConfig chooses how run-wide percentiles are kept.
+type TelemetryConfig struct {
+	Percentiles string `json:"percentiles,omitempty"` // ExactPercentiles (default) or SketchPercentiles
+}
+
+func (t *TelemetryConfig) validate(v *validator, _ *Config) {
+	switch t.Percentiles {
+	case "", ExactPercentiles, SketchPercentiles:
+	default:
+		v.fail("telemetry.percentiles", fmt.Sprintf("must be %q or %q, not %q", ExactPercentiles, SketchPercentiles, t.Percentiles))
+	}
+}
+
+// telemetry turns the event stream into run-wide statistics and the
 // per-period figures the detector reads. It is a Sink.
 //
 // Latency is completion − creation of every request a worker finished:
@@ -17,17 +41,22 @@ import (
 // Rejected and timed-out requests never reached a worker and have none. The
 // error rate is failed / created, failures of every kind counted (rejected
 // at the door, failed by a fault after service, timed out in the queue).
-type Telemetry struct {
+type telemetry struct {
 	buffer int
 	window kernel.Duration
 
 	Created, Accepted, Served uint64
-	Finished                  uint64 // requests a worker finished: served or failed by a fault
-	FailedBy                  [numFailureKinds]uint64
+	Finished                  uint64                  // requests a worker finished: served or failed by a fault
+	FailedBy                  [numFailureKinds]uint64 // requests' final failures, by kind
+
+	Sent      uint64                  // attempts sent
+	RetriedBy [numFailureKinds]uint64 // attempts that failed and were retried, by cause
+	Answered  uint64                  // attempts a worker finished (the server's work)
+	Dropped   uint64                  // attempts the server dropped because their client gave up
 
 	// Run-wide latency of served requests.
 	exact   []int64 // every latency, in Exact mode
-	sketch  *Sketch // in Sketch mode
+	sketch  *sketch // in Sketch mode
 	latSum  int64   // ns; int64 holds 292 years of summed latency
 	latMax  int64
 	lastT   kernel.Time
@@ -35,8 +64,8 @@ type Telemetry struct {
 	inSys   int
 	areaQ   float64 // ∫ depth dt, request·ns
 	areaN   float64 // ∫ in-system dt, request·ns
-	sojourn int64   // Σ time in system of accepted requests that left, ns
-	left    uint64  // accepted requests that left (served, failed, timed out)
+	sojourn int64   // Σ time in the server of accepted attempts that left, ns
+	left    uint64  // accepted attempts that left (answered, timed out, dropped)
 
 	// The current control period.
 	period periodCounts
@@ -49,9 +78,10 @@ type Telemetry struct {
 }
 
 type periodCounts struct {
-	created, drained, completed uint64
-	failed                      [numFailureKinds]uint64
-	latSum, latMax              int64
+	created, arrived, drained, completed uint64
+	sent, retried, answered, goodput     uint64
+	failed                               [numFailureKinds]uint64
+	latSum, latMax                       int64
 }
 
 type winEntry struct {
@@ -59,19 +89,19 @@ type winEntry struct {
 	lat kernel.Duration
 }
 
-// NewTelemetry returns telemetry for a queue of the given buffer size, with
+// newTelemetry returns telemetry for a queue of the given buffer size, with
 // a rolling window of the given length and the given percentile mode.
-func NewTelemetry(buffer int, window kernel.Duration, mode string) *Telemetry {
-	t := &Telemetry{buffer: buffer, window: window}
+func newTelemetry(buffer int, window kernel.Duration, mode string) *telemetry {
+	t := &telemetry{buffer: buffer, window: window}
 	if mode == SketchPercentiles {
-		t.sketch = new(Sketch)
+		t.sketch = new(sketch)
 	}
 	return t
 }
 
 // Observe consumes one event. O(1) amortised; allocates only to grow its
 // buffers.
-func (t *Telemetry) Observe(e Event) {
+func (t *telemetry) Observe(e Event) {
 	if dt := float64(e.T - t.lastT); dt > 0 {
 		t.areaQ += float64(float64(t.depth) * dt)
 		t.areaN += float64(float64(t.inSys) * dt)
@@ -82,37 +112,56 @@ func (t *Telemetry) Observe(e Event) {
 	case Created:
 		t.Created++
 		t.period.created++
+	case Sent:
+		t.Sent++
+		t.period.sent++
 	case Enqueued:
 		t.Accepted++
 		t.inSys++
+		t.period.arrived++
 	case Rejected:
-		t.FailedBy[e.Failure]++
-		t.period.failed[e.Failure]++
+		t.period.arrived++
 	case Started:
 		t.period.drained++
-	case Completed:
-		t.Served++
+	case Responded:
+		t.left++
 		t.inSys--
 		t.sojourn += int64(e.Latency)
+		switch {
+		case e.Worker < 0:
+			t.period.drained++ // it left the queue without a worker (504)
+		case e.Failure != Crashed:
+			t.Answered++
+			t.period.answered++
+		}
+	case Requeued:
+		t.period.arrived++ // back in the queue: it will be drained again
+	case Dropped:
+		t.Dropped++
 		t.left++
+		t.inSys--
+		t.sojourn += int64(e.Latency)
+		if e.Worker < 0 {
+			t.period.drained++
+		}
+	case Retried:
+		t.RetriedBy[e.Failure]++
+		t.period.retried++
+	case Completed:
+		t.Served++
+		t.period.goodput++
 		t.finished(e)
 	case Failed:
 		t.FailedBy[e.Failure]++
 		t.period.failed[e.Failure]++
-		t.inSys--
-		t.sojourn += int64(e.Latency)
-		t.left++
-		switch e.Failure {
-		case TimedOut:
-			t.period.drained++ // it left the queue without a worker
-		case FaultError:
+		if e.Failure == FaultError {
 			t.finished(e)
 		}
 	}
 }
 
 // finished records the latency of a request a worker finished.
-func (t *Telemetry) finished(e Event) {
+func (t *telemetry) finished(e Event) {
 	{
 		lat := int64(e.Latency)
 		if t.sketch != nil {
@@ -135,7 +184,7 @@ func (t *Telemetry) finished(e Event) {
 }
 
 // Failed returns the number of failed requests of every kind.
-func (t *Telemetry) Failed() uint64 {
+func (t *telemetry) Failed() uint64 {
 	var n uint64
 	for _, c := range t.FailedBy {
 		n += c
@@ -144,11 +193,11 @@ func (t *Telemetry) Failed() uint64 {
 }
 
 // Depth returns the queue depth after the last event.
-func (t *Telemetry) Depth() int { return t.depth }
+func (t *telemetry) Depth() int { return t.depth }
 
 // sample closes the control period ending at now: it fills the period's
 // figures into s and starts the next period.
-func (t *Telemetry) sample(now kernel.Time, s *Sample) {
+func (t *telemetry) sample(now kernel.Time, s *Sample) {
 	s.T = now
 	s.Depth = t.depth
 	if t.buffer > 0 {
@@ -159,9 +208,13 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 		// The fluid model's dQ/dt = λ − μ: requests offered minus requests
 		// that left the queue, per second. Rejected arrivals count: a full
 		// buffer that turns work away still has λ > μ.
-		s.Growth = (float64(t.period.created) - float64(t.period.drained)) / length.Seconds()
+		s.Growth = (float64(t.period.arrived) - float64(t.period.drained)) / length.Seconds()
 	}
 	s.Created = t.period.created
+	s.Sent = t.period.sent
+	s.Retried = t.period.retried
+	s.Answered = t.period.answered
+	s.Goodput = t.period.goodput
 	s.Completed = t.period.completed
 	s.FailedBy = t.period.failed
 	if t.period.completed > 0 {
@@ -191,7 +244,7 @@ func (t *Telemetry) sample(now kernel.Time, s *Sample) {
 
 // LatencySeconds returns the run-wide average and the p50, p95 and p99 of
 // latency in seconds (NaN when no request was finished).
-func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
+func (t *telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 	if t.Finished == 0 {
 		n := math.NaN()
 		return n, n, n, n, n
@@ -207,7 +260,7 @@ func (t *Telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 
 // Latencies returns the finished requests' latencies in nanoseconds, sorted, in Exact
 // mode (nil in Sketch mode). The slice is the telemetry's own.
-func (t *Telemetry) Latencies() []int64 {
+func (t *telemetry) Latencies() []int64 {
 	if t.sketch != nil {
 		return nil
 	}
@@ -227,15 +280,15 @@ func selectQuantile(xs []int64, p float64) float64 {
 	if lo >= n-1 {
 		return float64(slices.Max(xs))
 	}
-	a := SelectKth(xs, lo)
+	a := selectKth(xs, lo)
 	b := slices.Min(xs[lo+1:]) // the next order statistic: everything after lo is ≥ a
 	return float64(a) + float64((h-float64(lo))*float64(b-a))
 }
 
-// SelectKth returns the k-th smallest of xs (from 0), reordering xs, in
+// selectKth returns the k-th smallest of xs (from 0), reordering xs, in
 // expected linear time: quickselect with median-of-three pivots, falling
 // back to sorting the remaining range if the partitions stay unbalanced.
-func SelectKth(xs []int64, k int) int64 {
+func selectKth(xs []int64, k int) int64 {
 	lo, hi := 0, len(xs)-1
 	for budget := 2 * bits.Len(uint(len(xs))); hi > lo; budget-- {
 		if budget == 0 {
@@ -298,7 +351,7 @@ func interpolate(p float64, n int, at func(int) int64) float64 {
 // Little returns the run's Little's-law figures from its own time averages:
 // L = ∫N dt / T, λ_eff = accepted / T, W = mean time in system of accepted
 // requests; L and λ_eff·W agree when the accounting is right.
-func (t *Telemetry) Little(end kernel.Time) LittleCheck {
+func (t *telemetry) Little(end kernel.Time) LittleCheck {
 	if end <= 0 || t.left == 0 {
 		return LittleCheck{}
 	}

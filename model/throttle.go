@@ -2,10 +2,24 @@ package model
 
 import "github.com/agentchaos/agentchaos/kernel"
 
-// Throttle is the closed loop the detector drives: while the last sample
+// ThrottleConfig is the closed loop the detector drives: while the detector
+// reports DEGRADED or COLLAPSED, each agent waits this much longer (seconds)
+// before creating its next request.
+type ThrottleConfig struct {
+	Enabled   bool    `json:"enabled"`
+	Degraded  float64 `json:"degraded"`
+	Collapsed float64 `json:"collapsed"`
+}
+
+func (t *ThrottleConfig) validate(v *validator, _ *Config) {
+	v.nonNeg("throttle.degraded", t.Degraded)
+	v.nonNeg("throttle.collapsed", t.Collapsed)
+}
+
+// throttle is the closed loop the detector drives: while the last sample
 // was DEGRADED or COLLAPSED, every agent waits an extra delay before it
 // creates its next request. It records its own activity.
-type Throttle struct {
+type throttle struct {
 	enabled             bool
 	degraded, collapsed kernel.Duration
 	delay               kernel.Duration
@@ -15,13 +29,13 @@ type Throttle struct {
 	TotalDelay  kernel.Duration // sum of the delays it imposed
 }
 
-// NewThrottle returns the throttle for cfg.
-func NewThrottle(cfg ThrottleConfig) *Throttle {
-	return &Throttle{enabled: cfg.Enabled, degraded: kernel.Seconds(cfg.Degraded), collapsed: kernel.Seconds(cfg.Collapsed)}
+// newThrottle returns the throttle for cfg.
+func newThrottle(cfg ThrottleConfig) *throttle {
+	return &throttle{enabled: cfg.Enabled, degraded: kernel.Seconds(cfg.Degraded), collapsed: kernel.Seconds(cfg.Collapsed)}
 }
 
 // Set switches the throttle for the detector's latest state.
-func (t *Throttle) Set(s State) {
+func (t *throttle) Set(s State) {
 	was := t.delay
 	t.delay = 0
 	if t.enabled {
@@ -38,7 +52,7 @@ func (t *Throttle) Set(s State) {
 }
 
 // Delay returns the extra wait for an agent's next request and counts it.
-func (t *Throttle) Delay() kernel.Duration {
+func (t *throttle) Delay() kernel.Duration {
 	if t.delay > 0 {
 		t.Delayed++
 		t.TotalDelay += t.delay
@@ -47,4 +61,4 @@ func (t *Throttle) Delay() kernel.Duration {
 }
 
 // Current returns the delay in force without counting a use.
-func (t *Throttle) Current() kernel.Duration { return t.delay }
+func (t *throttle) Current() kernel.Duration { return t.delay }

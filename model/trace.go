@@ -2,41 +2,34 @@ package model
 
 import (
 	"bufio"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
-	"strings"
 )
 
-// TraceWriter is a Sink that writes every lifecycle event to a file, as CSV
-// when the name ends in .csv and as JSON Lines otherwise. It writes to a
-// temporary file beside the target and renames it into place on Close, so a
-// reader never sees half a trace.
-type TraceWriter struct {
-	f    *os.File
-	w    *bufio.Writer
-	path string
-	csv  bool
-	buf  []byte
-	err  error
+// Trace is a Sink that writes every lifecycle event to an io.Writer as it
+// happens, as CSV (with a header line) or as JSON Lines, through a buffer.
+// It only encodes; where the bytes go — a file written atomically, a FIFO,
+// standard output — is the writer's business (see package model/outfile).
+// Observe allocates nothing once its line buffer has grown.
+type Trace struct {
+	w   *bufio.Writer
+	csv bool
+	buf []byte
+	err error
 }
 
-// CreateTrace starts a trace file at path.
-func CreateTrace(path string) (*TraceWriter, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return nil, err
+// NewTrace returns a Trace writing to w, as CSV if csv is set and as JSON
+// Lines otherwise. The CSV header is written at once.
+func NewTrace(w io.Writer, csv bool) *Trace {
+	t := &Trace{w: bufio.NewWriterSize(w, 1<<16), csv: csv}
+	if csv {
+		_, t.err = t.w.WriteString("t,event,agent,seq,workload,worker,depth,latency,failure,status,attempt\n")
 	}
-	t := &TraceWriter{f: f, w: bufio.NewWriterSize(f, 1<<16), path: path,
-		csv: strings.HasSuffix(strings.ToLower(path), ".csv")}
-	if t.csv {
-		t.w.WriteString("t,event,agent,seq,workload,worker,depth,latency,failure,status\n")
-	}
-	return t, nil
+	return t
 }
 
 // Observe writes one event. Times are in seconds with nanosecond precision.
-func (t *TraceWriter) Observe(e Event) {
+func (t *Trace) Observe(e Event) {
 	if t.err != nil {
 		return
 	}
@@ -56,6 +49,8 @@ func (t *TraceWriter) Observe(e Event) {
 		b = append(b, e.Failure.String()...)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(e.Failure.Status()), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(e.Attempt), 10)
 	} else {
 		b = append(b, `{"t":`...)
 		b = sec(b, int64(e.T))
@@ -65,6 +60,10 @@ func (t *TraceWriter) Observe(e Event) {
 		b = strconv.AppendInt(b, int64(e.Agent), 10)
 		b = append(b, `,"seq":`...)
 		b = strconv.AppendInt(b, int64(e.Seq), 10)
+		if e.Attempt > 0 {
+			b = append(b, `,"attempt":`...)
+			b = strconv.AppendInt(b, int64(e.Attempt), 10)
+		}
 		b = append(b, `,"workload":`...)
 		b = strconv.AppendInt(b, int64(e.Workload), 10)
 		if e.Worker >= 0 {
@@ -73,7 +72,7 @@ func (t *TraceWriter) Observe(e Event) {
 		}
 		b = append(b, `,"depth":`...)
 		b = strconv.AppendInt(b, int64(e.Depth), 10)
-		if e.Type == Completed || e.Type == Failed {
+		if e.Type == Completed || e.Type == Failed || e.Type == Responded || e.Type == Dropped {
 			b = append(b, `,"latency":`...)
 			b = sec(b, int64(e.Latency))
 		}
@@ -90,27 +89,11 @@ func (t *TraceWriter) Observe(e Event) {
 	_, t.err = t.w.Write(b)
 }
 
-// Close flushes the trace and moves it into place. After an error the
-// temporary file is removed and the target is left untouched.
-func (t *TraceWriter) Close() error {
-	err := t.err
-	if err == nil {
-		err = t.w.Flush()
+// Flush writes out what is buffered and returns the first write error,
+// if any: after one, the events that followed were not written.
+func (t *Trace) Flush() error {
+	if t.err == nil {
+		t.err = t.w.Flush()
 	}
-	if cerr := t.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(t.f.Name(), t.path)
-	}
-	if err != nil {
-		os.Remove(t.f.Name())
-	}
-	return err
-}
-
-// Abort discards the trace.
-func (t *TraceWriter) Abort() {
-	t.f.Close()
-	os.Remove(t.f.Name())
+	return t.err
 }

@@ -1,102 +1,341 @@
 package model
 
-import "github.com/agentchaos/agentchaos/kernel"
+import (
+	"fmt"
 
-// workerStage is the worker pool: c workers; a free worker takes the next
-// waiting request.
-type workerStage struct {
-	idle []int32 // free workers, as a stack: the most recently freed first
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// WorkerConfig is the worker pool. A request's service time is
+//
+//	(Overhead + work · S) · (1 + Slowdown.Alpha · pressure^Slowdown.Gamma)
+//
+// with S drawn from Service and pressure = depth/Buffer, the queue's fill
+// when service starts: the feedback loop by which a long queue makes the
+// workers slower (contention, swapping, GC pressure), and a slower pool
+// makes the queue longer.
+//
+// Concurrency adds the cost of serving many requests at once: "linear"
+// adds Slope seconds per request in service (the new one included), fixed
+// when service starts; "usl" multiplies by the Universal Scalability Law's
+// 1 + Sigma·(n−1) + Kappa·n·(n−1) for n in service. With Unbounded there is
+// no limit on workers (Count 0): a server whose slowness comes from its own
+// concurrency, the capacity-degradation amplification of Huang et al.
+type WorkerConfig struct {
+	Count       int             `json:"count"`
+	Service     Dist            `json:"service"`  // base service time per work unit, seconds
+	Overhead    float64         `json:"overhead"` // fixed part of every service, seconds
+	Slowdown    Slowdown        `json:"slowdown"`
+	Concurrency *ConcurrencyLaw `json:"concurrency,omitempty"`
+	Unbounded   bool            `json:"unbounded,omitempty"`
 }
 
-func (s *system) initWorkers() {
-	w := &s.cfg.Workers
-	s.idle = make([]int32, w.Count)
-	for i := range s.idle {
-		s.idle[i] = int32(w.Count - 1 - i) // worker 0 is taken first
+// ConcurrencyLaw is how service time grows with the requests in service.
+type ConcurrencyLaw struct {
+	Kind  string  `json:"kind"` // "linear" or "usl"
+	Slope float64 `json:"slope,omitempty"`
+	Sigma float64 `json:"sigma,omitempty"`
+	Kappa float64 `json:"kappa,omitempty"`
+}
+
+// Concurrency laws.
+const (
+	LinearCost = "linear"
+	USL        = "usl"
+)
+
+// Slowdown is the pressure law's parameters; Alpha 0 turns it off.
+type Slowdown struct {
+	Alpha float64 `json:"alpha"`
+	Gamma float64 `json:"gamma,omitempty"`
+}
+
+func (w *WorkerConfig) validate(v *validator, _ *Config) {
+	if w.Unbounded {
+		v.intIn("workers.count", w.Count, 0, 0)
+	} else {
+		v.intIn("workers.count", w.Count, 1, MaxWorkers)
+	}
+	if c := w.Concurrency; c != nil {
+		switch c.Kind {
+		case LinearCost:
+			v.nonNeg("workers.concurrency.slope", c.Slope)
+			v.unused("workers.concurrency.sigma", c.Sigma != 0 || c.Kappa != 0, `applies to kind "usl"`)
+		case USL:
+			v.nonNeg("workers.concurrency.sigma", c.Sigma)
+			v.nonNeg("workers.concurrency.kappa", c.Kappa)
+			v.unused("workers.concurrency.slope", c.Slope != 0, `applies to kind "linear"`)
+		default:
+			v.fail("workers.concurrency.kind", fmt.Sprintf("must be %q or %q, not %q", LinearCost, USL, c.Kind))
+		}
+	}
+	v.dist("workers.service", w.Service, false)
+	v.nonNeg("workers.overhead", w.Overhead)
+	v.nonNeg("workers.slowdown.alpha", w.Slowdown.Alpha)
+	v.nonNeg("workers.slowdown.gamma", w.Slowdown.Gamma)
+	if w.Slowdown.Alpha > 0 && !(w.Slowdown.Gamma > 0) {
+		v.fail("workers.slowdown.gamma", "must be above 0 when alpha is set")
 	}
 }
 
-func (s *system) idleWorker() (int32, bool) { return PopIdle(&s.idle) }
+// IdleWorkers chooses the worker that takes a request, a clock-free value:
+// the most recently freed one (a stack), and worker 0 first at the start.
+type IdleWorkers struct{ stack []int32 }
 
-// PopIdle takes the most recently freed worker off an idle stack; false if
-// every worker is busy. Both modes keep their idle workers this way, so a
-// request goes to the same worker in each.
-func PopIdle(idle *[]int32) (int32, bool) {
-	n := len(*idle)
+// NewIdleWorkers returns n idle workers, 0 to n−1.
+func NewIdleWorkers(n int) IdleWorkers {
+	w := IdleWorkers{stack: make([]int32, n)}
+	for i := range w.stack {
+		w.stack[i] = int32(n - 1 - i) // worker 0 is taken first
+	}
+	return w
+}
+
+// Take returns the worker to put on a request; false if every worker is
+// busy. O(1).
+func (w *IdleWorkers) Take() (int32, bool) {
+	n := len(w.stack)
 	if n == 0 {
 		return 0, false
 	}
-	w := (*idle)[n-1]
-	*idle = (*idle)[:n-1]
-	return w, true
+	worker := w.stack[n-1]
+	w.stack = w.stack[:n-1]
+	return worker, true
 }
 
-// start puts worker w on request slot. The service time and the fault
-// injector's decision (see Sampler.ServiceTime and Sampler.Fails) depend on
-// the queue's pressure as service starts.
-func (s *system) start(w int32, slot int32) {
-	r := &s.reqs[slot]
-	e := s.event(Started, slot)
-	e.Worker = w
-	s.emit(e)
-	p := s.draws.Pressure(s.waiting)
-	r.fail = s.draws.Fails(&r.Draws, p)
-	s.sim.After(s.draws.ServiceTime(&r.Draws, p), kindDone, int64(w), int64(slot))
-}
+// Put returns a worker to the idle ones. O(1).
+func (w *IdleWorkers) Put(worker int32) { w.stack = append(w.stack, worker) }
 
-// done: worker ev.ID finished request ev.Arg. It reports the outcome, then
-// takes the next waiting request or goes idle.
-func (s *system) done(ev kernel.Event) {
-	w, slot := int32(ev.ID), int32(ev.Arg)
-	r := &s.reqs[slot]
-	if d := s.draws.ResponseDelay(&r.Draws); d > 0 {
-		s.sim.After(d, kindRespond, int64(w), int64(slot))
-	} else {
-		s.respond(ev)
+// Len returns the number of idle workers.
+func (w *IdleWorkers) Len() int { return len(w.stack) }
+
+// Remove takes worker out of the idle ones (a crash); false if it was not
+// idle. O(n).
+func (w *IdleWorkers) Remove(worker int32) bool {
+	for i, x := range w.stack {
+		if x == worker {
+			w.stack = append(w.stack[:i], w.stack[i+1:]...)
+			return true
+		}
 	}
-	if next, ok := s.take(); ok {
-		s.start(w, next)
+	return false
+}
+
+// workers is the worker pool stage: a free worker takes the next waiting
+// attempt; its service time follows the pressure law, the concurrency law
+// and any scheduled slowdown. The base service demand of attempt k of
+// agent's request seq comes from its own stream ("service", agent, seq, k).
+type workers struct {
+	s      *System
+	queue  *queue
+	faults *faults
+	idle   IdleWorkers
+	kDone  kernel.Kind
+
+	serving   []int32 // by worker: the attempt in service, -1 when none
+	down      []bool  // by worker: crashed
+	busy      int     // workers in service
+	unbounded bool
+
+	buffer      float64
+	overhead    float64
+	alpha, gama float64
+	law         ConcurrencyLaw
+	work        []float64 // work units of each workload type
+	service     sampler
+	fService    kernel.Family
+
+	// Zombies counts attempts a worker finished after their client had
+	// given up; ZombieWork sums the worker time spent on attempts whose
+	// client had given up (finished or stopped).
+	Zombies    uint64
+	ZombieWork kernel.Duration
+}
+
+func newWorkers(s *System) *workers {
+	c := &s.cfg.Workers
+	w := &workers{s: s, idle: NewIdleWorkers(c.Count), buffer: float64(s.cfg.Queue.Buffer),
+		overhead: c.Overhead, alpha: c.Slowdown.Alpha, gama: c.Slowdown.Gamma, unbounded: c.Unbounded,
+		serving: make([]int32, c.Count), down: make([]bool, c.Count),
+		service: c.Service.compile(), fService: kernel.NewFamily(s.cfg.Seed, "service")}
+	if c.Concurrency != nil {
+		w.law = *c.Concurrency
+	}
+	for i := range w.serving {
+		w.serving[i] = -1
+	}
+	for _, t := range s.cfg.Agents.Mix {
+		w.work = append(w.work, t.Work)
+	}
+	w.kDone = s.sim.Register(w.done)
+	return w
+}
+
+// take returns an idle worker (a new one in an unbounded pool); false if
+// every worker is busy or down.
+func (w *workers) take() (int32, bool) {
+	if worker, ok := w.idle.Take(); ok {
+		return worker, true
+	}
+	if !w.unbounded {
+		return 0, false
+	}
+	w.serving = append(w.serving, -1)
+	w.down = append(w.down, false)
+	return int32(len(w.serving) - 1), true
+}
+
+// pressure is the queue's fill, depth/Buffer, in [0, 1]; 0 without a
+// waiting room.
+func (w *workers) pressure() float64 {
+	if w.buffer == 0 {
+		return 0
+	}
+	return float64(w.s.depth) / w.buffer
+}
+
+// base draws the base service time per work unit of attempt k of agent's
+// request seq, in seconds.
+func (w *workers) base(agent, seq, k int32) float64 {
+	st := w.fService.Stream(uint64(agent), uint64(seq), uint64(k))
+	return w.service.draw(&st)
+}
+
+// serviceTime is the service of attempt a starting now at the given
+// pressure with n attempts in service (itself included):
+// (Overhead + work·base)·(1 + α·pressure^γ), then the concurrency law, then
+// the scheduled slowdown.
+func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Duration {
+	svc := w.overhead + float64(w.work[a.workload]*w.base(a.agent, a.seq, a.k))
+	if w.alpha > 0 && pressure > 0 {
+		svc = float64(svc * (1 + float64(w.alpha*kernel.Pow(pressure, w.gama))))
+	}
+	switch w.law.Kind {
+	case LinearCost:
+		svc += float64(w.law.Slope * float64(n))
+	case USL:
+		m := float64(n - 1)
+		svc = float64(svc * (1 + float64(w.law.Sigma*m) + float64(float64(w.law.Kappa*float64(n))*m)))
+	}
+	if f := w.s.sched.slowdownAt(w.s.sim.Now()); f != 1 {
+		svc = float64(svc * f)
+	}
+	return kernel.Seconds(svc)
+}
+
+// start puts worker on attempt att. The service time and the fault
+// injector's decisions depend on the queue's pressure as service starts.
+func (w *workers) start(worker int32, att int32) {
+	s := w.s
+	a := s.atts.at(att)
+	e := s.attemptEvent(Started, att)
+	e.Worker = worker
+	s.emit(e)
+	w.busy++
+	w.serving[worker] = att
+	p := w.pressure()
+	svc := w.serviceTime(a, p, w.busy) + w.faults.decide(a, p)
+	a.worker, a.startedAt = worker, s.sim.Now()
+	a.service = s.sim.After(svc, w.kDone, int64(worker), int64(att))
+}
+
+// stop ends worker's service of its attempt: it no longer counts as busy.
+func (w *workers) stop(worker int32) {
+	w.busy--
+	w.serving[worker] = -1
+}
+
+// done: worker ev.ID finished attempt ev.Arg. The answer goes out, and the
+// worker takes the next waiting attempt or goes idle.
+func (w *workers) done(ev kernel.Event) {
+	worker, att := int32(ev.ID), int32(ev.Arg)
+	a := w.s.atts.at(att)
+	a.worker = -1
+	w.stop(worker)
+	if a.abandoned {
+		w.Zombies++
+		w.ZombieWork += w.s.sim.Now().Sub(a.startedAt)
+	}
+	w.faults.respond(worker, att)
+	w.free(worker)
+}
+
+// free: worker takes the next waiting attempt, or goes idle.
+func (w *workers) free(worker int32) {
+	if next, ok := w.queue.next(); ok {
+		w.start(worker, next)
 		return
 	}
-	s.idle = append(s.idle, w)
+	w.idle.Put(worker)
 }
 
-// respond: the response to request ev.Arg, served by worker ev.ID, reaches
-// its agent: the request completes, or fails if the fault injector decided so.
-func (s *system) respond(ev kernel.Event) {
-	w, slot := int32(ev.ID), int32(ev.Arg)
-	r := &s.reqs[slot]
+// interrupt stops worker's service of attempt att at once; false if it was
+// not in service.
+func (w *workers) interrupt(att int32) (int32, bool) {
+	s := w.s
+	a := s.atts.at(att)
+	if a.worker < 0 || !s.sim.Cancel(a.service) {
+		return -1, false
+	}
+	worker := a.worker
+	a.worker = -1
+	w.stop(worker)
+	return worker, true
+}
+
+// drop stops the service of attempt att, whose client gave up, if it is in
+// service (deadline propagation into service): the worker is freed at once.
+func (w *workers) drop(att int32) {
+	s := w.s
+	a := s.atts.at(att)
+	started := a.startedAt
+	worker, ok := w.interrupt(att)
+	if !ok {
+		return
+	}
+	w.ZombieWork += s.sim.Now().Sub(started)
 	s.inSystem--
-	e := s.event(Completed, slot)
-	e.Worker = w
-	e.Latency = s.sim.Now().Sub(r.created)
-	if r.fail {
-		e.Type, e.Failure = Failed, FaultError
-	}
+	e := s.attemptEvent(Dropped, att)
+	e.Worker = worker
+	e.Latency = s.sim.Now().Sub(a.arrived)
 	s.emit(e)
-	s.finish(slot, e.Failure)
+	s.leavePath(att)
+	w.free(worker)
 }
 
-// ServiceTime is the worker law: (Overhead + work·base)·(1 + α·pressure^γ),
-// plus the spike unless it is in the response, for a request starting at
-// the given queue pressure (depth/Buffer in [0, 1]).
-func (s *Sampler) ServiceTime(d *Draws, pressure float64) kernel.Duration {
-	w := &s.cfg.Workers
-	svc := w.Overhead + float64(s.cfg.Agents.Mix[d.Workload].Work*d.Base)
-	if w.Slowdown.Alpha > 0 && pressure > 0 {
-		svc = float64(svc * (1 + float64(w.Slowdown.Alpha*kernel.Pow(pressure, w.Slowdown.Gamma))))
+// crash takes k workers down, the highest-numbered of those up: idle ones
+// leave the idle set; a busy one's attempt fails (502 CRASHED) or, with
+// requeue, goes back to the head of the queue.
+func (w *workers) crash(k int, requeue bool) {
+	for worker := int32(len(w.down) - 1); worker >= 0 && k > 0; worker-- {
+		if w.down[worker] {
+			continue
+		}
+		k--
+		w.down[worker] = true
+		if w.idle.Remove(worker) {
+			continue
+		}
+		att := w.serving[worker]
+		if _, ok := w.interrupt(att); !ok {
+			continue
+		}
+		if requeue {
+			w.queue.requeue(att)
+			continue
+		}
+		w.queue.answer(att, worker, Crashed)
 	}
-	if s.cfg.Faults.SpikeInResponse {
-		return kernel.Seconds(svc)
-	}
-	return kernel.Seconds(svc) + d.Spike
 }
 
-// ResponseDelay is how long the response to a finished request takes to
-// reach its agent: the spike when spikes are in the response, else 0.
-func (s *Sampler) ResponseDelay(d *Draws) kernel.Duration {
-	if s.cfg.Faults.SpikeInResponse {
-		return d.Spike
+// restore brings k crashed workers back, the lowest-numbered first; each
+// takes the next waiting attempt or goes idle.
+func (w *workers) restore(k int) {
+	for worker := int32(0); int(worker) < len(w.down) && k > 0; worker++ {
+		if w.down[worker] {
+			k--
+			w.down[worker] = false
+			w.free(worker)
+		}
 	}
-	return 0
 }

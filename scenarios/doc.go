@@ -1,15 +1,16 @@
-// Package scenarios holds the JSON scenario profiles embedded in the binary,
-// the strict loader that turns a profile into a model.Config, and sweeps (a
-// sweep is a family of scenarios run in parallel).
+// Package scenarios holds the JSON scenario profiles embedded in the binary
+// and the strict loader that turns a profile into a model.Config.
 //
 // A profile is a JSON object whose fields are model.Config's JSON names.
-// Fields left out take the defaults of [Default]. The loader rejects unknown
+// Fields left out take the defaults in load.go: the original framework's
+// detector and throttle, exponential think and service times, and a mix of
+// LIGHT, HEAVY and BURST requests. The loader rejects unknown
 // fields, duplicate fields, wrong types and out-of-range values with an
-// [*Error] naming the field and its line:column.
+// [*Error] naming the field and its line:column. The same strict decoding
+// ([Decode], [ErrorAt]) and scenario fields addressed by JSON path
+// ([Field], [Doc]) serve package sweep, which runs one scenario at many
+// points of a parameter space; package phase draws a two-axis sweep.
 //
-// Sweeps: [ParseSpec] and [LoadSpec] read a sweep spec, [Sweep] runs it
-// (deterministic, crash-safe, shardable), [Merge] joins shards, and
-// [Aggregate] summarises points; see [Spec], [ReplicationSeed] and [Header]
-// for the format and the seeding. Package phase draws a two-axis sweep as a
-// phase diagram.
+// Units are those of model.Config: seconds for times, fractions for
+// probabilities. Nothing here panics on user input.
 package scenarios

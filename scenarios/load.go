@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -18,10 +19,10 @@ import (
 //go:embed profiles/*.json
 var profiles embed.FS
 
-// Default returns the configuration a profile starts from: everything but
+// defaults returns the configuration a profile starts from: everything but
 // the system's size and budget has a sensible value. The detector's and
 // throttle's figures are the original framework's.
-func Default() model.Config {
+func defaults() model.Config {
 	return model.Config{
 		Seed: 1,
 		Agents: model.AgentConfig{
@@ -128,8 +129,32 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Parse decodes a profile strictly over Default and validates it.
+// Parse decodes a profile strictly over the defaults and validates it.
 func Parse(data []byte, source string) (*model.Config, error) {
+	cfg := defaults()
+	if err := Decode(data, source, "scenario", &cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		var fe *model.FieldError
+		if errors.As(err, &fe) {
+			return nil, ErrorAt(data, source, fe.Path, fe.Msg)
+		}
+		return nil, &Error{Source: source, Msg: err.Error()}
+	}
+	if cfg.Name == "" {
+		return nil, ErrorAt(data, source, "name", "is required")
+	}
+	return &cfg, nil
+}
+
+// Decode decodes the JSON object data strictly into v, a pointer to a
+// struct whose fields already hold their defaults (fields left out keep
+// them). Syntax errors, unknown and duplicate fields, wrong types and data
+// after the object are an *Error naming the field and its line:column;
+// source names the document in messages and what says what it is
+// ("scenario", "sweep spec"). Scenario profiles and sweep specs share it.
+func Decode(data []byte, source, what string, v any) error {
 	fail := func(off int, field, msg string) error {
 		e := &Error{Source: source, Field: field, Msg: msg}
 		if off >= 0 {
@@ -138,38 +163,36 @@ func Parse(data []byte, source string) (*model.Config, error) {
 		return e
 	}
 	// Structure first: syntax, unknown and duplicate fields, with places.
-	if err := checkStructure(data); err != nil {
+	if err := checkStructure(data, reflect.TypeOf(v).Elem(), what); err != nil {
 		var se *structError
 		if errors.As(err, &se) {
-			return nil, fail(se.off, se.path, se.msg)
+			return fail(se.off, se.path, se.msg)
 		}
-		return nil, fail(-1, "", err.Error())
+		return fail(-1, "", err.Error())
 	}
-	cfg := Default()
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
+	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			off := int(te.Offset) - 1
 			if te.Field != "" {
 				off = locate(data, te.Field) // the value's start, not its end
 			}
-			return nil, fail(off, te.Field, fmt.Sprintf("wrong type: want %s, got JSON %s", te.Type, te.Value))
+			return fail(off, te.Field, fmt.Sprintf("wrong type: want %s, got JSON %s", te.Type, te.Value))
 		}
-		return nil, fail(-1, "", err.Error())
+		return fail(-1, "", err.Error())
 	}
-	if err := cfg.Validate(); err != nil {
-		var fe *model.FieldError
-		if errors.As(err, &fe) {
-			return nil, fail(locate(data, fe.Path), fe.Path, fe.Msg)
-		}
-		return nil, fail(-1, "", err.Error())
-	}
-	if cfg.Name == "" {
-		return nil, fail(locate(data, "name"), "name", "is required")
-	}
-	return &cfg, nil
+	return nil
+}
+
+// ErrorAt returns an *Error about the field at a JSON path of data
+// ("agents.mix[1].weight"), placed at the line:column of its value, or of
+// the deepest enclosing value present if the field is absent.
+func ErrorAt(data []byte, source, path, msg string) *Error {
+	e := &Error{Source: source, Field: path, Msg: msg}
+	e.Line, e.Col = lineCol(data, locate(data, path))
+	return e
 }
 
 // lineCol converts a byte offset to a 1-based line and column (in runes).
@@ -194,6 +217,3 @@ func Marshal(cfg *model.Config) ([]byte, error) {
 	}
 	return append(data, '\n'), nil
 }
-
-// Names of the published experiments' profiles, in table order.
-var Published = []string{"EXP-001", "EXP-002", "EXP-003"}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +41,7 @@ func TestEmbeddedProfilesLoad(t *testing.T) {
 func TestDefaultsFillOmittedFields(t *testing.T) {
 	cfg, err := Parse([]byte(valid), "t.json")
 	require.NoError(t, err)
-	d := Default()
+	d := defaults()
 	require.Equal(t, d.Detector, cfg.Detector)
 	require.Equal(t, d.Throttle, cfg.Throttle)
 	require.Equal(t, 10, cfg.Agents.Count)
@@ -78,7 +78,7 @@ func TestLoaderRejections(t *testing.T) {
 		{"truncated", `{"name": "T", "agents": {`, "t.json:1:26: invalid JSON: unexpected end of input"},
 		{"not an object", `[1, 2]`, "t.json:1:1: a scenario must be a JSON object"},
 		{"trailing data", valid + ` {}`, "unexpected data after the scenario object"},
-		{"unknown top-level field", `{"name": "T", "agnets": {}}`, "t.json:1:15: agnets: unknown field (known here: name, description, seed, agents, queue, workers, faults, detector, throttle, telemetry)"},
+		{"unknown top-level field", `{"name": "T", "agnets": {}}`, "t.json:1:15: agnets: unknown field (known here: name, description, seed, agents, queue, workers, faults, detector, throttle, telemetry, client, network, schedule, slo)"},
 		{"unknown nested field", "{\"name\": \"T\",\n  \"workers\": {\"count\": 2, \"servic\": {}}}", "t.json:2:27: workers.servic: unknown field"},
 		{"unknown field in array element", `{"name": "T", "agents": {"mix": [{"name": "A", "weight": 1, "work": 1}, {"nme": "B"}]}}`, "agents.mix[1].nme: unknown field"},
 		{"duplicate field", `{"name": "T", "name": "U"}`, "t.json:1:15: name: duplicate field"},
@@ -97,7 +97,7 @@ func TestLoaderRejections(t *testing.T) {
 		{"distribution parameter that does not apply", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1}, "queue": {"buffer": 1}, "workers": {"count": 1, "service": {"kind": "exponential", "mean": 1, "cv": 2}}}`, "workers.service.cv: does not apply to kind \"exponential\""},
 		{"zero service mean", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1}, "queue": {"buffer": 1}, "workers": {"count": 1, "service": {"kind": "exponential", "mean": 0}}}`, "workers.service.mean: must be above 0"},
 		{"no budget", `{"name": "T", "agents": {"count": 1}, "queue": {"buffer": 1}, "workers": {"count": 1}}`, "agents.requests_per_agent: set a request budget or agents.horizon"},
-		{"bad arrival", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1, "arrival": "open"}, "queue": {"buffer": 1}, "workers": {"count": 1}}`, "agents.arrival: must be \"closed\", \"poisson\" or \"burst\", not \"open\""},
+		{"bad arrival", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1, "arrival": "open"}, "queue": {"buffer": 1}, "workers": {"count": 1}}`, "agents.arrival: must be \"closed\", \"poisson\", \"burst\" or \"trace\", not \"open\""},
 		{"zero weights", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1, "mix": [{"name": "A", "weight": 0, "work": 1}]}, "queue": {"buffer": 1}, "workers": {"count": 1}}`, "agents.mix: weights must not all be zero"},
 		{"slowdown without exponent", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1}, "queue": {"buffer": 1}, "workers": {"count": 1, "slowdown": {"alpha": 1}}}`, "workers.slowdown.gamma: must be above 0 when alpha is set"},
 		{"thresholds out of order", `{"name": "T", "agents": {"count": 1, "requests_per_agent": 1}, "queue": {"buffer": 1}, "workers": {"count": 1}, "detector": {"degraded_saturation": 0.9, "collapse_saturation": 0.5}}`, "detector.collapse_saturation: must not be below detector.degraded_saturation"},
@@ -127,7 +127,7 @@ func TestErrorPositionOfAbsentField(t *testing.T) {
 }
 
 func TestFieldErrorsAreModelErrors(t *testing.T) {
-	cfg := Default()
+	cfg := defaults()
 	cfg.Name = "x"
 	cfg.Agents.Count = 1
 	cfg.Agents.RequestsPerAgent = 1

@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-
-	"github.com/agentchaos/agentchaos/model"
 )
 
 // structError is a structural problem at a byte offset.
@@ -56,26 +54,30 @@ func (w *walker) next() (json.Token, int, error) {
 }
 
 // checkStructure rejects syntax errors, unknown fields, duplicate fields and
-// trailing data, naming the place. Types and ranges are checked later.
-func checkStructure(data []byte) error {
+// trailing data in a JSON object of struct type t, naming the place; what
+// names the document in messages ("scenario", "sweep spec"). Types and
+// ranges are checked later.
+func checkStructure(data []byte, t reflect.Type, what string) error {
 	w := newWalker(data)
 	tok, off, err := w.next()
 	if err != nil {
 		return err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return &structError{off: off, msg: "a scenario must be a JSON object"}
+		return &structError{off: off, msg: "a " + what + " must be a JSON object"}
 	}
-	if err := w.object(reflect.TypeOf(model.Config{}), ""); err != nil {
+	if err := w.object(t, ""); err != nil {
 		return err
 	}
 	if _, off, err := w.next(); err == nil || off < len(bytes.TrimRight(data, " \t\r\n")) {
-		return &structError{off: off, msg: "unexpected data after the scenario object"}
+		return &structError{off: off, msg: "unexpected data after the " + what + " object"}
 	}
 	return nil
 }
 
-func typeName(t reflect.Type) string {
+// TypeName is how messages name the JSON form of a field of Go type t: "an
+// integer", "a number", "a string", "an object", ...
+func TypeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.Struct:
 		return "an object"
@@ -126,13 +128,11 @@ func tagName(f reflect.StructField) string {
 // field itself is absent, or 0.
 func locate(data []byte, path string) int {
 	var want []string // keys, and "[i]" for indices
-	for _, part := range strings.Split(path, ".") {
-		name, rest, _ := strings.Cut(part, "[")
-		want = append(want, name)
-		for rest != "" {
-			idx, more, _ := strings.Cut(rest, "]")
-			want = append(want, "["+idx+"]")
-			rest = strings.TrimPrefix(more, "[")
+	for _, part := range splitPath(path) {
+		if part.index >= 0 {
+			want = append(want, "["+strconv.Itoa(part.index)+"]")
+		} else {
+			want = append(want, part.key)
 		}
 	}
 	w := newWalker(data)
@@ -272,7 +272,7 @@ func (w *walker) value(t reflect.Type, path string) error {
 		return err
 	}
 	bad := func(got string) error {
-		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", typeName(t), got)}
+		return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got %s", TypeName(t), got)}
 	}
 	switch v := tok.(type) {
 	case json.Delim:

@@ -1,25 +1,23 @@
-// Package validate proves the simulator against queueing theory and
-// statistics, reproduces the published table, and cross-validates the
-// simulation against the real-concurrency mode.
+// Package validate is the home of everything that checks the simulator
+// against something it does not control. It holds no code of its own; its
+// sub-packages, by domain:
 //
-// The analytic layer (queueing.go) gives exact steady-state results for
-// M/M/1, M/M/c, M/M/c/(c+B), Erlang B and C, and M/G/1, plus sojourn- and
-// wait-time percentiles. The statistics layer (stats.go) turns independent
-// replications into Student-t confidence intervals, applies a
-// relative-precision stopping rule and removes warm-up with MSER-5. The
-// simulation layer (textbook.go, suite.go) runs textbook queues as ordinary
-// scenarios through model.Run, measures them with a Collector sink, and
-// compares them with the analytic layer by independent replications
-// (RunSuite, `agentchaos validate`).
+//   - queueing: exact steady-state results of textbook queues (M/M/1, M/M/c,
+//     M/M/c/(c+B), Erlang B and C, M/G/1) and their percentiles.
+//   - stats: Student-t confidence and prediction intervals over independent
+//     replications, the relative-precision stopping rule, MSER-5, the
+//     regression band and the Kolmogorov–Smirnov distance.
+//   - textbook: the simulator against queueing theory — textbook queues run
+//     as ordinary scenarios, measured and compared by replications
+//     (`agentchaos validate`).
+//   - crossval: the simulation against the real-concurrency mode of
+//     model/live on the same seed (`agentchaos crossval`).
+//   - reproduce: the seed system's published EXP-001/002/003 table, the
+//     comparison at its printed precision, and the spread over further
+//     seeds (`agentchaos reproduce`).
+//   - calibrate: the fit of the profiles' free parameters to the published
+//     table (`agentchaos calibrate`).
 //
-// The published table (published.go) is the seed system's EXP-001/002/003
-// row by row, as printed; Reproduce and Spread set simulations beside it,
-// and Calibrate fits the profiles' free parameters to it (calibrate.go).
-// Crossval (crossval.go) compares a simulated and a live run of one
-// scenario.
-//
-// Conventions: λ is the arrival rate, μ the service rate of one worker, c the
-// number of workers. A finite system is described by its waiting room of B
-// places, so it is M/M/c/(c+B) in textbook notation. Waits and sojourns are
-// over accepted requests. A percentile is the smallest t with P(X ≤ t) ≥ p.
+// Data flows one way: validate's packages import model and kernel, and
+// model never imports them.
 package validate

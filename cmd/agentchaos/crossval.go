@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/agentchaos/agentchaos/model/live"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/crossval"
 )
 
 func init() {
@@ -38,7 +38,7 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--wall: must be above 0, got %g", *wall)}
 	}
 	if !isSet(f.fs, "requests") {
-		n, err := validate.FitRequests(cfg, *wall, *f.scale)
+		n, err := crossval.FitRequests(cfg, *wall, *f.scale)
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	start := time.Now()
 	p := startProgress(stderr, "crossval "+cfg.Name, cfg, 0)
-	cv, err := validate.CrossValidate(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()}, validate.Tolerances{})
+	cv, err := crossval.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})
 	p.stop()
 	if err != nil {
 		if ctx.Err() != nil {

@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -81,9 +82,31 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// checkedWriter remembers the first error of writing to standard output,
+// so that a full disk or a closed pipe fails the command (exit 1) even where
+// a printer does not look at every write's error.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.err = err
+	return n, err
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, usage())
+		fmt.Fprint(out, usage())
+		if out.err != nil {
+			fmt.Fprintf(stderr, "agentchaos: writing output: %v\n", out.err)
+			return exitFail
+		}
 		return exitOK
 	}
 	c, ok := commands[args[0]]
@@ -91,7 +114,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "agentchaos: unknown command %q\n\n%s", args[0], usage())
 		return exitUsage
 	}
-	err := c.run(args[1:], stdout, stderr)
+	err := c.run(args[1:], out, stderr)
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("writing output: %w", out.err)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -106,7 +132,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var se *scenarios.Error
 	var fe *model.FieldError
-	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &fe) {
+	if errors.As(err, &ue) || errors.As(err, &se) || errors.As(err, &fe) || errors.Is(err, outfile.ErrExists) {
 		return exitUsage
 	}
 	return exitFail

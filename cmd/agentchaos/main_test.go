@@ -10,8 +10,9 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/agentchaos/agentchaos/kernel/golden"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,8 +26,8 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // published table matches. .ci/run also runs it for arm64 under qemu.
 func TestReproduceGolden(t *testing.T) {
 	code, out, errOut := cli("reproduce", "--json")
-	golden.Check(t, "testdata/reproduce.json.golden", []byte(out))
-	var rep validate.Reproduction
+	goldentest.Check(t, "testdata/reproduce.json.golden", []byte(out))
+	var rep reproduce.Result
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.Len(t, rep.Rows, 3)
 	for _, row := range rep.Rows {
@@ -66,7 +67,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"run", "EXP-001", "--no-such-flag"}, exitUsage, "flag provided but not defined"},
 		{[]string{"run", "NOPE-404"}, exitUsage, "no such scenario file"},
 		{[]string{"run", bad}, exitUsage, bad + ":1:35: agents.count: must be in [1, 10000000] (got -1)"},
-		{[]string{"run", "EXP-001", "--trace", filepath.Join(dir, "missing", "t.jsonl")}, exitUsage, "no such file"},
+		{[]string{"run", "EXP-001", "--trace", filepath.Join(bad, "t.jsonl")}, exitUsage, "not a directory"},
 		{[]string{"reproduce", "extra"}, exitUsage, "takes no arguments"},
 		{[]string{"reproduce", "--seeds", "1"}, exitUsage, "--seeds must be 0 or at least 2"},
 		{[]string{"scenarios"}, exitOK, ""},
@@ -92,15 +93,16 @@ func TestRunTraceFile(t *testing.T) {
 		require.NoError(t, err)
 		lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 		if name == "t.csv" {
-			require.Equal(t, "t,event,agent,seq,workload,worker,depth,latency,failure,status", string(lines[0]))
+			require.Equal(t, "t,event,agent,seq,workload,worker,depth,latency,failure,status,attempt", string(lines[0]))
 			lines = lines[1:]
 		} else {
 			var first map[string]any
 			require.NoError(t, json.Unmarshal(lines[0], &first))
 			require.Equal(t, "created", first["event"])
 		}
-		// created + (enqueued+started+completed | rejected) per request.
-		require.GreaterOrEqual(t, len(lines), 12*2)
+		// created, sent + (enqueued, started, responded, completed | rejected,
+		// failed) per request.
+		require.GreaterOrEqual(t, len(lines), 12*4)
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			require.NotContains(t, e.Name(), ".tmp", "no temporary file left behind")
@@ -116,4 +118,16 @@ func TestExitErrorCarriesItsStatus(t *testing.T) {
 	code, _, errOut := cli("test-interrupted")
 	require.Equal(t, 130, code)
 	require.Contains(t, errOut, "interrupted: 3 of 9 runs")
+}
+
+// TestTraceObserveAllocatesNothing: the --trace sink encodes an event into
+// a reused buffer, with no allocation per event.
+func TestTraceObserveAllocatesNothing(t *testing.T) {
+	for _, csv := range []bool{false, true} {
+		tr := model.NewTrace(io.Discard, csv)
+		e := model.Event{Type: model.Failed, Agent: 3, Seq: 7, Worker: 1, Depth: 4, Latency: 123456789, Failure: model.FaultError}
+		tr.Observe(e) // grow the buffer
+		require.Zero(t, testing.AllocsPerRun(1000, func() { tr.Observe(e) }))
+		require.NoError(t, tr.Flush())
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 func init() {
@@ -16,6 +16,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("merge", stderr)
 	out := fs.String("out", "", "merged results `FILE` (required; same format as the shards)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	force := fs.Bool("force", false, "replace FILE and its points file if they exist")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -31,18 +32,21 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Errorf("--out %s is also an input", p)}
 		}
 	}
-	res, err := scenarios.Merge(pos, *out)
+	res, err := sweep.Merge(pos, *out, *force)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		return writeJSON(stdout, struct {
 			Out       string `json:"out"`
-			PointsOut string `json:"points_out"`
+			PointsOut string `json:"points_out,omitempty"`
 			Runs      int    `json:"runs"`
 			Files     int    `json:"files"`
 		}{res.Out, res.PointsOut, res.Runs, res.Files})
 	}
-	fmt.Fprintf(stdout, "merged %d runs from %d files\nresults: %s\npoints:  %s\n", res.Runs, res.Files, res.Out, res.PointsOut)
+	fmt.Fprintf(stdout, "merged %d runs from %d files\nresults: %s\n", res.Runs, res.Files, res.Out)
+	if res.PointsOut != "" {
+		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
+	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/agentchaos/agentchaos/scenarios/phase"
@@ -18,6 +17,7 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", stderr)
 	out := fs.String("out", "", "write PREFIX-state.{svg,png} and PREFIX-p95.{svg,png} (default: the results file's name without extension)")
 	asJSON := fs.Bool("json", false, "print the files written as JSON")
+	force := fs.Bool("force", false, "replace the files if they exist")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -30,16 +30,11 @@ func cmdPlot(args []string, stdout, stderr io.Writer) error {
 		prefix = strings.TrimSuffix(pos[0], ".csv")
 		prefix = strings.TrimSuffix(prefix, ".jsonl")
 	}
-	f, err := os.Open(pos[0])
-	if err != nil {
-		return usageError{err}
-	}
-	defer f.Close()
-	g, err := phase.Read(pos[0], f)
+	g, err := phase.ReadFile(pos[0])
 	if err != nil {
 		return err
 	}
-	files, err := phase.Render(g, prefix)
+	files, err := phase.Render(g, prefix, *force)
 	if err != nil {
 		return err
 	}

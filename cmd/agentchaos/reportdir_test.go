@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model/charts"
 )
 
@@ -37,10 +37,17 @@ func TestRunReportDir(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, charts.MarkdownFile))
 	require.NoError(t, err)
 
-	// Again into the same directory, with --json: the files are replaced.
+	// Again into the same directory: refused before the run, unless --force
+	// replaces the files.
 	stdout.Reset()
 	stderr.Reset()
 	code = run([]string{"run", "--json", "--report", dir, "EXP-003"}, &stdout, &stderr)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr.String(), "--force")
+	require.Empty(t, stdout.String())
+	stdout.Reset()
+	stderr.Reset()
+	code = run([]string{"run", "--json", "--report", dir, "EXP-003", "--force"}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
 	require.Contains(t, stdout.String(), `"final_state"`)
 	again, err := os.ReadFile(filepath.Join(dir, charts.HTMLFile))
@@ -52,7 +59,7 @@ func TestRunReportBadDir(t *testing.T) {
 	base := t.TempDir()
 	file := filepath.Join(base, "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	for _, dir := range []string{file, filepath.Join(base, "missing", "report"), ""} {
+	for _, dir := range []string{file, filepath.Join(file, "report"), ""} {
 		var stdout, stderr bytes.Buffer
 		code := run([]string{"run", "EXP-001", "--report", dir}, &stdout, &stderr)
 		require.Equal(t, exitUsage, code, "dir %q", dir)

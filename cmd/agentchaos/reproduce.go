@@ -8,18 +8,19 @@ import (
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/reproduce"
 )
 
 func init() {
 	register(command{"reproduce", "", "print the published EXP-001/002/003 table beside its simulation", cmdReproduce})
 }
 
-// loadPublished loads the embedded profiles of the published experiments.
+// loadPublished loads the embedded profiles of the published experiments,
+// in table order.
 func loadPublished() ([]*model.Config, error) {
 	var cfgs []*model.Config
-	for _, name := range scenarios.Published {
-		c, err := scenarios.Load(name)
+	for _, p := range reproduce.Table {
+		c, err := scenarios.Load(p.Scenario)
 		if err != nil {
 			return nil, err
 		}
@@ -33,6 +34,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	seeds := fs.Int("seeds", 0, "also summarise each cell over `N` further seeds (mean, 95% CI, 95% prediction interval)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
+	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -44,7 +46,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
 	}
 	if *report != "" {
-		if err := checkReportDir(*report); err != nil {
+		if err := checkReportDir(*report, *force); err != nil {
 			return err
 		}
 	}
@@ -52,27 +54,27 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := validate.Reproduce(cfgs, validate.Table, runtime.GOMAXPROCS(0))
+	rep, err := reproduce.Run(cfgs, reproduce.Table, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
-	var spread []validate.SeedSpread
+	var spread []reproduce.SeedSpread
 	if *seeds > 0 {
-		spread, err = validate.Spread(cfgs, validate.Table, *seeds, runtime.GOMAXPROCS(0))
+		spread, err = reproduce.Spread(cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return err
 		}
 	}
 	if *report != "" {
-		if err := writeReproduceReport(*report, cfgs, rep); err != nil {
+		if err := writeReproduceReport(*report, cfgs, rep, *force); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "report written to %s\n", reportPath(*report))
 	}
 	if *asJSON {
 		out := struct {
-			*validate.Reproduction
-			Seeds []validate.SeedSpread `json:"seeds,omitempty"`
+			*reproduce.Result
+			Seeds []reproduce.SeedSpread `json:"seeds,omitempty"`
 		}{rep, spread}
 		if err := writeJSON(stdout, out); err != nil {
 			return err
@@ -96,7 +98,7 @@ func mark(ok bool) string {
 	return "✗"
 }
 
-func printReproduction(w io.Writer, rep *validate.Reproduction) {
+func printReproduction(w io.Writer, rep *reproduce.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Scenario\tAgents\tWorkers\tBuffer\tAvg latency\tp95 latency\tError rate\tState")
 	for _, r := range rep.Rows {
@@ -115,7 +117,7 @@ func printReproduction(w io.Writer, rep *validate.Reproduction) {
 	fmt.Fprintf(w, "\n%d of %d cells match at the printed precision.\n", rep.Matches, rep.Cells)
 }
 
-func printSpread(w io.Writer, spread []validate.SeedSpread) {
+func printSpread(w io.Writer, spread []reproduce.SeedSpread) {
 	fmt.Fprintf(w, "\nOver %d further seeds per experiment: 95%% confidence interval of the mean, 95%% prediction\ninterval for one seed, and whether each meets the published value (as printed: 0.012s is [0.0115, 0.0125]):\n\n", spread[0].Seeds)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "Scenario\tCell\tPublished\tMean\t95% CI\tin\t95% PI\tin")

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -15,6 +18,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	trace := fs.String("trace", "", "write every lifecycle event to `FILE` (.csv for CSV, else JSON Lines)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
+	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -30,30 +34,40 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		cfg.Seed = *seed
 	}
 	if isSet(fs, "report") {
-		if err := checkReportDir(*report); err != nil {
+		if err := checkReportDir(*report, *force); err != nil {
 			return err
 		}
 	}
 	var opt model.Options
-	var tw *model.TraceWriter
+	var tf *outfile.File
+	var tr *model.Trace
 	if *trace != "" {
-		tw, err = model.CreateTrace(*trace)
+		tf, err = outfile.Create(*trace, *force)
 		if err != nil {
 			return usageError{err}
 		}
-		opt.Sinks = append(opt.Sinks, tw)
+		tr = model.NewTrace(tf, strings.EqualFold(filepath.Ext(*trace), ".csv"))
+		opt.Sinks = append(opt.Sinks, tr)
 	}
 	rep, err := model.Run(cfg, opt)
-	if tw != nil {
-		if cerr := tw.Close(); err == nil && cerr != nil {
-			return fmt.Errorf("writing trace: %w", cerr)
+	if tf != nil {
+		if err != nil {
+			tf.Abort()
+			return err
+		}
+		if err := tr.Flush(); err != nil {
+			tf.Abort()
+			return fmt.Errorf("writing trace: %w", err)
+		}
+		if err := tf.Commit(); err != nil {
+			return fmt.Errorf("writing trace: %w", err)
 		}
 	}
 	if err != nil {
 		return err
 	}
 	if isSet(fs, "report") {
-		if err := writeRunReport(*report, cfg, &rep, stderr); err != nil {
+		if err := writeRunReport(*report, cfg, &rep, *force, stderr); err != nil {
 			return err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 func init() {
@@ -42,6 +42,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "results `FILE` (.jsonl for JSON Lines, else CSV); default: the spec's name with .csv, plus .shard-I-of-N when sharded")
 	workers := fs.Int("workers", runtime.NumCPU(), "runs simulated at once")
 	resume := fs.Bool("resume", false, "finish an interrupted sweep in FILE (a missing FILE starts afresh)")
+	force := fs.Bool("force", false, "start FILE afresh if it exists, and replace its points file")
 	shard := fs.String("shard", "", "run only shard `i/n` (0-based: run indices ≡ i mod n); default from $"+envK8sIndex+" and $"+envShards+", or $"+envSlurmID+" and $"+envSlurmCount)
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	pos, err := parse(fs, args)
@@ -51,6 +52,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{errors.New("want exactly one sweep spec file")}
 	}
+	if *resume && *force {
+		return usageError{errors.New("--resume finishes a sweep and --force starts it afresh: pass one")}
+	}
 	if *workers < 1 {
 		return usageError{fmt.Errorf("--workers must be at least 1 (got %d)", *workers)}
 	}
@@ -58,7 +62,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	spec, err := scenarios.LoadSpec(pos[0])
+	spec, err := sweep.LoadSpec(pos[0])
 	if err != nil {
 		return err
 	}
@@ -73,16 +77,16 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		stop() // a second Ctrl-C kills at once; the file stays consistent
 	}()
 	start := time.Now()
-	opt := scenarios.SweepOptions{Out: *out, Workers: *workers, Resume: *resume, Shard: sh}
+	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Force: *force, Shard: sh}
 	if isTerminal(stderr) {
 		opt.Progress = progressPrinter(stderr, start)
 	}
-	res, err := scenarios.Sweep(ctx, spec, opt)
+	res, err := sweep.Run(ctx, spec, opt)
 	if opt.Progress != nil && res.Ran > 0 {
 		fmt.Fprintln(stderr)
 	}
 	secs := time.Since(start).Seconds()
-	if errors.Is(err, scenarios.ErrInterrupted) {
+	if errors.Is(err, sweep.ErrInterrupted) {
 		return exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: agentchaos sweep %s --out %s --resume",
 			res.Resumed+res.Ran, res.Total, res.Out, pos[0], res.Out)}
 	}
@@ -136,9 +140,9 @@ type sweepSummary struct {
 // chooseShard picks the shard from the flag, else from a Kubernetes
 // Indexed Job's or a Slurm array's environment, else the whole sweep. It
 // also says where the choice came from.
-func chooseShard(flagValue string, flagSet bool, getenv func(string) string) (scenarios.Shard, string, error) {
+func chooseShard(flagValue string, flagSet bool, getenv func(string) string) (sweep.Shard, string, error) {
 	if flagSet {
-		sh, err := scenarios.ParseShard(flagValue)
+		sh, err := sweep.ParseShard(flagValue)
 		if err != nil {
 			return sh, "", fmt.Errorf("--shard: %w", err)
 		}
@@ -153,17 +157,17 @@ func chooseShard(flagValue string, flagSet bool, getenv func(string) string) (sc
 	}
 	if getenv(envK8sIndex) != "" {
 		if getenv(envShards) == "" {
-			return scenarios.Shard{}, "", fmt.Errorf("$%s is set (a Kubernetes Indexed Job) but $%s is not: set it to the Job's completions, or pass --shard", envK8sIndex, envShards)
+			return sweep.Shard{}, "", fmt.Errorf("$%s is set (a Kubernetes Indexed Job) but $%s is not: set it to the Job's completions, or pass --shard", envK8sIndex, envShards)
 		}
 		i, err := atoi(envK8sIndex)
 		if err != nil {
-			return scenarios.Shard{}, "", err
+			return sweep.Shard{}, "", err
 		}
 		n, err := atoi(envShards)
 		if err != nil {
-			return scenarios.Shard{}, "", err
+			return sweep.Shard{}, "", err
 		}
-		sh, err := scenarios.ParseShard(fmt.Sprintf("%d/%d", i, n))
+		sh, err := sweep.ParseShard(fmt.Sprintf("%d/%d", i, n))
 		if err != nil {
 			return sh, "", fmt.Errorf("$%s/$%s: %w", envK8sIndex, envShards, err)
 		}
@@ -172,30 +176,30 @@ func chooseShard(flagValue string, flagSet bool, getenv func(string) string) (sc
 	if getenv(envSlurmID) != "" {
 		id, err := atoi(envSlurmID)
 		if err != nil {
-			return scenarios.Shard{}, "", err
+			return sweep.Shard{}, "", err
 		}
 		n, err := atoi(envSlurmCount)
 		if err != nil {
-			return scenarios.Shard{}, "", err
+			return sweep.Shard{}, "", err
 		}
 		lo := 0
 		if getenv(envSlurmMin) != "" {
 			if lo, err = atoi(envSlurmMin); err != nil {
-				return scenarios.Shard{}, "", err
+				return sweep.Shard{}, "", err
 			}
 		}
-		sh, err := scenarios.ParseShard(fmt.Sprintf("%d/%d", id-lo, n))
+		sh, err := sweep.ParseShard(fmt.Sprintf("%d/%d", id-lo, n))
 		if err != nil {
 			return sh, "", fmt.Errorf("$%s−$%s / $%s (use a contiguous --array such as 0-%d): %w", envSlurmID, envSlurmMin, envSlurmCount, n-1, err)
 		}
 		return sh, envSlurmID, nil
 	}
-	return scenarios.Shard{Index: 0, Count: 1}, "none", nil
+	return sweep.Shard{Index: 0, Count: 1}, "none", nil
 }
 
 // defaultOut is the spec's file name with .csv, in the current folder,
 // with .shard-I-of-N before the extension for a shard.
-func defaultOut(spec string, sh scenarios.Shard) string {
+func defaultOut(spec string, sh sweep.Shard) string {
 	name := strings.TrimSuffix(filepath.Base(spec), filepath.Ext(spec))
 	if sh.Count > 1 {
 		name += fmt.Sprintf(".shard-%d-of-%d", sh.Index, sh.Count)
@@ -214,9 +218,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 // progressPrinter redraws one status line at most five times a second.
-func progressPrinter(w io.Writer, start time.Time) func(scenarios.Progress) {
+func progressPrinter(w io.Writer, start time.Time) func(sweep.Progress) {
 	var last time.Time
-	return func(p scenarios.Progress) {
+	return func(p sweep.Progress) {
 		now := time.Now()
 		if now.Sub(last) < 200*time.Millisecond && p.Done < p.Total {
 			return

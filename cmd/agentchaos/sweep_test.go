@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
-	"github.com/agentchaos/agentchaos/scenarios"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 	"github.com/stretchr/testify/require"
 )
 
 // writeSpec writes a two-axis sweep of the small test scenario into dir.
 func writeSpec(t *testing.T, dir, axes string) string {
 	t.Helper()
-	base, err := filepath.Abs("../../scenarios/testdata/sweep-base.json")
+	base, err := filepath.Abs("../../scenarios/sweep/testdata/sweep-base.json")
 	require.NoError(t, err)
 	spec := `{"base": ` + jsonString(base) + `, "seed": 5, "replications": 2, "axes": [` + axes + `]}`
 	name := filepath.Join(dir, "spec.json")
@@ -166,20 +166,20 @@ func TestChooseShard(t *testing.T) {
 		flag   string
 		set    bool
 		getenv func(string) string
-		want   scenarios.Shard
+		want   sweep.Shard
 		from   string
 		err    string
 	}{
-		{"", false, env(), scenarios.Shard{Index: 0, Count: 1}, "none", ""},
-		{"2/5", true, env("JOB_COMPLETION_INDEX", "1", "AGENTCHAOS_SHARDS", "3"), scenarios.Shard{Index: 2, Count: 5}, "flag", ""},
-		{"", false, env("JOB_COMPLETION_INDEX", "1", "AGENTCHAOS_SHARDS", "3"), scenarios.Shard{Index: 1, Count: 3}, "JOB_COMPLETION_INDEX", ""},
-		{"", false, env("JOB_COMPLETION_INDEX", "1"), scenarios.Shard{}, "", "AGENTCHAOS_SHARDS is not"},
-		{"", false, env("JOB_COMPLETION_INDEX", "3", "AGENTCHAOS_SHARDS", "3"), scenarios.Shard{}, "", "0 ≤ i < n"},
-		{"", false, env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "7"), scenarios.Shard{Index: 4, Count: 7}, "SLURM_ARRAY_TASK_ID", ""},
-		{"", false, env("SLURM_ARRAY_TASK_ID", "7", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "7"), scenarios.Shard{Index: 6, Count: 7}, "SLURM_ARRAY_TASK_ID", ""},
-		{"", false, env("SLURM_ARRAY_TASK_ID", "x", "SLURM_ARRAY_TASK_COUNT", "7"), scenarios.Shard{}, "", "not an integer"},
-		{"", false, env("SLURM_ARRAY_TASK_ID", "7", "SLURM_ARRAY_TASK_COUNT", "7"), scenarios.Shard{}, "", "contiguous --array"},
-		{"1/1", true, env(), scenarios.Shard{}, "", "--shard"},
+		{"", false, env(), sweep.Shard{Index: 0, Count: 1}, "none", ""},
+		{"2/5", true, env("JOB_COMPLETION_INDEX", "1", "AGENTCHAOS_SHARDS", "3"), sweep.Shard{Index: 2, Count: 5}, "flag", ""},
+		{"", false, env("JOB_COMPLETION_INDEX", "1", "AGENTCHAOS_SHARDS", "3"), sweep.Shard{Index: 1, Count: 3}, "JOB_COMPLETION_INDEX", ""},
+		{"", false, env("JOB_COMPLETION_INDEX", "1"), sweep.Shard{}, "", "AGENTCHAOS_SHARDS is not"},
+		{"", false, env("JOB_COMPLETION_INDEX", "3", "AGENTCHAOS_SHARDS", "3"), sweep.Shard{}, "", "0 ≤ i < n"},
+		{"", false, env("SLURM_ARRAY_TASK_ID", "4", "SLURM_ARRAY_TASK_COUNT", "7"), sweep.Shard{Index: 4, Count: 7}, "SLURM_ARRAY_TASK_ID", ""},
+		{"", false, env("SLURM_ARRAY_TASK_ID", "7", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_COUNT", "7"), sweep.Shard{Index: 6, Count: 7}, "SLURM_ARRAY_TASK_ID", ""},
+		{"", false, env("SLURM_ARRAY_TASK_ID", "x", "SLURM_ARRAY_TASK_COUNT", "7"), sweep.Shard{}, "", "not an integer"},
+		{"", false, env("SLURM_ARRAY_TASK_ID", "7", "SLURM_ARRAY_TASK_COUNT", "7"), sweep.Shard{}, "", "contiguous --array"},
+		{"1/1", true, env(), sweep.Shard{}, "", "--shard"},
 	} {
 		sh, from, err := chooseShard(c.flag, c.set, c.getenv)
 		if c.err != "" {
@@ -190,8 +190,8 @@ func TestChooseShard(t *testing.T) {
 		require.Equal(t, c.want, sh)
 		require.Equal(t, c.from, from)
 	}
-	require.Equal(t, "grid.csv", defaultOut("specs/grid.json", scenarios.Shard{Index: 0, Count: 1}))
-	require.Equal(t, "grid.shard-3-of-7.csv", defaultOut("grid.json", scenarios.Shard{Index: 3, Count: 7}))
+	require.Equal(t, "grid.csv", defaultOut("specs/grid.json", sweep.Shard{Index: 0, Count: 1}))
+	require.Equal(t, "grid.shard-3-of-7.csv", defaultOut("grid.json", sweep.Shard{Index: 3, Count: 7}))
 }
 
 func readAll(t *testing.T, name string) []byte {

@@ -6,7 +6,8 @@ import (
 	"os"
 
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/stats"
+	"github.com/agentchaos/agentchaos/validate/textbook"
 )
 
 func init() {
@@ -31,7 +32,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *budget < 0 || *relErr < 0 || *relErr >= 1 {
 		return usageError{fmt.Errorf("--budget must be ≥ 0 and --rel-err in [0, 1)")}
 	}
-	queues := validate.TextbookSuite()
+	queues := textbook.Suite()
 	if len(pos) > 0 {
 		queues = nil
 		for _, p := range pos {
@@ -39,15 +40,15 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			q, err := validate.QueueFromConfig(cfg)
+			q, err := textbook.QueueFromConfig(cfg)
 			if err != nil {
 				return usageError{err}
 			}
 			queues = append(queues, q)
 		}
 	}
-	opt := validate.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
-		Precision: validate.Precision{MaxRelErr: *relErr}}
+	opt := textbook.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
+		Precision: stats.Precision{MaxRelErr: *relErr}}
 	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && stderr == os.Stderr {
 		opt.Progress = func(done, total int, name string) {
 			fmt.Fprintf(stderr, "\r\033[Kvalidate: %d/%d configurations (%s)", done, total, name)
@@ -56,7 +57,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	rep, err := validate.RunSuite(queues, opt)
+	rep, err := textbook.RunSuite(queues, opt)
 	if err != nil {
 		return usageError{err}
 	}

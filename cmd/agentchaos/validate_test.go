@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/scenarios"
-	"github.com/agentchaos/agentchaos/validate"
+	"github.com/agentchaos/agentchaos/validate/textbook"
 )
 
 // TestValidateScenarios runs `validate` on the embedded textbook profiles
@@ -21,7 +21,7 @@ func TestValidateScenarios(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"validate", "--json", "--budget", "4e5", "MM1-090", "mmc-016"}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
-	var rep validate.SuiteReport
+	var rep textbook.SuiteReport
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep))
 	require.True(t, rep.Pass)
 	require.Len(t, rep.Configurations, 2)
@@ -42,7 +42,7 @@ func TestTextbookProfiles(t *testing.T) {
 		n++
 		cfg, err := scenarios.Load(s.Name)
 		require.NoError(t, err)
-		q, err := validate.QueueFromConfig(cfg)
+		q, err := textbook.QueueFromConfig(cfg)
 		require.NoError(t, err, s.Name)
 		_, err = q.Theory()
 		require.NoError(t, err, s.Name)

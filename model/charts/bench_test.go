@@ -72,7 +72,7 @@ func BenchmarkWriteRunMillionSketch(b *testing.B) {
 func benchWrite(b *testing.B, cfg *model.Config, rep *model.Report) {
 	dir := filepath.Join(b.TempDir(), "r")
 	for b.Loop() {
-		if err := WriteRun(dir, cfg, rep); err != nil {
+		if err := WriteRun(dir, cfg, rep, true); err != nil {
 			b.Fatal(err)
 		}
 	}

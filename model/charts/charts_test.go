@@ -15,8 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentchaos/agentchaos/kernel"
-	"github.com/agentchaos/agentchaos/kernel/golden"
+	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 )
 
 // smallConfig is a saturated system in the spirit of EXP-003 (2 workers,
@@ -180,7 +181,7 @@ func TestWriteRun(t *testing.T) {
 	require.NotEmpty(t, rep.Latencies)
 
 	dir := filepath.Join(t.TempDir(), "report")
-	require.NoError(t, WriteRun(dir, cfg, rep))
+	require.NoError(t, WriteRun(dir, cfg, rep, false))
 	checkCharts(t, dir, "", runCharts(cfg, rep))
 	checkSelfContained(t, dir)
 
@@ -248,8 +249,8 @@ func TestWriteRunDeterministic(t *testing.T) {
 	cfg := smallConfig()
 	rep := mustRun(t, cfg)
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-	require.NoError(t, WriteRun(a, cfg, rep))
-	require.NoError(t, WriteRun(b, cfg, mustRun(t, cfg)))
+	require.NoError(t, WriteRun(a, cfg, rep, false))
+	require.NoError(t, WriteRun(b, cfg, mustRun(t, cfg), false))
 	for _, f := range expectedFiles("") {
 		require.Equal(t, mustRead(t, a, f), mustRead(t, b, f), f)
 	}
@@ -261,7 +262,7 @@ func TestWriteRunSketch(t *testing.T) {
 	rep := mustRun(t, cfg)
 	require.Nil(t, rep.Latencies)
 	dir := filepath.Join(t.TempDir(), "r")
-	require.NoError(t, WriteRun(dir, cfg, rep))
+	require.NoError(t, WriteRun(dir, cfg, rep, false))
 	checkCharts(t, dir, "", runCharts(cfg, rep))
 	checkSelfContained(t, dir)
 	d := parseSVG(t, mustRead(t, dir, "distribution.svg"))
@@ -276,7 +277,7 @@ func TestWriteRunEmpty(t *testing.T) {
 	cfg := smallConfig()
 	rep := &model.Report{Scenario: "EMPTY", Mode: "live", Agents: 1, Workers: 1, Buffer: 50}
 	dir := filepath.Join(t.TempDir(), "r")
-	require.NoError(t, WriteRun(dir, cfg, rep))
+	require.NoError(t, WriteRun(dir, cfg, rep, false))
 	checkCharts(t, dir, "", runCharts(cfg, rep))
 	checkSelfContained(t, dir)
 	d := parseSVG(t, mustRead(t, dir, "distribution.svg"))
@@ -290,7 +291,10 @@ func TestWriteRunExistingDir(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "latency.svg"), []byte("stale"), 0o644))
-	require.NoError(t, WriteRun(dir, cfg, rep))
+	err := WriteRun(dir, cfg, rep, false)
+	require.ErrorIs(t, err, outfile.ErrExists, "a stale chart is replaced only with force")
+	require.Equal(t, "stale", string(mustRead(t, dir, "latency.svg")))
+	require.NoError(t, WriteRun(dir, cfg, rep, true))
 	require.Equal(t, "mine", string(mustRead(t, dir, "notes.txt")), "files we did not write are kept")
 	parseSVG(t, mustRead(t, dir, "latency.svg"))
 	checkSelfContained(t, dir)
@@ -311,19 +315,20 @@ func TestWriteRunBadDir(t *testing.T) {
 
 	file := filepath.Join(base, "file")
 	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
-	err := WriteRun(file, cfg, rep)
+	err := WriteRun(file, cfg, rep, false)
 	require.ErrorContains(t, err, "not a directory")
 	require.Equal(t, "x", string(mustRead(t, base, "file")))
 
-	err = WriteRun(filepath.Join(base, "no", "such", "dir"), cfg, rep)
-	require.ErrorContains(t, err, "is not a directory")
+	err = WriteRun(filepath.Join(file, "dir"), cfg, rep, false)
+	require.ErrorContains(t, err, "not a directory")
+	require.NotContains(t, err.Error(), ".tmp", "the message names the user's path")
 
 	// A failure while moving files in (a directory where a chart goes)
 	// returns the error and never writes the pages, which would point at
 	// charts of another run.
 	dir := filepath.Join(base, "busy")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "state.svg", "x"), 0o755))
-	require.Error(t, WriteRun(dir, cfg, rep))
+	require.Error(t, WriteRun(dir, cfg, rep, false))
 	_, err = os.Stat(filepath.Join(dir, HTMLFile))
 	require.ErrorIs(t, err, os.ErrNotExist)
 
@@ -331,13 +336,8 @@ func TestWriteRunBadDir(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ents, 2, "only file and busy: no temporary directory left")
 
-	require.Error(t, WriteRun("", cfg, rep))
-	require.Error(t, WriteRun(filepath.Join(base, "r"), nil, rep))
-}
-
-func published(r *model.Report) Published {
-	return Published{Agents: r.Agents, Workers: r.Workers, Buffer: r.Buffer,
-		AvgLatency: r.Latency.Avg, P95Latency: r.Latency.P95, ErrorRate: r.ErrorRate, State: r.FinalState.String()}
+	require.Error(t, WriteRun("", cfg, rep, false))
+	require.Error(t, WriteRun(filepath.Join(base, "r"), nil, rep, false))
 }
 
 func TestWriteComparison(t *testing.T) {
@@ -347,11 +347,11 @@ func TestWriteComparison(t *testing.T) {
 	b.Name, b.Agents.Count, b.Agents.Think.Mean = "EXP-B", 20, 1
 	ra, rb := mustRun(t, a), mustRun(t, b)
 
-	pa := published(ra)
-	pb := published(rb)
+	pa := *ra
+	pb := *rb
 	// Equal at the printed precision: a difference below 0.0005 s rounds away.
-	pb.AvgLatency = math.Round(rb.Latency.Avg*1000) / 1000
-	pb.State = "COLLAPSED" // wrong, unless EXP-B collapsed
+	pb.Latency.Avg = math.Round(rb.Latency.Avg*1000) / 1000
+	pb.FinalState = model.Collapsed // wrong, unless EXP-B collapsed
 	require.NotEqual(t, model.Collapsed, rb.FinalState)
 	pb.Buffer = 51
 
@@ -359,7 +359,7 @@ func TestWriteComparison(t *testing.T) {
 	require.NoError(t, WriteComparison(dir, []Experiment{
 		{Name: "EXP-A", Published: pa, Report: ra, Config: a},
 		{Name: "EXP-B", Published: pb, Report: rb, Config: b},
-	}))
+	}, false))
 	checkSelfContained(t, dir)
 	checkCharts(t, dir, "EXP-A-", runCharts(a, ra))
 	checkCharts(t, dir, "EXP-B-", runCharts(b, rb))
@@ -390,17 +390,18 @@ func TestWriteComparison(t *testing.T) {
 	require.Contains(t, page, `<h2 id="EXP-B">EXP-B</h2>`)
 
 	err = WriteComparison(filepath.Join(t.TempDir(), "x"), []Experiment{
-		{Name: "a/b", Report: ra, Config: a}, {Name: "a b", Report: rb, Config: b}})
+		{Name: "a/b", Report: ra, Config: a}, {Name: "a b", Report: rb, Config: b}}, false)
 	require.ErrorContains(t, err, "would share file names")
-	require.Error(t, WriteComparison(filepath.Join(t.TempDir(), "x"), nil))
-	require.Error(t, WriteComparison(filepath.Join(t.TempDir(), "x"), []Experiment{{Name: "x", Config: a}}))
+	require.Error(t, WriteComparison(filepath.Join(t.TempDir(), "x"), nil, false))
+	require.Error(t, WriteComparison(filepath.Join(t.TempDir(), "x"), []Experiment{{Name: "x", Config: a}}, false))
 }
 
 func TestCompareRounding(t *testing.T) {
 	r := &model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.0124, P95: 0.0156},
 		ErrorRate: 0.00004, FinalState: model.Stable}
 	row := compare(Experiment{Name: "x", Report: r,
-		Published: Published{80, 12, 200, 0.012, 0.015, 0, "STABLE"}})
+		Published: model.Report{Agents: 80, Workers: 12, Buffer: 200, Latency: model.Latency{Avg: 0.012, P95: 0.015},
+			FinalState: model.Stable}})
 	var got []bool
 	for _, c := range row.Simulated {
 		got = append(got, c.Match)
@@ -513,8 +514,8 @@ func TestLatencyHist(t *testing.T) {
 		lat[i] = int64(i+1) * 1000 // 1 µs .. 10 ms
 	}
 	lat[len(lat)-1] = 60e9 // one straggler a minute late
-	h := latencyHist(lat, Bins)
-	require.Len(t, h.counts, Bins)
+	h := latencyHist(lat, bins)
+	require.Len(t, h.counts, bins)
 	sum := 0.0
 	for _, c := range h.counts {
 		sum += c
@@ -527,7 +528,7 @@ func TestLatencyHist(t *testing.T) {
 	require.InDelta(t, 0.00999+h.width, h.aboveFrom, 1e-12)
 
 	same := []int64{5e6, 5e6, 5e6}
-	h = latencyHist(same, Bins)
+	h = latencyHist(same, bins)
 	require.Equal(t, 3.0, h.counts[0])
 	require.Zero(t, h.above)
 }
@@ -569,10 +570,10 @@ func TestGoldenSVG(t *testing.T) {
 		rep.Latencies = append(rep.Latencies, int64(10+i*2)*int64(kernel.Millisecond))
 	}
 	dir := filepath.Join(t.TempDir(), "g")
-	require.NoError(t, WriteRun(dir, cfg, rep))
+	require.NoError(t, WriteRun(dir, cfg, rep, false))
 	for _, n := range chartNames {
-		golden.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
+		goldentest.Check(t, "testdata/"+n+".svg.golden", mustRead(t, dir, n+".svg"))
 	}
-	golden.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
-	golden.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
+	goldentest.Check(t, "testdata/report.md.golden", mustRead(t, dir, MarkdownFile))
+	goldentest.Check(t, "testdata/report.html.golden", mustRead(t, dir, HTMLFile))
 }

@@ -14,20 +14,26 @@
 // experiment's charts.
 //
 // Charts are aggregates, never one element per request: the timeline has one
-// sample per control period, drawn as is up to [MaxPeriods] periods and
-// re-bucketed beyond that to at most [MaxPoints] points (mean latency
+// sample per control period, drawn as is up to 4000 periods and
+// re-bucketed beyond that to at most 1000 points (mean latency
 // weighted by completions, the maximum of maxima and of the rolling p95, the
-// worst state, summed counts); the latency histogram has [Bins] bins. A
+// worst state, summed counts); the latency histogram has 60 bins. A
 // million-request run gives files no larger than a short one's.
 //
 // Pages load nothing from outside: the CSS is inline and charts are
 // referenced by relative file name. Outputs hold no wall-clock time, and
 // the SVG is byte-identical across machines (gonum/plot's PNG is not).
 //
-// Files are rendered in memory, written into a temporary directory beside
-// the target and renamed into place, pages last: a failure while rendering
+// Files are rendered in memory and written by package outfile
+// (outfile.WriteDir): into a temporary directory beside the target, renamed
+// into place, pages last: a failure while rendering
 // or writing leaves the target as it was, and a page never points at a
 // missing chart. A new target is one rename; in an existing target
 // directory only the files this package names are replaced, one rename each
-// (if one of those fails, the pages are left as they were).
+// (if one of those fails, the pages are left as they were). An existing
+// report is replaced only when the caller forces it ([Check] says so before
+// the run).
+//
+// Units: seconds for times, fractions shown as percent. Errors: a missing
+// report or configuration is an error; nothing here panics on user input.
 package charts

@@ -110,11 +110,7 @@ var cmpHeader = []string{"agents", "workers", "buffer", "avg latency (s)", "p95 
 // decimals, percent to 2, counts and the state exactly. A cell matches when
 // the printed texts are equal.
 func compare(e Experiment) cmpRow {
-	p, r := e.Published, e.Report
-	pub := []string{fmt.Sprint(p.Agents), fmt.Sprint(p.Workers), fmt.Sprint(p.Buffer),
-		fmt.Sprintf("%.3f", p.AvgLatency), fmt.Sprintf("%.3f", p.P95Latency), fmt.Sprintf("%.2f", 100*p.ErrorRate), p.State}
-	sim := []string{fmt.Sprint(r.Agents), fmt.Sprint(r.Workers), fmt.Sprint(r.Buffer),
-		fmt.Sprintf("%.3f", r.Latency.Avg), fmt.Sprintf("%.3f", r.Latency.P95), fmt.Sprintf("%.2f", 100*r.ErrorRate), r.FinalState.String()}
+	pub, sim := printed(&e.Published), printed(e.Report)
 	row := cmpRow{Name: e.Name}
 	for i := range pub {
 		m := pub[i] == sim[i]
@@ -122,6 +118,13 @@ func compare(e Experiment) cmpRow {
 		row.Simulated = append(row.Simulated, cell{sim[i], m})
 	}
 	return row
+}
+
+// printed is a report's figures as the comparison prints them, in the order
+// of cmpHeader.
+func printed(r *model.Report) []string {
+	return []string{fmt.Sprint(r.Agents), fmt.Sprint(r.Workers), fmt.Sprint(r.Buffer),
+		fmt.Sprintf("%.3f", r.Latency.Avg), fmt.Sprintf("%.3f", r.Latency.P95), fmt.Sprintf("%.2f", 100*r.ErrorRate), r.FinalState.String()}
 }
 
 const css = `body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;color:#222}

@@ -174,8 +174,8 @@ func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	tc := &timeCharts{cfg: cfg, rep: rep, k: 1, bucket: " per period",
 		unit: "control period (" + secs(cfg.Detector.Period) + ")", units: "periods"}
 	limit := len(rep.Timeline)
-	if limit > MaxPeriods {
-		limit = MaxPoints
+	if limit > maxPeriods {
+		limit = maxPoints
 	}
 	tc.bs = buckets(rep.Timeline, limit)
 	if n := len(rep.Timeline); n > limit {
@@ -390,15 +390,15 @@ func distribution(rep *model.Report) *chart {
 	ok := false
 	switch {
 	case len(rep.Latencies) > 0:
-		h, ok = latencyHist(rep.Latencies, Bins), true
-		c.caption = fmt.Sprintf("Served latency of all %d served requests in %d bins", len(rep.Latencies), Bins)
+		h, ok = latencyHist(rep.Latencies, bins), true
+		c.caption = fmt.Sprintf("Served latency of all %d served requests in %d bins", len(rep.Latencies), bins)
 		if h.above > 0 {
 			c.caption += fmt.Sprintf("; %d slower than %s (up to %s) lie beyond the last bin and are not drawn",
 				h.above, secs(h.aboveFrom), secs(rep.Latency.Max))
 		}
 		c.caption += "."
 	case rep.Served > 0:
-		h, ok = timelineHist(rep.Timeline, Bins)
+		h, ok = timelineHist(rep.Timeline, bins)
 		c.plot.Title.Text = "Latency distribution (per-period means)"
 		c.plot.Y.Label.Text = "requests (by period mean)"
 		c.caption = "This run kept latencies in a sketch (telemetry.percentiles \"sketch\"), not one by one, so this is the distribution " +

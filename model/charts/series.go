@@ -6,12 +6,12 @@ import (
 	"github.com/agentchaos/agentchaos/model"
 )
 
-// Time charts draw one point per control period up to MaxPeriods periods; a
-// longer timeline is re-bucketed into at most MaxPoints runs of consecutive
+// Time charts draw one point per control period up to maxPeriods periods; a
+// longer timeline is re-bucketed into at most maxPoints runs of consecutive
 // periods.
 const (
-	MaxPeriods = 4000
-	MaxPoints  = 1000
+	maxPeriods = 4000
+	maxPoints  = 1000
 )
 
 // bucket aggregates consecutive control periods of a timeline. Times are in
@@ -123,8 +123,8 @@ type hist struct {
 	weighted  bool    // counts are completions of per-period means (sketch mode)
 }
 
-// Bins is the number of bins of the latency histogram.
-const Bins = 60
+// bins is the number of bins of the latency histogram.
+const bins = 60
 
 // tailCut is the quantile above which the histogram stops: one extreme
 // straggler would otherwise squeeze the body into a bin or two.

@@ -3,12 +3,10 @@ package charts
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 )
 
 // Page file names in a report directory.
@@ -17,36 +15,32 @@ const (
 	MarkdownFile = "report.md"
 )
 
-// Published is one row of the published results table. Latencies are in
-// seconds, ErrorRate is a fraction, State is "STABLE", "DEGRADED" or
-// "COLLAPSED".
-type Published struct {
-	Agents, Workers, Buffer int
-	AvgLatency, P95Latency  float64
-	ErrorRate               float64
-	State                   string
-}
-
 // Experiment is one simulated experiment with the figures it reproduces.
-// Report and Config must not be nil.
+// Published holds the published figures as a report would: Agents, Workers,
+// Buffer, Latency.Avg and P95 (seconds), ErrorRate (a fraction) and
+// FinalState; the rest of it is ignored. Report and Config must not be nil.
 type Experiment struct {
 	Name      string
-	Published Published
+	Published model.Report
 	Report    *model.Report
 	Config    *model.Config
 }
 
-// file is one output file, rendered in memory.
-type file struct {
-	name string
-	data []byte
+// Check reports at once whether WriteRun or WriteComparison into dir
+// would be refused, before the run that makes the report: dir must be a
+// directory or not exist yet (missing folders are created), and, without
+// force, hold no report pages.
+func Check(dir string, force bool) error {
+	return outfile.CheckDir(dir, []string{HTMLFile, MarkdownFile}, force)
 }
 
 // WriteRun writes the report of one run into dir: report.html, report.md
 // and every chart as name.svg and name.png. cfg is the configuration rep
 // was run with (its detector and throttle settings draw the thresholds).
-// dir is created if needed; if it exists only these files are replaced.
-func WriteRun(dir string, cfg *model.Config, rep *model.Report) error {
+// dir and its missing folders are created if needed; in an existing dir
+// only these files are written, and, unless force, none of them may exist
+// yet (the error then wraps outfile.ErrExists).
+func WriteRun(dir string, cfg *model.Config, rep *model.Report, force bool) error {
 	if cfg == nil || rep == nil {
 		return errors.New("charts: WriteRun needs a config and a report")
 	}
@@ -54,10 +48,10 @@ func WriteRun(dir string, cfg *model.Config, rep *model.Report) error {
 	if err != nil {
 		return err
 	}
-	return writeDir(dir, files)
+	return outfile.WriteDir(dir, force, files)
 }
 
-func runFiles(cfg *model.Config, rep *model.Report) ([]file, error) {
+func runFiles(cfg *model.Config, rep *model.Report) ([]outfile.DirFile, error) {
 	cs := runCharts(cfg, rep)
 	files, err := renderAll("", cs)
 	if err != nil {
@@ -68,18 +62,18 @@ func runFiles(cfg *model.Config, rep *model.Report) ([]file, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(files, file{MarkdownFile, runMD(v)}, file{HTMLFile, page}), nil
+	return append(files, outfile.DirFile{Name: MarkdownFile, Data: runMD(v)}, outfile.DirFile{Name: HTMLFile, Data: page}), nil
 }
 
 // WriteComparison writes the reproduction page into dir: the published and
 // simulated figures of every experiment side by side, then each
 // experiment's summary and charts (files prefixed with its name, e.g.
 // EXP-001-latency.svg). dir is handled as in [WriteRun].
-func WriteComparison(dir string, exps []Experiment) error {
+func WriteComparison(dir string, exps []Experiment, force bool) error {
 	if len(exps) == 0 {
 		return errors.New("charts: WriteComparison needs at least one experiment")
 	}
-	var files []file
+	var files []outfile.DirFile
 	v := cmpView{}
 	seen := map[string]int{}
 	for i, e := range exps {
@@ -114,8 +108,8 @@ func WriteComparison(dir string, exps []Experiment) error {
 	if err != nil {
 		return err
 	}
-	files = append(files, file{MarkdownFile, cmpMD(v)}, file{HTMLFile, page})
-	return writeDir(dir, files)
+	files = append(files, outfile.DirFile{Name: MarkdownFile, Data: cmpMD(v)}, outfile.DirFile{Name: HTMLFile, Data: page})
+	return outfile.WriteDir(dir, force, files)
 }
 
 // fileStem makes a name safe as a relative file name: letters, digits, '.'
@@ -135,87 +129,16 @@ func fileStem(name string) string {
 	return s
 }
 
-func renderAll(prefix string, cs []*chart) ([]file, error) {
-	var files []file
+func renderAll(prefix string, cs []*chart) ([]outfile.DirFile, error) {
+	var files []outfile.DirFile
 	for _, c := range cs {
 		for _, format := range []string{"svg", "png"} {
 			data, err := c.render(format)
 			if err != nil {
 				return nil, fmt.Errorf("charts: rendering %s%s.%s: %w", prefix, c.name, format, err)
 			}
-			files = append(files, file{prefix + c.name + "." + format, data})
+			files = append(files, outfile.DirFile{Name: prefix + c.name + "." + format, Data: data})
 		}
 	}
 	return files, nil
-}
-
-// writeDir puts files into dir so that no reader sees a half-written one:
-// it writes them into a new temporary directory beside dir, then renames
-// that directory to dir if dir does not exist, or else renames the files
-// one by one into it, in order (pages last, so they never point at a
-// missing chart). On any error the temporary directory is removed and dir
-// is left as it was.
-func writeDir(dir string, files []file) (err error) {
-	if dir == "" {
-		return errors.New("charts: empty report directory name")
-	}
-	dir = filepath.Clean(dir)
-	exists := false
-	switch fi, err := os.Stat(dir); {
-	case err == nil && !fi.IsDir():
-		return fmt.Errorf("report directory %s: exists and is not a directory", dir)
-	case err == nil:
-		exists = true
-	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("report directory: %w", err)
-	}
-	parent := filepath.Dir(dir)
-	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
-		return fmt.Errorf("report directory %s: parent %s is not a directory", dir, parent)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("report directory: %w", err)
-	}
-	defer func() {
-		if rerr := os.RemoveAll(tmp); err == nil && rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			err = rerr
-		}
-	}()
-	for _, f := range files {
-		if err := writeFile(filepath.Join(tmp, f.name), f.data); err != nil {
-			return err
-		}
-	}
-	if !exists {
-		// MkdirTemp made it private; a report directory is an ordinary one.
-		if err := os.Chmod(tmp, 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, dir); err == nil {
-			return nil
-		}
-		// Someone created dir meanwhile: fall through to file by file.
-		if fi, serr := os.Stat(dir); serr != nil || !fi.IsDir() {
-			return fmt.Errorf("report directory %s: cannot create it", dir)
-		}
-	}
-	for _, f := range files {
-		if err := os.Rename(filepath.Join(tmp, f.name), filepath.Join(dir, f.name)); err != nil {
-			return fmt.Errorf("report directory: %w", err)
-		}
-	}
-	return nil
-}
-
-func writeFile(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -1,64 +1,41 @@
-// Package live runs a model.Config with real concurrency, as a companion to
-// the simulation that checks it: one goroutine per agent, one per worker, a
-// bounded waiting room, and real timers for stagger, think, service,
-// backoff, throttle, queue timeout and control period. See [Run].
+// Package live runs a model.Config on the wall clock, as a companion to the
+// simulation that checks how far real timing moves its results. See [Run].
 //
-// # Same requests, same rules
+// # The same system, waiting for real
 //
-// Everything random about agent j's request i comes from model.Sampler, as
-// in the simulation: the live run and the simulation of the same
-// configuration and seed create the same requests with the same workload
-// type, service demand, spike, fault draw, think time and backoff jitter.
-// The rules are the simulation's too:
+// A live run builds the very model.System the simulation runs — the same
+// stages, the same policy values deciding which worker takes a request, how
+// long an agent backs off, whether a fault fires, the same keyed random
+// streams, telemetry, detector and throttle — and differs only in how it
+// waits: instead of jumping from one event to the next in virtual time, it
+// sleeps until the next event is due on the wall clock, then fires every
+// event due by then (kernel.Sim.StepLate), each with the clock's reading.
+// So the stage and policy code written for the simulation runs live as it
+// is, and any stage added to the model (client, network, schedules) runs
+// live too. It is the SimPy RealtimeEnvironment's design, and the asyncio
+// event loop the seed system itself ran on: one goroutine, real timers.
 //
-//   - A request that finds a worker idle never waits: the queue hands it to
-//     that worker's one-place channel at once. Which workers are idle is
-//     kept under the run's lock, so there is no window in which a worker
-//     that has finished but not yet asked for work looks busy.
-//   - Otherwise it takes one of Buffer waiting places, or is rejected at
-//     once (QUEUE_OVERFLOW) when all are taken: the put never blocks.
-//     Buffer 0 means every request that finds all workers busy is rejected.
-//     A request in service does not count against Buffer. The waiting room
-//     is a FIFO under the lock rather than a buffered channel because a
-//     request whose queue timeout fires must free its place at once, and a
-//     channel cannot drop an entry from its middle.
-//   - A worker that finishes takes the oldest waiting request itself, or
-//     goes idle. Service time and fault decision depend on the queue's
-//     pressure when service starts (Sampler.ServiceTime, Sampler.Fails).
-//   - Queue timeouts are time.AfterFunc timers, stopped when a worker takes
-//     the request first (QUEUE_TIMEOUT otherwise).
-//   - Closed, Poisson and burst arrivals, budgets, the horizon, backoff (on
-//     the failure kinds the configuration names) and the throttle's delay
-//     (read from the Monitor under the lock) work as in the simulation. Open
-//     agents advance their schedule by the nominal inter-arrival time, so
-//     timer lateness delays each arrival but never accumulates.
+// # Lateness
 //
-// Every lifecycle event goes to a model.Monitor under the lock, stamped with
-// the wall-clock time since the run began divided by the time scale, and a
-// ticker calls Monitor.Tick every detector period; the report is
-// model.BuildReport's, with Mode "live". Telemetry, detector, throttle and
-// report are the simulation's own code.
+// A sleeping goroutine wakes late: Go's timers overshoot by 0.1–0.7 ms on
+// the development machine, more when it is busy (see package validate's
+// cross-validation for the measurements), and the handlers' own running time
+// delays the events behind them. An event that fires late runs with the
+// later clock reading, and what it schedules is relative to that, as with
+// real timers: a service that ends late delays its response and the next
+// request on that worker. Run measures every event's lateness ([Lateness]);
+// Options.Scale k runs everything k times slower and so divides the
+// lateness, in simulated time, by k. Under testing/synctest, whose clock is
+// exact, a live run reproduces the simulation event for event.
 //
-// Once every agent has spent its budget and the system is empty, nothing
-// can happen but the agents' last wake-ups (which find them exhausted); the
-// simulation still counts control periods until then, and the ticker
-// replays those periods at once instead of waiting for them.
-//
-// # Exactness and lateness
-//
-// Under testing/synctest, whose goroutines see an exact virtual clock, a
-// live run reproduces the simulation event for event as long as no two
-// events fall on the same nanosecond (the tests check this for every
-// arrival mode, timeouts and Buffer 0). On a real clock every timer wakes
-// late: Go's time.Sleep overshoots by 0.1–0.7 ms on the development machine
-// (see package validate's crossval.go for the measurements), and a live
-// service lasts its simulated time plus that lateness. Run measures it for
-// every service ([Lateness]); Options.Scale k runs everything k times slower
-// and so divides the lateness, in simulated time, by k.
+// Once no request is in flight and every agent has created its last
+// request, nothing observable can happen but control periods and the
+// agents' last wake-ups; the simulation still counts those periods, and the
+// live run fires them at once instead of waiting for them.
 //
 // # Clean stop
 //
-// Run returns only when every goroutine and timer it started has ended; on
-// cancellation of its context it stops them all and returns the report so
-// far. The wall clock is read only in this package.
+// Run returns only when its one timer is stopped; on cancellation of its
+// context it returns the report so far at once. The wall clock is read only
+// in this package.
 package live

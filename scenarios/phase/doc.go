@@ -3,7 +3,7 @@
 // swept parameters, as heat maps (SVG and PNG) made with gonum/plot.
 //
 // Each cell is one point of the sweep, summarised over its replications
-// (scenarios.PointSummary). The state map colours a cell by the majority
+// (sweep.PointSummary). The state map colours a cell by the majority
 // final state of its replications (ties go to the worse state) and writes
 // the share of replications that ended COLLAPSED in the cell when the grid
 // is small enough to read it; the latency map colours a cell by the mean
@@ -11,4 +11,9 @@
 //
 // Axes are drawn as categories in the order of the sweep's values, so log
 // ranges and string values are evenly spaced and labelled as written.
+//
+// Units: latencies in seconds. The images are written through package
+// outfile (refused if they exist, unless forced, before anything is
+// drawn). Errors: a results file that is not a complete, unsharded
+// two-axis grid is a *scenarios.Error; nothing here panics on user input.
 package phase

@@ -18,7 +18,9 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile"
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
 // Grid is a two-axis sweep's points arranged as a table: Cells[y][x] is
@@ -26,15 +28,15 @@ import (
 type Grid struct {
 	X, Y             string   // the swept fields (the sweep's first and second axis)
 	XValues, YValues []string // in the order the sweep ran them
-	Cells            [][]scenarios.PointSummary
+	Cells            [][]sweep.PointSummary
 	Replications     int
 }
 
-// Read aggregates a complete, unsharded results file of a two-axis grid
+// read aggregates a complete, unsharded results file of a two-axis grid
 // sweep into a Grid.
-func Read(name string, r io.Reader) (*Grid, error) {
-	var pts []scenarios.PointSummary
-	h, err := scenarios.Aggregate(name, r, func(_ scenarios.Header, p scenarios.PointSummary) error {
+func read(name string, r io.Reader) (*Grid, error) {
+	var pts []sweep.PointSummary
+	h, err := sweep.Aggregate(name, r, func(_ sweep.Header, p sweep.PointSummary) error {
 		pts = append(pts, p)
 		return nil
 	})
@@ -59,10 +61,10 @@ func Read(name string, r io.Reader) (*Grid, error) {
 	if len(g.XValues)*len(g.YValues) != len(pts) {
 		return nil, &scenarios.Error{Source: name, Msg: fmt.Sprintf("the %d points are not a full %d×%d grid (a latin-hypercube sweep has no phase diagram: use a grid design)", len(pts), len(g.XValues), len(g.YValues))}
 	}
-	g.Cells = make([][]scenarios.PointSummary, len(g.YValues))
+	g.Cells = make([][]sweep.PointSummary, len(g.YValues))
 	filled := make([][]bool, len(g.YValues))
 	for y := range g.Cells {
-		g.Cells[y] = make([]scenarios.PointSummary, len(g.XValues))
+		g.Cells[y] = make([]sweep.PointSummary, len(g.XValues))
 		filled[y] = make([]bool, len(g.XValues))
 	}
 	for _, p := range pts {
@@ -76,18 +78,19 @@ func Read(name string, r io.Reader) (*Grid, error) {
 	return g, nil
 }
 
-// ReadFile is Read on a file.
+// ReadFile reads the grid of the results file name (see Read); a file that
+// cannot be opened is a *scenarios.Error.
 func ReadFile(name string) (*Grid, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, &scenarios.Error{Source: name, Msg: err.Error()}
 	}
 	defer f.Close()
-	return Read(name, f)
+	return read(name, f)
 }
 
-// StateColors are the colours of the final states in the state map.
-var StateColors = [...]color.Color{
+// stateColors are the colours of the final states in the state map.
+var stateColors = [...]color.Color{
 	model.Stable:    color.RGBA{R: 0x4c, G: 0xaf, B: 0x50, A: 0xff}, // green
 	model.Degraded:  color.RGBA{R: 0xff, G: 0xb3, B: 0x00, A: 0xff}, // amber
 	model.Collapsed: color.RGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}, // red
@@ -96,7 +99,7 @@ var StateColors = [...]color.Color{
 // grid adapts a Grid to plotter.GridXYZ with cells at integer coordinates.
 type grid struct {
 	g *Grid
-	z func(p *scenarios.PointSummary) float64
+	z func(p *sweep.PointSummary) float64
 }
 
 func (d grid) Dims() (c, r int)   { return len(d.g.XValues), len(d.g.YValues) }
@@ -139,7 +142,7 @@ func (g *Grid) base(title string) *plot.Plot {
 
 // annotate writes a label in every cell when the grid is small enough
 // and returns the labels (nil if not).
-func (g *Grid) annotate(p *plot.Plot, text func(c *scenarios.PointSummary) string) (*plotter.Labels, error) {
+func (g *Grid) annotate(p *plot.Plot, text func(c *sweep.PointSummary) string) (*plotter.Labels, error) {
 	if len(g.XValues) > 12 || len(g.YValues) > 16 {
 		return nil, nil
 	}
@@ -167,10 +170,10 @@ func (g *Grid) annotate(p *plot.Plot, text func(c *scenarios.PointSummary) strin
 func (g *Grid) statePlot() (*plot.Plot, plot.Legend, error) {
 	p := g.base(fmt.Sprintf("final state (majority of %d replications; label: share COLLAPSED)", g.Replications))
 	pal := statePalette{}
-	h := plotter.NewHeatMap(grid{g, func(c *scenarios.PointSummary) float64 { return float64(c.Majority) }}, pal)
+	h := plotter.NewHeatMap(grid{g, func(c *sweep.PointSummary) float64 { return float64(c.Majority) }}, pal)
 	h.Min, h.Max = 0, 2
 	p.Add(h)
-	if _, err := g.annotate(p, func(c *scenarios.PointSummary) string {
+	if _, err := g.annotate(p, func(c *sweep.PointSummary) string {
 		return strconv.FormatFloat(c.CollapseShare(), 'f', 2, 64)
 	}); err != nil {
 		return nil, plot.Legend{}, err
@@ -188,7 +191,7 @@ func (g *Grid) statePlot() (*plot.Plot, plot.Legend, error) {
 
 type statePalette struct{}
 
-func (statePalette) Colors() []color.Color { return StateColors[:] }
+func (statePalette) Colors() []color.Color { return stateColors[:] }
 
 // viridis's control points: luminance rises from dark purple to yellow, and
 // no cell is the colour of the background.
@@ -203,7 +206,7 @@ var viridis = []color.Color{
 // p95Plot returns the latency map and its colour map.
 func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 	p := g.base(fmt.Sprintf("mean p95 latency, s (%d replications)", g.Replications))
-	z := func(c *scenarios.PointSummary) float64 { return c.LatencyP95.Mean }
+	z := func(c *sweep.PointSummary) float64 { return c.LatencyP95.Mean }
 	lo, hi := z(&g.Cells[0][0]), z(&g.Cells[0][0])
 	for _, row := range g.Cells {
 		for i := range row {
@@ -222,7 +225,7 @@ func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 	h := plotter.NewHeatMap(grid{g, z}, cm.Palette(255))
 	h.Min, h.Max = lo, hi
 	p.Add(h)
-	l, err := g.annotate(p, func(c *scenarios.PointSummary) string {
+	l, err := g.annotate(p, func(c *sweep.PointSummary) string {
 		return strconv.FormatFloat(c.LatencyP95.Mean, 'g', 3, 64)
 	})
 	if l != nil {
@@ -239,16 +242,16 @@ func (g *Grid) p95Plot() (*plot.Plot, palette.ColorMap, error) {
 
 // Size of each rendered image.
 var (
-	Width  = 7 * vg.Inch
-	Height = 5 * vg.Inch
+	width  = 7 * vg.Inch
+	height = 5 * vg.Inch
 )
 
 func newCanvas(ext string) (vg.CanvasWriterTo, error) {
 	switch ext {
 	case ".svg":
-		return vgsvg.New(Width, Height), nil
+		return vgsvg.New(width, height), nil
 	case ".png":
-		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(Width, Height), vgimg.UseDPI(144),
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(144),
 			vgimg.UseBackgroundColor(color.White))}, nil
 	}
 	return nil, errors.New("unknown image format " + ext)
@@ -293,7 +296,13 @@ func (g *Grid) drawP95(dc draw.Canvas) error {
 // Render writes the state map and the latency map of g as SVG and PNG:
 // prefix-state.svg, prefix-state.png, prefix-p95.svg and prefix-p95.png.
 // It returns the names of the files written.
-func Render(g *Grid, prefix string) ([]string, error) {
+func Render(g *Grid, prefix string, force bool) ([]string, error) {
+	// Refuse before drawing anything, not after the first file.
+	for _, name := range []string{"state.svg", "state.png", "p95.svg", "p95.png"} {
+		if err := outfile.Check(prefix+"-"+name, force); err != nil {
+			return nil, err
+		}
+	}
 	var out []string
 	for _, m := range []struct {
 		name string
@@ -308,7 +317,7 @@ func Render(g *Grid, prefix string) ([]string, error) {
 				return out, err
 			}
 			name := prefix + "-" + m.name + ext
-			if err := writeFile(name, c); err != nil {
+			if err := writeFile(name, force, c); err != nil {
 				return out, err
 			}
 			out = append(out, name)
@@ -317,8 +326,8 @@ func Render(g *Grid, prefix string) ([]string, error) {
 	return out, nil
 }
 
-func writeFile(name string, c io.WriterTo) error {
-	return scenarios.WriteAtomic(name, func(w io.Writer) error {
+func writeFile(name string, force bool, c io.WriterTo) error {
+	return outfile.Write(name, force, func(w io.Writer) error {
 		_, err := c.WriteTo(w)
 		return err
 	})

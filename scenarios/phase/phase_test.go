@@ -8,25 +8,26 @@ import (
 	"path/filepath"
 	"testing"
 
-	_ "github.com/agentchaos/agentchaos/kernel/golden"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/scenarios/sweep"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot/vg"
 )
 
-func sweep(t *testing.T, spec string) string {
+func runSweep(t *testing.T, spec string) string {
 	t.Helper()
-	s, err := scenarios.ParseSpec([]byte(spec), "spec.json", "../testdata")
+	s, err := sweep.ParseSpec([]byte(spec), "spec.json", "../sweep/testdata")
 	require.NoError(t, err)
 	out := filepath.Join(t.TempDir(), "r.csv")
-	_, err = scenarios.Sweep(context.Background(), s, scenarios.SweepOptions{Out: out, Workers: 2})
+	_, err = sweep.Run(context.Background(), s, sweep.Options{Out: out, Workers: 2})
 	require.NoError(t, err)
 	return out
 }
 
 func TestReadArrangesTheGrid(t *testing.T) {
-	g, err := ReadFile(sweep(t, `{"base": "sweep-base.json", "replications": 2, "axes": [
+	g, err := ReadFile(runSweep(t, `{"base": "sweep-base.json", "replications": 2, "axes": [
 		{"path": "agents.count", "values": [10, 60]},
 		{"path": "queue.buffer", "values": [2, 10, 50]}]}`))
 	require.NoError(t, err)
@@ -46,7 +47,7 @@ func TestReadArrangesTheGrid(t *testing.T) {
 	require.Equal(t, model.Collapsed, g.Cells[2][1].Majority)
 
 	prefix := filepath.Join(t.TempDir(), "pd")
-	files, err := Render(g, prefix)
+	files, err := Render(g, prefix, false)
 	require.NoError(t, err)
 	require.Len(t, files, 4)
 	for _, f := range files {
@@ -55,7 +56,7 @@ func TestReadArrangesTheGrid(t *testing.T) {
 		if filepath.Ext(f) == ".png" {
 			img, err := png.Decode(bytes.NewReader(data))
 			require.NoError(t, err)
-			require.Equal(t, int(float64(Width/vg.Inch)*144+0.5), img.Bounds().Dx())
+			require.Equal(t, int(float64(width/vg.Inch)*144+0.5), img.Bounds().Dx())
 		} else {
 			require.Contains(t, string(data), "queue.buffer")
 		}
@@ -63,11 +64,11 @@ func TestReadArrangesTheGrid(t *testing.T) {
 }
 
 func TestReadRejectsWhatIsNotATwoAxisGrid(t *testing.T) {
-	_, err := ReadFile(sweep(t, `{"base": "sweep-base.json", "design": {"kind": "lhs", "points": 6}, "axes": [
+	_, err := ReadFile(runSweep(t, `{"base": "sweep-base.json", "design": {"kind": "lhs", "points": 6}, "axes": [
 		{"path": "agents.count", "range": {"from": 10, "to": 60}},
 		{"path": "queue.buffer", "range": {"from": 2, "to": 50}}]}`))
 	require.ErrorContains(t, err, "not a full")
-	_, err = ReadFile(sweep(t, `{"base": "sweep-base.json", "axes": [
+	_, err = ReadFile(runSweep(t, `{"base": "sweep-base.json", "axes": [
 		{"path": "agents.count", "values": [10, 60]},
 		{"path": "queue.buffer", "values": [2, 50]},
 		{"path": "workers.count", "values": [1, 2]}]}`))

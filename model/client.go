@@ -1,0 +1,630 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// ClientConfig is how an agent group's client calls the server: timeouts,
+// retries with backoff, a retry budget, a circuit breaker and a connection
+// pool. The zero value is today's client: no timeout, no retry, no pool —
+// every request is one attempt, sent at once, answered whenever the server
+// answers.
+type ClientConfig struct {
+	Timeouts TimeoutConfig `json:"timeouts,omitzero"`
+	Retry    RetryConfig   `json:"retry,omitzero"`
+	Budget   BudgetConfig  `json:"budget,omitzero"`
+	Breaker  BreakerConfig `json:"breaker,omitzero"`
+	Pool     PoolConfig    `json:"pool,omitzero"`
+	// Throttle is Google SRE's client-side adaptive throttling.
+	Throttle ClientThrottleConfig `json:"throttle,omitzero"`
+}
+
+// TimeoutConfig is when the client gives up. All in seconds, 0 for none.
+type TimeoutConfig struct {
+	// Attempt bounds each attempt, from its start (waiting for a
+	// connection and dialling included) to its answer: CLIENT_TIMEOUT.
+	Attempt float64 `json:"attempt,omitempty"`
+	// Deadline bounds the request, from its creation over every attempt
+	// and backoff: DEADLINE_EXCEEDED.
+	Deadline float64 `json:"deadline,omitempty"`
+	// Connect bounds the dialling of a new connection: CONNECT_TIMEOUT.
+	Connect float64 `json:"connect,omitempty"`
+	// Propagate sends the client's deadline with the request, so the server
+	// can drop work its client has given up on: "dequeue" drops such an
+	// attempt when a worker would take it, "service" also stops one in
+	// service; "" (the default) lets the server finish it (zombie work).
+	Propagate string `json:"propagate,omitempty"`
+}
+
+// Deadline propagation modes.
+const (
+	PropagateDequeue = "dequeue"
+	PropagateService = "service"
+)
+
+// RetryConfig is the retry policy: a failed attempt whose cause is listed
+// in On is tried again, up to MaxAttempts attempts in all, after a backoff
+// (the longer of the backoff and the server's Retry-After when RetryAfter
+// is set).
+type RetryConfig struct {
+	MaxAttempts int           `json:"max_attempts,omitempty"` // 0 or 1: no retry
+	On          []string      `json:"on,omitempty"`
+	Backoff     BackoffConfig `json:"backoff,omitzero"`
+	RetryAfter  bool          `json:"retry_after,omitempty"`
+}
+
+// BudgetConfig bounds retries beyond the retry policy: Kind "token_bucket"
+// is gRPC's retry throttling (MaxTokens, TokenRatio), "ratio" Finagle's
+// retry budget (PercentCanRetry of the requests over TTL seconds, plus
+// MinRetriesPerSec); "" is none.
+type BudgetConfig struct {
+	Kind             string  `json:"kind,omitempty"`
+	MaxTokens        float64 `json:"max_tokens,omitempty"`
+	TokenRatio       float64 `json:"token_ratio,omitempty"`
+	PercentCanRetry  float64 `json:"percent_can_retry,omitempty"`
+	MinRetriesPerSec float64 `json:"min_retries_per_sec,omitempty"`
+	TTL              float64 `json:"ttl,omitempty"`
+}
+
+// Retry budget kinds.
+const (
+	TokenBucketBudget = "token_bucket"
+	RatioRetryBudget  = "ratio"
+)
+
+// BreakerConfig is the circuit breaker (see [Breaker]): it trips after
+// ConsecutiveFailures failures in a row, or when FailureRatio of at least
+// MinRequests outcomes in the last Window seconds failed; stays open
+// OpenFor seconds; then lets HalfOpenProbes probes through. On lists the
+// outcomes that count as failures (default: every failure of an attempt
+// that was sent). Neither rule set: no breaker.
+type BreakerConfig struct {
+	ConsecutiveFailures int      `json:"consecutive_failures,omitempty"`
+	FailureRatio        float64  `json:"failure_ratio,omitempty"`
+	Window              float64  `json:"window,omitempty"`
+	MinRequests         int      `json:"min_requests,omitempty"`
+	OpenFor             float64  `json:"open_for,omitempty"`
+	HalfOpenProbes      int      `json:"half_open_probes,omitempty"`
+	On                  []string `json:"on,omitempty"`
+}
+
+func (b *BreakerConfig) enabled() bool { return b.ConsecutiveFailures > 0 || b.FailureRatio > 0 }
+
+func (c *ClientConfig) validate(v *validator, path string) {
+	t := &c.Timeouts
+	v.nonNeg(path+".timeouts.attempt", t.Attempt)
+	v.nonNeg(path+".timeouts.deadline", t.Deadline)
+	v.nonNeg(path+".timeouts.connect", t.Connect)
+	switch t.Propagate {
+	case "", PropagateDequeue, PropagateService:
+	default:
+		v.fail(path+".timeouts.propagate", fmt.Sprintf("must be %q or %q, not %q", PropagateDequeue, PropagateService, t.Propagate))
+	}
+	if t.Propagate != "" && t.Attempt == 0 && t.Deadline == 0 {
+		v.fail(path+".timeouts.propagate", "there is no deadline to propagate: set timeouts.attempt or timeouts.deadline")
+	}
+	v.unused(path+".timeouts.connect", t.Connect > 0 && c.Pool.MaxConnections == 0, "needs a pool: connections are dialled only from "+path+".pool")
+
+	r := &c.Retry
+	v.intIn(path+".retry.max_attempts", r.MaxAttempts, 0, 100)
+	retries := r.MaxAttempts > 1
+	if retries && len(r.On) == 0 {
+		v.fail(path+".retry.on", "name the failure kinds to retry ("+failureList()+")")
+	}
+	for i, k := range r.On {
+		switch kind := failureKind(k); {
+		case kind == NoFailure:
+			v.fail(fmt.Sprintf("%s.retry.on[%d]", path, i), fmt.Sprintf("unknown failure kind %q (%s)", k, failureList()))
+		case kind == DeadlineExceeded:
+			v.fail(fmt.Sprintf("%s.retry.on[%d]", path, i), "a request past its deadline is never retried")
+		case kind == ClientTimeout && t.Attempt == 0:
+			v.fail(fmt.Sprintf("%s.retry.on[%d]", path, i), "CLIENT_TIMEOUT needs "+path+".timeouts.attempt")
+		}
+	}
+	v.unused(path+".retry.on", !retries && len(r.On) > 0, "needs retry.max_attempts above 1")
+	r.Backoff.validate(v, path+".retry.backoff", false)
+	v.unused(path+".retry.backoff", !retries && r.Backoff.Base > 0, "needs retry.max_attempts above 1")
+	v.unused(path+".retry.retry_after", !retries && r.RetryAfter, "needs retry.max_attempts above 1")
+
+	b := &c.Budget
+	switch b.Kind {
+	case "":
+		v.unused(path+".budget", *b != BudgetConfig{}, "set budget.kind")
+	case TokenBucketBudget:
+		v.atLeast(path+".budget.max_tokens", b.MaxTokens, 1)
+		v.prob(path+".budget.token_ratio", b.TokenRatio)
+		v.unused(path+".budget.percent_can_retry", b.PercentCanRetry != 0 || b.MinRetriesPerSec != 0 || b.TTL != 0, "applies to kind \"ratio\"")
+	case RatioRetryBudget:
+		v.nonNeg(path+".budget.percent_can_retry", b.PercentCanRetry)
+		v.nonNeg(path+".budget.min_retries_per_sec", b.MinRetriesPerSec)
+		v.positive(path+".budget.ttl", b.TTL)
+		v.unused(path+".budget.max_tokens", b.MaxTokens != 0 || b.TokenRatio != 0, "applies to kind \"token_bucket\"")
+	default:
+		v.fail(path+".budget.kind", fmt.Sprintf("must be %q or %q, not %q", TokenBucketBudget, RatioRetryBudget, b.Kind))
+	}
+	v.unused(path+".budget", b.Kind != "" && !retries, "needs retry.max_attempts above 1")
+
+	k := &c.Breaker
+	v.intIn(path+".breaker.consecutive_failures", k.ConsecutiveFailures, 0, 1_000_000)
+	v.prob(path+".breaker.failure_ratio", k.FailureRatio)
+	if k.ConsecutiveFailures > 0 && k.FailureRatio > 0 {
+		v.fail(path+".breaker.failure_ratio", "set consecutive_failures or failure_ratio, not both")
+	}
+	v.nonNeg(path+".breaker.window", k.Window)
+	v.intIn(path+".breaker.min_requests", k.MinRequests, 0, 1<<31-1)
+	v.nonNeg(path+".breaker.open_for", k.OpenFor)
+	v.intIn(path+".breaker.half_open_probes", k.HalfOpenProbes, 0, 1_000_000)
+	if k.FailureRatio > 0 {
+		v.positive(path+".breaker.window", k.Window)
+	} else {
+		v.unused(path+".breaker.window", k.Window != 0 || k.MinRequests != 0, "applies to breaker.failure_ratio")
+	}
+	if k.enabled() {
+		v.positive(path+".breaker.open_for", k.OpenFor)
+	} else {
+		v.unused(path+".breaker", k.OpenFor != 0 || k.HalfOpenProbes != 0 || len(k.On) > 0, "set breaker.consecutive_failures or breaker.failure_ratio")
+	}
+	for i, name := range k.On {
+		if kind := failureKind(name); kind == NoFailure || kind == CircuitOpen || kind == PoolExhausted || kind == DeadlineExceeded {
+			v.fail(fmt.Sprintf("%s.breaker.on[%d]", path, i), fmt.Sprintf("%q is not an outcome of an attempt sent (%s)", name, failureList()))
+		}
+	}
+	c.Pool.validate(v, path+".pool")
+	if c.Throttle.K != 0 || c.Throttle.Window != 0 {
+		v.atLeast(path+".throttle.k", c.Throttle.K, 1)
+		v.nonNeg(path+".throttle.window", c.Throttle.Window)
+	}
+}
+
+// clientRequest is a request's client-side state.
+type clientRequest struct {
+	group      int32
+	attempts   int32 // attempts begun
+	att        int32 // the attempt in hand, -1 when none
+	conn       int32 // the connection it holds, -1 when none
+	phase      clientPhase
+	breakerGen uint64
+	poolTicket uint64
+	poolSince  kernel.Time
+	timer      kernel.EventID  // the attempt's timeout
+	wait       kernel.EventID  // the end of a pool wait, a dial or a backoff
+	deadline   kernel.EventID  // the request's deadline
+	backoff    kernel.Duration // the last backoff, for decorrelated jitter
+}
+
+type clientPhase uint8
+
+const (
+	phaseIdle    clientPhase = iota // no attempt in hand
+	phasePool                       // waiting for a connection
+	phaseDial                       // dialling a new connection
+	phaseSent                       // the attempt is on its way or at the server
+	phaseBackoff                    // waiting to retry
+)
+
+// client is the client stage: between the agents and the rest of the
+// request path, it turns each request into one or more attempts. Every
+// decision is a policy value of the request's agent group (RetryPolicy,
+// Backoff, RetryBudget, Breaker, Pool); this stage only schedules their
+// waits. Random quantities: the backoff before retry k of agent's request
+// seq from ("retry", agent, seq, k); the dial time of the connection that
+// attempt k opens from ("dial", agent, seq, k); the waiter a freed
+// connection goes to under the random discipline from ("pool", group, n)
+// for the group's n-th hand-off.
+type client struct {
+	s      *System
+	agents *agents
+	down   sender
+	groups []clientGroup
+
+	propagate string
+
+	kTimeout, kDeadline, kRetry, kDialed, kConnect, kPool kernel.Kind
+	fRetry, fDial, fPool, fThrottle                       kernel.Family
+}
+
+// clientGroup is one agent group's client: its settings and policy values.
+type clientGroup struct {
+	name                             string
+	attempt, deadline, connect, wait kernel.Duration
+	retry                            RetryPolicy
+	backoff                          Backoff
+	retryAfter                       bool
+	budget                           RetryBudget
+	breaker                          *Breaker
+	throttle                         *AdaptiveThrottle
+	breakerOn                        [numFailureKinds]bool
+	pool                             *Pool
+	dial                             sampler
+	handoffs                         uint64
+
+	stats ClientStats
+	waits *sketch // pool waits, ns; only with a pool
+}
+
+func newClient(s *System) *client {
+	c := &client{s: s, fRetry: kernel.NewFamily(s.cfg.Seed, "retry"),
+		fDial: kernel.NewFamily(s.cfg.Seed, "dial"), fPool: kernel.NewFamily(s.cfg.Seed, "pool"),
+		fThrottle: kernel.NewFamily(s.cfg.Seed, "throttle")}
+	for _, g := range s.cfg.groups() {
+		cc := g.client
+		grp := clientGroup{name: g.name, attempt: kernel.Seconds(cc.Timeouts.Attempt),
+			deadline: kernel.Seconds(cc.Timeouts.Deadline), connect: kernel.Seconds(cc.Timeouts.Connect),
+			retry: NewRetryPolicy(cc.Retry), backoff: NewBackoff(cc.Retry.Backoff), retryAfter: cc.Retry.RetryAfter,
+			budget: unlimited{}}
+		switch cc.Budget.Kind {
+		case TokenBucketBudget:
+			grp.budget = NewTokenBucket(cc.Budget.MaxTokens, cc.Budget.TokenRatio)
+		case RatioRetryBudget:
+			grp.budget = NewRatioBudget(cc.Budget.PercentCanRetry, cc.Budget.MinRetriesPerSec, kernel.Seconds(cc.Budget.TTL))
+		}
+		if cc.Breaker.enabled() {
+			grp.breaker = NewBreaker(cc.Breaker)
+			if len(cc.Breaker.On) == 0 {
+				for k := NoFailure + 1; k < numFailureKinds; k++ {
+					grp.breakerOn[k] = k != CircuitOpen && k != PoolExhausted && k != DeadlineExceeded
+				}
+			}
+			for _, name := range cc.Breaker.On {
+				grp.breakerOn[failureKind(name)] = true
+			}
+		}
+		if cc.Throttle.K > 0 {
+			w := cc.Throttle.Window
+			if w == 0 {
+				w = 120
+			}
+			grp.throttle = NewAdaptiveThrottle(cc.Throttle.K, kernel.Seconds(w))
+		}
+		if cc.Pool.MaxConnections > 0 {
+			grp.pool = NewPool(cc.Pool)
+			grp.waits = new(sketch)
+			grp.wait = kernel.Seconds(cc.Pool.AcquireTimeout)
+			if cc.Pool.Dial != nil {
+				grp.dial = cc.Pool.Dial.compile()
+			}
+		}
+		if cc.Timeouts.Propagate != "" {
+			c.propagate = cc.Timeouts.Propagate // the server honours what any client sends
+		}
+		c.groups = append(c.groups, grp)
+	}
+	c.kTimeout = s.sim.Register(c.timedOut)
+	c.kDeadline = s.sim.Register(c.deadlineExceeded)
+	c.kRetry = s.sim.Register(c.retryDue)
+	c.kDialed = s.sim.Register(c.dialled)
+	c.kConnect = s.sim.Register(c.connectTimedOut)
+	c.kPool = s.sim.Register(c.poolTimedOut)
+	return c
+}
+
+// start: agent's new request req enters the client.
+func (c *client) start(req int32, group int32) {
+	r := c.s.reqs.at(req)
+	r.group, r.att, r.conn = group, -1, -1
+	g := &c.groups[group]
+	g.budget.Request(c.s.sim.Now())
+	if g.deadline > 0 {
+		r.deadline = c.s.sim.After(g.deadline, c.kDeadline, int64(req), 0)
+	}
+	c.begin(req)
+}
+
+// begin starts the request's next attempt.
+func (c *client) begin(req int32) {
+	s := c.s
+	r := s.reqs.at(req)
+	g := &c.groups[r.group]
+	k := r.attempts
+	r.attempts++
+	// The adaptive throttle first: a probe the breaker lets through must be
+	// sent, or its half-open state would wait for it forever.
+	if th := g.throttle; th != nil {
+		now := s.sim.Now()
+		p := th.Probability(now)
+		th.Request(now)
+		if p > 0 {
+			st := c.fThrottle.Stream(uint64(r.agent), uint64(r.seq), uint64(k))
+			if st.Float64() < p {
+				th.Rejected++
+				g.stats.Throttled++
+				r.phase = phaseIdle
+				c.failed(req, k, Throttled, 0)
+				return
+			}
+		}
+	}
+	if g.breaker != nil {
+		gen, ok := g.breaker.Allow(s.sim.Now())
+		if !ok {
+			g.stats.FastFailed++
+			r.phase = phaseIdle
+			c.failed(req, k, CircuitOpen, 0)
+			return
+		}
+		r.breakerGen = gen
+	}
+	att := s.newAttempt(req, k)
+	r.att = att
+	if g.attempt > 0 {
+		r.timer = s.sim.After(g.attempt, c.kTimeout, int64(req), int64(att))
+	}
+	if g.pool == nil {
+		c.transmit(req)
+		return
+	}
+	conn, grant, ticket := g.pool.Acquire(s.sim.Now(), req)
+	switch grant {
+	case GrantIdle:
+		r.conn = conn
+		c.transmit(req)
+	case GrantDial:
+		r.conn = conn
+		c.dial(req)
+	case GrantWait:
+		r.phase, r.poolTicket, r.poolSince = phasePool, ticket, s.sim.Now()
+		if g.wait > 0 {
+			r.wait = s.sim.After(g.wait, c.kPool, int64(req), int64(att))
+		}
+	}
+}
+
+// dial sets up the new connection the request's attempt holds.
+func (c *client) dial(req int32) {
+	s := c.s
+	r := s.reqs.at(req)
+	g := &c.groups[r.group]
+	var d kernel.Duration
+	if g.dial.kind != sNone {
+		st := c.fDial.Stream(uint64(r.agent), uint64(r.seq), uint64(r.attempts-1))
+		d = kernel.Seconds(g.dial.draw(&st))
+	}
+	switch {
+	case g.connect > 0 && d > g.connect:
+		r.phase = phaseDial
+		r.wait = s.sim.After(g.connect, c.kConnect, int64(req), int64(r.att))
+	case d > 0:
+		r.phase = phaseDial
+		r.wait = s.sim.After(d, c.kDialed, int64(req), int64(r.att))
+	default:
+		c.transmit(req)
+	}
+}
+
+func (c *client) dialled(ev kernel.Event) { c.transmit(int32(ev.ID)) }
+
+// transmit sends the request's attempt down the request path.
+func (c *client) transmit(req int32) {
+	r := c.s.reqs.at(req)
+	r.phase = phaseSent
+	c.groups[r.group].stats.Sent++
+	c.s.emit(c.s.attemptEvent(Sent, r.att))
+	c.down.send(r.att)
+}
+
+// reply: the answer to attempt att comes up the request path.
+func (c *client) reply(att int32, outcome FailureKind) {
+	s := c.s
+	a := s.atts.at(att)
+	if a.clientDone { // the client gave up on it: a zombie's answer
+		s.leavePath(att)
+		return
+	}
+	req, k, retryAfter := a.req, a.k, a.retryAfter
+	r := s.reqs.at(req)
+	g := &c.groups[r.group]
+	s.sim.Cancel(r.timer)
+	c.letGo(req, outcome != ConnectionReset)
+	s.leaveClient(att)
+	s.leavePath(att)
+	c.record(g, r, outcome)
+	if outcome == NoFailure {
+		c.finish(req, NoFailure)
+		return
+	}
+	c.failed(req, k, outcome, retryAfter)
+}
+
+// record feeds an attempt's outcome to the breaker and the budget.
+func (c *client) record(g *clientGroup, r *request, outcome FailureKind) {
+	now := c.s.sim.Now()
+	g.budget.Outcome(now, outcome == NoFailure)
+	if g.throttle != nil && outcome != ClientTimeout && !outcome.Overload() {
+		g.throttle.Accept(now)
+	}
+	if g.breaker != nil && (outcome == NoFailure || g.breakerOn[outcome]) {
+		g.breaker.Record(now, r.breakerGen, outcome == NoFailure)
+	}
+}
+
+// letGo releases the connection of the request's attempt, reusable or
+// closed, and hands it to a waiting attempt if there is one.
+func (c *client) letGo(req int32, reusable bool) {
+	s := c.s
+	r := s.reqs.at(req)
+	conn := r.conn
+	r.conn, r.att = -1, -1
+	g := &c.groups[r.group]
+	if g.pool == nil || conn < 0 {
+		return
+	}
+	var u float64
+	if g.pool.discipline == Random && g.pool.Waiting() > 0 {
+		st := c.fPool.Stream(uint64(r.group), g.handoffs)
+		u = st.Float64()
+	}
+	g.handoffs++
+	waiter, next, dial, ok := g.pool.Release(s.sim.Now(), conn, reusable, u)
+	if !ok {
+		return
+	}
+	w := s.reqs.at(waiter)
+	s.sim.Cancel(w.wait)
+	g.waits.Add(int64(s.sim.Now().Sub(w.poolSince)))
+	w.conn = next
+	if dial {
+		c.dial(waiter)
+	} else {
+		c.transmit(waiter)
+	}
+}
+
+// abandon gives up the request's attempt in hand, wherever it is. An
+// attempt given up after it was sent counts as a timeout for the breaker
+// and the budget.
+func (c *client) abandon(req int32) {
+	s := c.s
+	r := s.reqs.at(req)
+	att := r.att
+	g := &c.groups[r.group]
+	s.sim.Cancel(r.timer)
+	switch r.phase {
+	case phasePool:
+		c.unsent(g, r)
+		s.sim.Cancel(r.wait)
+		g.pool.Abandon(r.poolTicket)
+		g.waits.Add(int64(s.sim.Now().Sub(r.poolSince)))
+		r.att = -1
+		s.leavePath(att) // never sent
+	case phaseDial:
+		c.unsent(g, r)
+		s.sim.Cancel(r.wait)
+		c.letGo(req, false)
+		s.leavePath(att)
+	case phaseSent:
+		s.atts.at(att).abandoned = true
+		g.stats.Abandoned++
+		c.letGo(req, false) // a connection with an answer still due cannot carry another request
+		c.record(g, r, ClientTimeout)
+		if c.propagate == PropagateService {
+			c.s.workers.drop(att)
+		}
+	}
+	s.leaveClient(att)
+	r.phase = phaseIdle
+}
+
+// unsent tells the breaker that the request's attempt was never sent.
+func (c *client) unsent(g *clientGroup, r *request) {
+	if g.breaker != nil {
+		g.breaker.Forget(r.breakerGen)
+	}
+}
+
+// timedOut: an attempt's timeout fired (ID = request, Arg = attempt).
+func (c *client) timedOut(ev kernel.Event) {
+	req := int32(ev.ID)
+	k := c.s.atts.at(int32(ev.Arg)).k
+	c.abandon(req)
+	c.failed(req, k, ClientTimeout, 0)
+}
+
+// poolTimedOut: an attempt waited too long for a connection.
+func (c *client) poolTimedOut(ev kernel.Event) {
+	req := int32(ev.ID)
+	r := c.s.reqs.at(req)
+	k := c.s.atts.at(r.att).k
+	c.groups[r.group].stats.PoolExhausted++
+	c.abandon(req)
+	c.failed(req, k, PoolExhausted, 0)
+}
+
+// connectTimedOut: dialling took longer than the connect timeout.
+func (c *client) connectTimedOut(ev kernel.Event) {
+	req := int32(ev.ID)
+	k := c.s.atts.at(int32(ev.Arg)).k
+	c.abandon(req)
+	c.failed(req, k, ConnectTimeout, 0)
+}
+
+// deadlineExceeded: the request's deadline passed.
+func (c *client) deadlineExceeded(ev kernel.Event) {
+	req := int32(ev.ID)
+	r := c.s.reqs.at(req)
+	switch r.phase {
+	case phaseBackoff:
+		c.s.sim.Cancel(r.wait)
+	case phasePool, phaseDial, phaseSent:
+		c.abandon(req)
+	}
+	c.finish(req, DeadlineExceeded)
+}
+
+// failed: attempt k of the request failed with cause; the request is tried
+// again after a backoff if the policy, the budget and the deadline allow,
+// else it fails.
+func (c *client) failed(req, k int32, cause FailureKind, retryAfter kernel.Duration) {
+	s := c.s
+	r := s.reqs.at(req)
+	g := &c.groups[r.group]
+	if !g.retry.Retries(k, cause) {
+		c.finish(req, cause)
+		return
+	}
+	if !g.budget.Retry(s.sim.Now()) {
+		g.stats.BudgetDenied++
+		c.finish(req, cause)
+		return
+	}
+	e := s.event(Retried, req)
+	e.Failure, e.Attempt = cause, uint8(min(k, 255))
+	s.emit(e)
+	st := c.fRetry.Stream(uint64(r.agent), uint64(r.seq), uint64(k+1))
+	d := g.backoff.Delay(k+1, st.Float64(), r.backoff)
+	r.backoff = d
+	if g.retryAfter && retryAfter > d {
+		d = retryAfter
+	}
+	r.phase = phaseBackoff
+	r.wait = s.sim.After(d, c.kRetry, int64(req), 0)
+}
+
+func (c *client) retryDue(ev kernel.Event) { c.begin(int32(ev.ID)) }
+
+// finish: the request ends with outcome; its agent hears of it.
+func (c *client) finish(req int32, outcome FailureKind) {
+	s := c.s
+	r := s.reqs.at(req)
+	if outcome == NoFailure {
+		c.groups[r.group].stats.Succeeded++
+	}
+	s.sim.Cancel(r.deadline)
+	r.phase = phaseIdle
+	e := s.event(Completed, req)
+	if outcome != NoFailure {
+		e.Type, e.Failure = Failed, outcome
+	}
+	e.Attempt = uint8(min(max(r.attempts-1, 0), 255))
+	e.Latency = s.sim.Now().Sub(r.created)
+	s.emit(e)
+	c.agents.reply(req, outcome)
+}
+
+// ClientStats is what a client's policies did.
+type ClientStats struct {
+	Sent          uint64 `json:"sent"`           // attempts sent
+	Abandoned     uint64 `json:"abandoned"`      // attempts sent and given up before their answer
+	FastFailed    uint64 `json:"fast_failed"`    // attempts the open breaker failed without sending
+	BudgetDenied  uint64 `json:"budget_denied"`  // retries the budget refused
+	PoolExhausted uint64 `json:"pool_exhausted"` // attempts that found no connection in time
+	Throttled     uint64 `json:"throttled"`      // attempts the adaptive throttle rejected without sending
+	Succeeded     uint64 `json:"succeeded"`      // requests that succeeded (the group's goodput)
+}
+
+// sample records the clients' mean throttle probability in the period's
+// sample.
+func (c *client) sample(now kernel.Time, smp *Sample) {
+	var sum float64
+	n := 0
+	for i := range c.groups {
+		if th := c.groups[i].throttle; th != nil {
+			sum += th.Probability(now)
+			n++
+		}
+	}
+	if n > 0 {
+		smp.ClientThrottle = sum / float64(n)
+	}
+}

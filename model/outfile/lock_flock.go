@@ -1,0 +1,25 @@
+//go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
+
+package outfile
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lock takes an exclusive flock on f without waiting.
+func lock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return ErrLocked
+		}
+		return err
+	}
+}

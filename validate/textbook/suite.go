@@ -1,0 +1,437 @@
+package textbook
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/replicate"
+	"github.com/agentchaos/agentchaos/validate/stats"
+)
+
+// SuiteOptions are the settings of RunSuite. Zero fields take the defaults
+// noted.
+type SuiteOptions struct {
+	// Seed is the suite's root seed. Configuration q has its own root
+	// kernel.NewStream(Seed, q.Name).Uint64(), and its replication r the seed
+	// replicate.Seed(root, r).
+	Seed uint64
+	// Workers is the number of goroutines; default runtime.NumCPU(). It
+	// changes only the wall time, never a result.
+	Workers int
+	// Precision is the stopping rule of each configuration's replications:
+	// defaults 99% confidence, 3% relative half-width, at least 20
+	// replications. Its MaxReps, if set, caps every configuration; the
+	// request budget below caps each one in any case.
+	Precision stats.Precision
+	// Budget caps the requests simulated for one configuration (warm-up
+	// included): MaxReps = Budget / (requests per replication), at least
+	// MinReps. Default 1.5·10⁷.
+	Budget float64
+	// Family is the family-wise confidence of the pass verdict: every check
+	// is judged at 1 − (1−Family)/m for m checks (Bonferroni), so that with
+	// probability at least Family no correct check fails by chance.
+	// Default Precision.Confidence.
+	Family float64
+	// RepRelaxations and RepArrivals set each replication's measured length
+	// after the warm-up: RepRelaxations·τ seconds, τ the relaxation time,
+	// shortened if need be so that MinReps replications fit in the Budget,
+	// but at least RepArrivals/λ; rounded up to two digits. Defaults 200
+	// and 20000. Long replications matter for percentiles: the mean of
+	// per-replication percentiles is biased by O(τ/length).
+	RepRelaxations float64
+	RepArrivals    float64
+	// Progress, if set, is called once as each configuration finishes, in
+	// order, with the number finished so far, from the goroutine that
+	// called RunSuite.
+	Progress func(done, total int, name string)
+}
+
+func (o SuiteOptions) withDefaults() SuiteOptions {
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.Precision.MinReps == 0 {
+		o.Precision.MinReps = 20
+	}
+	o.Precision = o.Precision.WithDefaults()
+	if o.Budget == 0 {
+		o.Budget = 1.5e7
+	}
+	if o.Family == 0 {
+		o.Family = o.Precision.Confidence
+	}
+	if o.RepRelaxations == 0 {
+		o.RepRelaxations = 200
+	}
+	if o.RepArrivals == 0 {
+		o.RepArrivals = 20000
+	}
+	return o
+}
+
+// SuiteReport is the outcome of RunSuite: one entry per configuration, in
+// the order given. It depends only on the configurations and the options
+// other than Workers and Progress.
+type SuiteReport struct {
+	Seed uint64 `json:"seed"`
+	// Confidence and MaxRelErr are the stopping rule's; HalfWidth in every
+	// check is at Confidence.
+	Confidence float64 `json:"confidence"`
+	MaxRelErr  float64 `json:"max_rel_err"`
+	// Family is the family-wise confidence of the verdicts, and
+	// CheckConfidence = 1 − (1−Family)/Checks the level of each check's
+	// SimultaneousHalfWidth.
+	Family          float64 `json:"family_confidence"`
+	CheckConfidence float64 `json:"check_confidence"`
+
+	Configurations []CaseResult `json:"configurations"`
+
+	Checks  int `json:"checks"`
+	Passed  int `json:"passed"`
+	Capped  int `json:"capped"`  // checks whose replications hit the cap imprecise
+	Outside int `json:"outside"` // checks whose analytic value is outside the Confidence interval
+	// Pass is true when every check passed and no configuration failed.
+	Pass bool `json:"pass"`
+}
+
+// CaseResult is one configuration's outcome.
+type CaseResult struct {
+	Name    string  `json:"configuration"`
+	Lambda  float64 `json:"lambda"`  // arrivals per second
+	Service string  `json:"service"` // e.g. "exponential mean 1"
+	Servers int     `json:"servers"`
+	Buffer  int     `json:"buffer"` // waiting places; -1 for none
+	Sources int     `json:"sources"`
+	Rho     float64 `json:"rho"`
+
+	WarmUp  float64 `json:"warm_up"` // seconds discarded at the start of each replication
+	Length  float64 `json:"length"`  // seconds measured after it
+	Reps    int     `json:"reps"`
+	MaxReps int     `json:"max_reps"`
+	// Requests counts the requests created after the warm-up, over all
+	// replications.
+	Requests int `json:"requests"`
+
+	Measures []MeasureResult `json:"measures"`
+	// Error is set if the configuration could not be run; it then fails.
+	Error string `json:"error,omitempty"`
+}
+
+// MeasureResult is one check: a simulated measure against its analytic
+// value. Mean is over replications of the per-replication value (for a
+// percentile, the mean of per-replication empirical percentiles).
+type MeasureResult struct {
+	Measure   string  `json:"measure"`
+	Analytic  float64 `json:"analytic"`
+	Mean      float64 `json:"mean"`
+	HalfWidth float64 `json:"half_width"` // Student-t, at SuiteReport.Confidence
+	// SimultaneousHalfWidth is at SuiteReport.CheckConfidence: the
+	// interval judged.
+	SimultaneousHalfWidth float64 `json:"simultaneous_half_width"`
+	// Capped: the replication cap stopped the run before HalfWidth met the
+	// relative-error target.
+	Capped bool `json:"capped"`
+	// Inside: the analytic value lies in the Confidence interval.
+	Inside bool `json:"inside"`
+	// Pass: the analytic value lies in the simultaneous interval.
+	Pass bool `json:"pass"`
+}
+
+// RunSuite simulates every configuration by independent replications of
+// model.Run, until each measure's interval meets opt.Precision or the cap,
+// and compares it with the analytic value. Configurations run one after
+// another, each one's replications in parallel on opt.Workers goroutines
+// (package replicate); the report does not depend on how many. It returns
+// an error only if a configuration is invalid (see QueueFromConfig) or two share
+// a name; a configuration whose run fails is reported in its Error.
+func RunSuite(queues []Queue, opt SuiteOptions) (*SuiteReport, error) {
+	return runSuite(queues, queues, opt)
+}
+
+// runSuite simulates queues[i] and compares it with the theory of
+// models[i]; they differ only in tests that check that a wrong model fails.
+func runSuite(queues, models []Queue, opt SuiteOptions) (*SuiteReport, error) {
+	opt = opt.withDefaults()
+	p := opt.Precision
+	if !(p.Confidence > 0 && p.Confidence < 1) || !(p.MaxRelErr > 0) || !(p.AbsErr >= 0) ||
+		p.MinReps < 2 || p.MaxReps < p.MinReps {
+		return nil, fmt.Errorf("validate: invalid precision %+v (need MinReps ≥ 2)", p)
+	}
+	if !(opt.Family > 0 && opt.Family < 1) {
+		return nil, fmt.Errorf("validate: family confidence %g outside (0, 1)", opt.Family)
+	}
+	names := map[string]bool{}
+	theory := make([][]float64, len(queues))
+	for i, q := range queues {
+		if names[q.Name] {
+			return nil, fmt.Errorf("validate: two configurations named %q", q.Name)
+		}
+		names[q.Name] = true
+		if err := q.check(); err != nil {
+			return nil, err
+		}
+		var err error
+		if theory[i], err = models[i].Theory(); err != nil {
+			return nil, err
+		}
+		if len(theory[i]) != len(q.measures()) {
+			return nil, fmt.Errorf("validate: %s: model %s has other measures", q.Name, models[i].Name)
+		}
+	}
+
+	rep := &SuiteReport{Seed: opt.Seed, Confidence: p.Confidence, MaxRelErr: p.MaxRelErr, Family: opt.Family,
+		Configurations: make([]CaseResult, len(queues))}
+	for i, q := range queues {
+		rep.Configurations[i] = runCase(q, theory[i], opt)
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(queues), q.Name)
+		}
+	}
+	rep.judge()
+	return rep, nil
+}
+
+// judge sets the verdicts once every configuration has run, since the
+// Bonferroni level depends on the number of checks.
+func (r *SuiteReport) judge() {
+	for _, c := range r.Configurations {
+		r.Checks += len(c.Measures)
+	}
+	r.CheckConfidence = 1 - (1-r.Family)/float64(max(r.Checks, 1))
+	r.Pass = true
+	for ci := range r.Configurations {
+		c := &r.Configurations[ci]
+		if c.Error != "" {
+			r.Pass = false
+		}
+		for mi := range c.Measures {
+			m := &c.Measures[mi]
+			scale := stats.TCritical(r.CheckConfidence, c.Reps-1) / stats.TCritical(r.Confidence, c.Reps-1)
+			m.SimultaneousHalfWidth = m.HalfWidth * scale
+			m.Inside = math.Abs(m.Analytic-m.Mean) <= m.HalfWidth
+			m.Pass = math.Abs(m.Analytic-m.Mean) <= m.SimultaneousHalfWidth
+			if m.Pass {
+				r.Passed++
+			} else {
+				r.Pass = false
+			}
+			if m.Capped {
+				r.Capped++
+			}
+			if !m.Inside {
+				r.Outside++
+			}
+		}
+	}
+}
+
+// casePlan returns the warm-up, the measured length and the replication cap of q.
+func casePlan(q Queue, opt SuiteOptions) (warmUp, length float64, maxReps int) {
+	warmUp = q.warmUp()
+	length = math.Min(opt.RepRelaxations*q.relaxationTime(), opt.Budget/float64(opt.Precision.MinReps)/q.Lambda-warmUp)
+	length = roundUp2(math.Max(length, opt.RepArrivals/q.Lambda))
+	perRep := q.Lambda * (warmUp + length)
+	maxReps = int(math.Min(float64(opt.Precision.MaxReps), math.Max(float64(opt.Precision.MinReps), math.Floor(opt.Budget/perRep))))
+	return warmUp, length, maxReps
+}
+
+// replicationPanic carries a replication's error out of stats.Precision.Replicate.
+type replicationPanic struct{ err error }
+
+func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
+	warmUp, length, maxReps := casePlan(q, opt)
+	res = CaseResult{Name: q.Name, Lambda: q.Lambda, Service: describeDist(q.Service), Servers: q.Servers,
+		Buffer: q.Buffer, Sources: q.sources(), Rho: q.rho(), WarmUp: warmUp, Length: length, MaxReps: maxReps}
+	prec := opt.Precision
+	prec.MaxReps = maxReps
+	root := q.seed(opt.Seed)
+
+	// Replications are computed in batches on opt.Workers goroutines, each
+	// with its own collector: the first MinReps at once, then as many as
+	// there are workers. Precision.Replicate consumes them in order and
+	// stops at the same replication whatever the batch size, so surplus
+	// replications only cost time.
+	type outcome struct {
+		rep replication
+		err error
+	}
+	var reps []outcome
+	batch := func(from int) {
+		n := max(prec.MinReps-from, opt.Workers)
+		n = min(n, maxReps-from)
+		reps = append(reps, make([]outcome, n)...)
+		replicate.Ordered(context.Background(), n, opt.Workers, func() *collector { return new(collector) },
+			func(c *collector, i int) (outcome, error) {
+				rep, err := c.replicate(q, replicate.Seed(root, from+i), warmUp, length)
+				return outcome{rep, err}, nil
+			},
+			func(i int, o outcome) error { reps[from+i] = o; return nil })
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			rp, ok := v.(replicationPanic)
+			if !ok {
+				panic(v)
+			}
+			res.Error = rp.err.Error()
+			res.Measures = nil
+		}
+	}()
+	intervals, capped := prec.Replicate(func(r int) []float64 {
+		if r >= len(reps) {
+			batch(r)
+		}
+		if reps[r].err != nil {
+			panic(replicationPanic{reps[r].err})
+		}
+		res.Reps = r + 1
+		res.Requests += reps[r].rep.Counted
+		return reps[r].rep.Values
+	})
+	for i, name := range q.measures() {
+		res.Measures = append(res.Measures, MeasureResult{Measure: name, Analytic: theory[i],
+			Mean: intervals[i].Mean, HalfWidth: intervals[i].HalfWidth, Capped: capped[i]})
+	}
+	return res
+}
+
+func describeDist(d model.Dist) string {
+	switch d.Kind {
+	case model.Erlang:
+		return fmt.Sprintf("erlang k=%d mean %g", d.K, d.Mean)
+	case model.Hyperexponential, model.LogNormal, model.Gamma:
+		return fmt.Sprintf("%s cv=%g mean %g", d.Kind, d.CV, d.Mean)
+	}
+	return fmt.Sprintf("%s mean %g", d.Kind, d.MeanValue())
+}
+
+// WriteText prints the report as an aligned table, one row per check, and
+// a summary.
+func (r *SuiteReport) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "CONFIGURATION\tMEASURE\tANALYTIC\tSIMULATED ± %s%% HW\tREPS\tCAPPED\tPASS\t\n", pctString(r.Confidence))
+	var errs strings.Builder
+	for _, c := range r.Configurations {
+		if c.Error != "" {
+			fmt.Fprintf(tw, "%s\t(error)\t\t\t\t\tFAIL\t\n", c.Name)
+			fmt.Fprintf(&errs, "%s: %s\n", c.Name, c.Error)
+			continue
+		}
+		for i, m := range c.Measures {
+			name := c.Name
+			if i > 0 {
+				name = ""
+			}
+			capped := ""
+			if m.Capped {
+				capped = "capped"
+			}
+			verdict := "pass"
+			switch {
+			case !m.Pass:
+				verdict = "FAIL"
+			case !m.Inside:
+				verdict = "pass†"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s ± %s\t%d\t%s\t%s\t\n", name, m.Measure, sig4(m.Analytic),
+				sig4(m.Mean), sig4(m.HalfWidth), c.Reps, capped, verdict)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var b strings.Builder
+	if errs.Len() > 0 {
+		b.WriteString("\n" + errs.String())
+	}
+	fmt.Fprintf(&b, "\n%d configurations, %d checks: %d passed, %d capped, %d outside their own %s%% interval (about %.1f expected by chance).\n",
+		len(r.Configurations), r.Checks, r.Passed, r.Capped, r.Outside, pctString(r.Confidence), float64(r.Checks)*(1-r.Confidence))
+	b.WriteString("M/M/c/K has K = c + waiting places (M/M/c/c is Erlang B); ρ = λ/(cμ); n src: n Poisson agents share λ; times in seconds.\n")
+	fmt.Fprintf(&b, "Intervals: Student-t over independent replications (seed %d), each after a warm-up; a percentile's is over the\n", r.Seed)
+	fmt.Fprintf(&b, "replications' own empirical percentiles. Replications stop when every half-width is within %s%% of its mean,\n", pctString(r.MaxRelErr))
+	fmt.Fprintf(&b, "or at the cap (capped). A check passes if the analytic value lies in its simultaneous interval: %s%% for all\n", pctString(r.Family))
+	fmt.Fprintf(&b, "%d checks together (Bonferroni, %s%% each); † marks a pass outside the check's own %s%% interval.\n",
+		r.Checks, pctString(r.CheckConfidence), pctString(r.Confidence))
+	if r.Pass {
+		b.WriteString("PASS\n")
+	} else {
+		b.WriteString("FAIL\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func pctString(x float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", 100*x), "0"), ".")
+}
+
+// num formats a value with 4 significant digits.
+func sig4(x float64) string {
+	return fmt.Sprintf("%.4g", x)
+}
+
+// exp returns exponential service of mean 1 second.
+func expService() model.Dist { return model.Dist{Kind: model.Exponential, Mean: 1} }
+
+// mm returns M/M/c/(c+buffer) at load rho per server, with service mean 1 s.
+func mmQueue(c, buffer int, rho float64, sources int, p float64) Queue {
+	name := fmt.Sprintf("M/M/%d", c)
+	switch {
+	case buffer == 0:
+		name = fmt.Sprintf("M/M/%d/%d", c, c)
+	case buffer != Infinite:
+		name = fmt.Sprintf("M/M/%d/%d", c, c+buffer)
+	}
+	name += fmt.Sprintf(" ρ=%.2f", rho)
+	if sources > 1 {
+		name += fmt.Sprintf(" %d src", sources)
+	}
+	return Queue{Name: name, Lambda: rho * float64(c), Service: expService(), Servers: c, Buffer: buffer,
+		Sources: sources, Percentile: p}
+}
+
+// mg1 returns M/G/1 at load rho with service of mean 1 s.
+func mg1Queue(label string, rho float64, d model.Dist, p float64) Queue {
+	d.Mean = 1
+	return Queue{Name: fmt.Sprintf("M/%s/1 ρ=%.2f", label, rho), Lambda: rho, Service: d, Servers: 1,
+		Buffer: Infinite, Percentile: p}
+}
+
+// Suite returns the configurations of `agentchaos validate`: loads
+// from 0.3 to 0.98 and overloaded finite systems up to ρ = 2, 1 to 64
+// servers, waiting rooms from 0 (Erlang B) to 500 places and infinite, and
+// deterministic, Erlang and hyperexponential service. Service times have
+// mean 1 s, so times are in units of the mean service time.
+func Suite() []Queue {
+	det := model.Dist{Kind: model.Deterministic}
+	return []Queue{
+		mmQueue(1, Infinite, 0.3, 1, 0.95),
+		mmQueue(1, Infinite, 0.5, 1, 0.95),
+		mmQueue(1, Infinite, 0.7, 4, 0.95),
+		mmQueue(1, Infinite, 0.9, 1, 0.95),
+		mmQueue(1, Infinite, 0.98, 1, 0.95),
+		mmQueue(2, Infinite, 0.6, 1, 0.95),
+		mmQueue(4, Infinite, 0.85, 1, 0.95),
+		mmQueue(16, Infinite, 0.9, 16, 0.95),
+		mmQueue(64, Infinite, 0.95, 64, 0.95),
+		mmQueue(1, 0, 1, 1, 0.95),
+		mmQueue(8, 0, 0.75, 1, 0.95),
+		mmQueue(16, 0, 1.5, 1, 0.95),
+		mmQueue(64, 0, 0.9, 1, 0.95),
+		mmQueue(1, 10, 0.9, 1, 0.95),
+		mmQueue(1, 5, 2, 1, 0.95),
+		mmQueue(4, 20, 1.2, 1, 0.95),
+		mmQueue(8, 100, 1, 1, 0.95),
+		mmQueue(2, 500, 1.05, 1, 0.95),
+		mg1Queue("D", 0.5, det, 0.9),
+		mg1Queue("D", 0.9, det, 0.95),
+		mg1Queue("E4", 0.8, model.Dist{Kind: model.Erlang, K: 4}, 0),
+		mg1Queue("H2", 0.7, model.Dist{Kind: model.Hyperexponential, CV: 2}, 0),
+	}
+}
