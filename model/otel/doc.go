@@ -49,7 +49,7 @@
 // the concurrency limit, CoDel's state, the clients' adaptive-throttle
 // probability and whether the SLO holds. The SDK stamps its data points
 // with the wall clock, so a simulation builds the SDK's metricdata itself
-// with virtual timestamps, metricBatch periods per export.
+// with virtual timestamps, 64 periods to a MetricsData line.
 //
 // # Live runs
 //

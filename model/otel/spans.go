@@ -182,7 +182,7 @@ func (r *Recorder) newRequest(e model.Event, t int64) {
 	atts, phases := q.atts[:0], q.phases[:0]
 	*q = request{agent: e.Agent, seq: e.Seq, workload: e.Workload, start: t, atts: atts, phases: phases}
 	q.traceID = r.ids.traceID(e.Agent, e.Seq)
-	q.head = r.sampler.ShouldSample(sdktrace.SamplingParameters{TraceID: q.traceID}).Decision == sdktrace.RecordAndSample
+	q.head = r.sampler.ShouldSample(sdktrace.SamplingParameters{ParentContext: r.ctx, TraceID: q.traceID}).Decision == sdktrace.RecordAndSample
 	r.reqs[key(e.Agent, e.Seq)] = q
 }
 
