@@ -175,3 +175,42 @@ func TestLiveThroughSDK(t *testing.T) {
 	}
 	require.Positive(t, states, "the live mode's metrics went through the SDK's reader")
 }
+
+// TestLivePushOTLPHTTP: a live run on the wall clock pushes through the
+// SDK's batch processor and periodic reader to a receiver on 127.0.0.1.
+func TestLivePushOTLPHTTP(t *testing.T) {
+	for _, v := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_HEADERS"} {
+		t.Setenv(v, "")
+	}
+	rc := &receiver{spans: map[pcommon.SpanID]ptrace.Span{}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	cfg := small()
+	cfg.Agents.Count, cfg.Agents.RequestsPerAgent = 3, 3
+	dest, err := otel.Open("", srv.URL+"/otlp", false)
+	require.NoError(t, err)
+	before := time.Now()
+	rec, err := otel.NewRecorder(cfg, dest, otel.Options{Ratio: 1, Clock: time.Now, ExportInterval: 100 * time.Millisecond})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, _, err := live.Run(ctx, cfg, live.Options{Sinks: []model.Sink{rec}})
+	require.NoError(t, err)
+	require.NoError(t, rec.Close())
+	require.NoError(t, dest.Close(ctx))
+	after := time.Now()
+
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var roots uint64
+	for _, s := range rc.spans {
+		if s.ParentSpanID().IsEmpty() {
+			roots++
+		}
+		require.True(t, !s.StartTimestamp().AsTime().Before(before) && !s.EndTimestamp().AsTime().After(after),
+			"%s: real timestamps, within the run", s.Name())
+	}
+	require.Equal(t, rep.Created, roots, "every request's trace arrived")
+	require.Positive(t, rc.metrics, "metric points arrived")
+}
