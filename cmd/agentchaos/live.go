@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
 	"github.com/agentchaos/agentchaos/scenarios"
@@ -148,8 +149,13 @@ type liveOutput struct {
 
 func cmdLive(args []string, stdout, stderr io.Writer) error {
 	f := newLiveFlags("live", 1, stderr)
+	force := f.fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
+	ot := addOtelFlags(f.fs, false)
 	cfg, err := f.load(args)
 	if err != nil {
+		return err
+	}
+	if err := ot.check(*force); err != nil {
 		return err
 	}
 	ctx, stop := interruptible()
@@ -162,10 +168,23 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 		}
 		expect = sim.Duration * *f.scale
 	}
+	export, err := ot.start(*force)
+	if err != nil {
+		return err
+	}
+	// Exports outlive Ctrl-C: an interrupted run still writes what it has.
+	sinks, err := export.sinks(context.Background(), cfg, time.Now,
+		time.Duration(float64(kernel.Seconds(cfg.Detector.Period))**f.scale))
+	if err != nil {
+		return export.finish(context.Background(), err)
+	}
 	p := startProgress(stderr, "live "+cfg.Name, cfg, expect)
-	rep, late, err := live.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()})
+	rep, late, err := live.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: append(p.sinks(), sinks...)})
 	p.stop()
 	if err != nil && ctx.Err() == nil {
+		return export.finish(context.Background(), err)
+	}
+	if err := export.finish(context.Background(), nil); err != nil {
 		return err
 	}
 	interrupted := err != nil

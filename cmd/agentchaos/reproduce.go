@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -35,6 +36,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	seeds := fs.Int("seeds", 0, "also summarise each cell over `N` further seeds (mean, 95% CI, 95% prediction interval)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
 	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
+	ot := addOtelFlags(fs, true)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -50,12 +52,26 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if err := ot.check(*force); err != nil {
+		return err
+	}
 	cfgs, err := loadPublished()
 	if err != nil {
 		return err
 	}
-	rep, err := reproduce.Run(cfgs, reproduce.Table, runtime.GOMAXPROCS(0))
+	export, err := ot.start(*force)
 	if err != nil {
+		return err
+	}
+	var rep *reproduce.Result
+	if export == nil {
+		rep, err = reproduce.Run(cfgs, reproduce.Table, runtime.GOMAXPROCS(0))
+	} else {
+		// One run after another, each closing its export, so the files
+		// hold the experiments in table order.
+		rep, err = reproduce.RunEach(cfgs, reproduce.Table, 1, export.run)
+	}
+	if err = export.finish(context.Background(), err); err != nil {
 		return err
 	}
 	var spread []reproduce.SeedSpread

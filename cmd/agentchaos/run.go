@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	trace := fs.String("trace", "", "write every lifecycle event to `FILE` (.csv for CSV, else JSON Lines)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
 	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
+	ot := addOtelFlags(fs, true)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -38,9 +40,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if err := ot.check(*force); err != nil {
+		return err
+	}
 	var opt model.Options
 	var tf *outfile.File
 	var tr *model.Trace
+	var rep model.Report
 	if *trace != "" {
 		tf, err = outfile.Create(*trace, *force)
 		if err != nil {
@@ -49,7 +55,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		tr = model.NewTrace(tf, strings.EqualFold(filepath.Ext(*trace), ".csv"))
 		opt.Sinks = append(opt.Sinks, tr)
 	}
-	rep, err := model.Run(cfg, opt)
+	export, err := ot.start(*force)
+	if err != nil {
+		if tf != nil {
+			tf.Abort()
+		}
+		return err
+	}
+	sinks, err := export.sinks(context.Background(), cfg, nil, 0)
+	opt.Sinks = append(opt.Sinks, sinks...)
+	if err == nil {
+		rep, err = model.Run(cfg, opt)
+	}
+	err = export.finish(context.Background(), err)
 	if tf != nil {
 		if err != nil {
 			tf.Abort()

@@ -20,13 +20,22 @@ type Result struct {
 // Run simulates each configuration (in table order) on its own seed,
 // in parallel, and compares it with the table.
 func Run(cfgs []*model.Config, table []Published, workers int) (*Result, error) {
+	return RunEach(cfgs, table, workers, func(_ int, cfg *model.Config) (model.Report, error) {
+		return model.Run(cfg, model.Options{})
+	})
+}
+
+// RunEach is Run with the caller's run of configuration i (model.Run with
+// sinks attached, say); with one worker the runs go one after another in
+// table order.
+func RunEach(cfgs []*model.Config, table []Published, workers int, run func(i int, cfg *model.Config) (model.Report, error)) (*Result, error) {
 	if len(cfgs) != len(table) {
 		return nil, fmt.Errorf("reproduce: %d configurations for %d table rows", len(cfgs), len(table))
 	}
 	reports := make([]*model.Report, len(cfgs))
 	errs := make([]error, len(cfgs))
 	replicate.Map(len(cfgs), max(workers, 1), func(i int) {
-		r, err := model.Run(cfgs[i], model.Options{})
+		r, err := run(i, cfgs[i])
 		reports[i], errs[i] = &r, err
 	})
 	out := &Result{Reports: reports}
