@@ -70,26 +70,10 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		*out = defaultOut(pos[0], sh)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills at once; the file stays consistent
-	}()
-	start := time.Now()
 	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Force: *force, Shard: sh}
-	if isTerminal(stderr) {
-		opt.Progress = progressPrinter(stderr, start)
-	}
-	res, err := sweep.Run(ctx, spec, opt)
-	if opt.Progress != nil && res.Ran > 0 {
-		fmt.Fprintln(stderr)
-	}
-	secs := time.Since(start).Seconds()
-	if errors.Is(err, sweep.ErrInterrupted) {
-		return exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: agentchaos sweep %s --out %s --resume",
-			res.Resumed+res.Ran, res.Total, res.Out, pos[0], res.Out)}
-	}
+	res, secs, err := runSweep(spec, opt, stderr, func(res sweep.Result) string {
+		return fmt.Sprintf("agentchaos sweep %s --out %s --resume", pos[0], res.Out)
+	})
 	if err != nil {
 		return err
 	}
@@ -116,6 +100,33 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
 	}
 	return nil
+}
+
+// runSweep runs a sweep as a command does: Ctrl-C or SIGTERM stops it
+// cleanly (exit 130, naming what is done and the command, from resume,
+// that finishes it), and progress is drawn on stderr when it is a
+// terminal. It returns the sweep's result and its wall-clock seconds.
+func runSweep(spec *sweep.Spec, opt sweep.Options, stderr io.Writer, resume func(sweep.Result) string) (sweep.Result, float64, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once; the file stays consistent
+	}()
+	start := time.Now()
+	if isTerminal(stderr) {
+		opt.Progress = progressPrinter(stderr, start)
+	}
+	res, err := sweep.Run(ctx, spec, opt)
+	if opt.Progress != nil && res.Ran > 0 {
+		fmt.Fprintln(stderr)
+	}
+	secs := time.Since(start).Seconds()
+	if errors.Is(err, sweep.ErrInterrupted) {
+		return res, secs, exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: %s",
+			res.Resumed+res.Ran, res.Total, res.Out, resume(res))}
+	}
+	return res, secs, err
 }
 
 type sweepSummary struct {
