@@ -57,16 +57,9 @@ func cmdDefend(args []string, stdout, stderr io.Writer) error {
 	opt := defences.Options{Replications: *reps, Seed: *seed, Workers: *workers}
 	start := time.Now()
 	if isTerminal(stderr) {
-		var last time.Time
+		line := progressLine(stderr, "defend", start)
 		opt.Progress = func(done, total int) {
-			now := time.Now()
-			if now.Sub(last) < 200*time.Millisecond && done < total {
-				return
-			}
-			last = now
-			el := now.Sub(start).Seconds()
-			eta := time.Duration(float64(total-done)/float64(done)*el) * time.Second
-			fmt.Fprintf(stderr, "\r\x1b[Kdefend: %d/%d runs (%.0f%%)  ETA %s", done, total, 100*float64(done)/float64(total), eta.Round(time.Second))
+			line(done, 0, total, "")
 			if done == total {
 				fmt.Fprintln(stderr)
 			}

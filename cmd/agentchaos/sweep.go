@@ -228,22 +228,32 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressPrinter redraws one status line at most five times a second.
+// progressPrinter draws a sweep's progress: runs done, runs/s, events/s
+// and the ETA.
 func progressPrinter(w io.Writer, start time.Time) func(sweep.Progress) {
-	var last time.Time
+	line := progressLine(w, "sweep", start)
 	return func(p sweep.Progress) {
+		line(p.Done, p.Resumed, p.Total, fmt.Sprintf("  %.3g events/s", float64(p.Events)/time.Since(start).Seconds()))
+	}
+}
+
+// progressLine redraws one status line on w at most five times a second
+// (and at the end): "what: done/total runs (%), runs/s, extra, ETA", the
+// rate counting the runs done since start (not the resumed ones).
+func progressLine(w io.Writer, what string, start time.Time) func(done, resumed, total int, extra string) {
+	var last time.Time
+	return func(done, resumed, total int, extra string) {
 		now := time.Now()
-		if now.Sub(last) < 200*time.Millisecond && p.Done < p.Total {
+		if now.Sub(last) < 200*time.Millisecond && done < total {
 			return
 		}
 		last = now
-		el := now.Sub(start).Seconds()
-		rate := float64(p.Done-p.Resumed) / el
+		rate := float64(done-resumed) / now.Sub(start).Seconds()
 		eta := "?"
 		if rate > 0 {
-			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+			eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
 		}
-		fmt.Fprintf(w, "\r\x1b[Ksweep: %d/%d runs (%.0f%%)  %.1f runs/s  %.3g events/s  ETA %s",
-			p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), rate, float64(p.Events)/el, eta)
+		fmt.Fprintf(w, "\r\x1b[K%s: %d/%d runs (%.0f%%)  %.1f runs/s%s  ETA %s",
+			what, done, total, 100*float64(done)/float64(max(total, 1)), rate, extra, eta)
 	}
 }

@@ -329,12 +329,6 @@ func (tc *timeCharts) marks(c *chart) {
 	}
 }
 
-// sloEnabled reports whether the scenario states a steady-state hypothesis.
-func (tc *timeCharts) sloEnabled() bool {
-	l := tc.cfg.SLO
-	return l.P99 > 0 || l.ErrorRate > 0 || l.Goodput > 0
-}
-
 // sloWindow is the SLO's window, as the report evaluates it.
 func (tc *timeCharts) sloWindow() float64 {
 	if w := tc.cfg.SLO.Window; w > 0 {
@@ -370,7 +364,7 @@ func (tc *timeCharts) latency() *chart {
 	}
 	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.p95 }), solid(red, 1.5), plotter.NoStep)
 	c.add(p95, th, ps...)
-	if tc.sloEnabled() {
+	if tc.cfg.SLO.Enabled() {
 		label := "SLO window p99 (" + secs(tc.sloWindow()) + ")"
 		if tc.k > 1 {
 			label += ", max"
@@ -386,7 +380,7 @@ func (tc *timeCharts) latency() *chart {
 	c.caption = "Served latency (completion − creation) of the requests completed in each " + tc.unit +
 		"; gaps are " + tc.units + " without a completion. The rolling p95 is the detector's, over the last " +
 		secs(tc.cfg.Detector.Window) + "."
-	if tc.sloEnabled() {
+	if tc.cfg.SLO.Enabled() {
 		c.caption += " The SLO window p99 is the steady-state hypothesis's reading, over the requests that succeeded in its last " +
 			secs(tc.sloWindow()) + "."
 	}
@@ -508,7 +502,7 @@ func (tc *timeCharts) errors() *chart {
 	}
 	r := &rule{at: 100 * tc.rep.ErrorRate, LineStyle: dashed(grey, 1)}
 	c.add("run-wide "+pct(tc.rep.ErrorRate, 2), r, r)
-	if tc.sloEnabled() {
+	if tc.cfg.SLO.Enabled() {
 		label := "SLO window: failed / ended (" + secs(tc.sloWindow()) + ")"
 		if tc.k > 1 {
 			label += ", max"

@@ -122,7 +122,7 @@ func Compare(ctx context.Context, cfg *model.Config, opt Options) (*Comparison, 
 		}
 	}
 	c := &Comparison{Scenario: cfg.Name, Seed: opt.Seed, Replications: opt.Replications,
-		HasSLO: cfg.SLO.P99 > 0 || cfg.SLO.ErrorRate > 0 || cfg.SLO.Goodput > 0, Skipped: skipped}
+		HasSLO: cfg.SLO.Enabled(), Skipped: skipped}
 	reps := opt.Replications
 	total := len(policies) * reps
 	outs := make([]outcome, 0, total)

@@ -39,7 +39,7 @@ func (h Hysteresis) Spec() (*sweep.Spec, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(cfg.Schedule) == 0 || !(cfg.SLO.P99 > 0 || cfg.SLO.ErrorRate > 0 || cfg.SLO.Goodput > 0) {
+	if len(cfg.Schedule) == 0 || !cfg.SLO.Enabled() {
 		return nil, nil, &scenarios.Error{Source: h.Scenario, Msg: "a hysteresis sweep needs a scenario with a schedule (the trigger) and an slo (the steady-state hypothesis whose recovery it judges)"}
 	}
 	base := h.Scenario

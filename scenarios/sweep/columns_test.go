@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 )
 
@@ -24,13 +23,7 @@ func loadClientGrid(t testing.TB) *Spec {
 // defence and SLO columns; its verdicts include held, recovered and
 // metastable.
 func TestSweepClientColumnsGolden(t *testing.T) {
-	s := loadClientGrid(t)
-	dir := t.TempDir()
-	for _, name := range []string{"r.csv", "r.jsonl"} {
-		got := sweepFile(t, s, dir, name, Options{Workers: 2})
-		goldentest.Check(t, "testdata/sweep-client-grid."+name[2:]+".golden", got)
-		goldentest.Check(t, "testdata/sweep-client-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
-	}
+	checkGoldens(t, loadClientGrid(t), "testdata/sweep-client-grid")
 }
 
 // TestRowsAreTheReports: every figure of a row is the report's, read back

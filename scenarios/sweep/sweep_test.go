@@ -62,11 +62,19 @@ func TestSweepGolden(t *testing.T) {
 	require.Equal(t, 12, s.Points())
 	require.Equal(t, 36, s.Runs())
 	require.Equal(t, []string{"agents.count", "queue.buffer"}, s.axisPaths())
+	checkGoldens(t, s, "testdata/sweep-grid")
+}
+
+// checkGoldens runs s into CSV and JSON Lines and checks both results
+// files and both points files against the goldens stem.{csv,jsonl}.golden
+// and stem.points.{csv,jsonl}.golden.
+func checkGoldens(t *testing.T, s *Spec, stem string) {
+	t.Helper()
 	dir := t.TempDir()
 	for _, name := range []string{"r.csv", "r.jsonl"} {
 		got := sweepFile(t, s, dir, name, Options{Workers: 2})
-		goldentest.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
-		goldentest.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
+		goldentest.Check(t, stem+"."+name[2:]+".golden", got)
+		goldentest.Check(t, stem+".points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
 	}
 }
 
