@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{"hysteresis", "<scenario> --trigger PATH=FROM:TO:STEPS --load PATH=FROM:TO:STEPS",
+	register(command{"hysteresis", "<scenario> --trigger PATH=… --load PATH=…",
 		"run a trigger-size × load grid and draw where the system stops recovering (the metastable region)", cmdHysteresis})
 }
 
@@ -25,7 +25,7 @@ var verdictLetters = map[sweep.Verdict]string{sweep.NoSLO: "-", sweep.Held: "H",
 func cmdHysteresis(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("hysteresis", stderr)
 	trigger := fs.String("trigger", "", "the trigger's size, the x axis: `PATH=FROM:TO:STEPS` (or PATH=log:FROM:TO:STEPS, or PATH=V1,V2,...), e.g. schedule[0].load.rate=1:3:5")
-	load := fs.String("load", "", "the load, the y axis, written like --trigger, e.g. agents.count=40:80:5")
+	load := fs.String("load", "", "the load, the y axis: `PATH=FROM:TO:STEPS` like --trigger, e.g. agents.count=40:80:5")
 	reps := fs.Int("reps", 3, "replications per point")
 	seed := fs.Uint64("seed", 1, "root seed of the replications")
 	out := fs.String("out", "", "write `PREFIX`.csv (the sweep's rows), PREFIX.points.csv and PREFIX-{slo,state,p95}.{svg,png}; default: the scenario's name with -hysteresis")
