@@ -211,6 +211,21 @@ func (r *Report) WriteText(w io.Writer) error {
 		row("throttle", "off")
 	}
 	row("little's law", "L %.4f, λ·W %.4f (rel. error %.1e)", r.Little.L, r.Little.LambdaW, r.Little.RelErr)
+	for _, kv := range r.StageRows() {
+		row(kv[0], "%s", kv[1])
+	}
+	if r.Mode == "simulated" {
+		row("events", "%d (trace %s)", r.Events, r.TraceHash)
+	}
+	return tw.Flush()
+}
+
+// StageRows are the report's lines about the client, the defences, the
+// steady-state hypothesis and the network, as the text table prints them:
+// (name, text) pairs, none for a stage the run did not have.
+func (r *Report) StageRows() [][2]string {
+	var rows [][2]string
+	row := func(k, format string, a ...any) { rows = append(rows, [2]string{k, fmt.Sprintf(format, a...)}) }
 	if c := r.Client; c != nil {
 		row("attempts", "%d for %d requests (amplification %.2f×), %s retried", c.Attempts, c.Requests, c.Amplification, c.RetriedBy)
 		row("goodput", "%.1f req/s succeeded for their client; the server finished %.1f attempts/s", c.Goodput, c.Throughput)
@@ -243,10 +258,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			row("network "+t.Name, "request %s; response %s", t.Request, t.Response)
 		}
 	}
-	if r.Mode == "simulated" {
-		row("events", "%d (trace %s)", r.Events, r.TraceHash)
-	}
-	return tw.Flush()
+	return rows
 }
 
 // String formats counts by kind as "KIND n, ..." in kind order, or "none".

@@ -50,7 +50,9 @@ const (
 	VerdictUnjudged   = "not judged: too little of the run after the last action"
 )
 
-func (c *SLOConfig) enabled() bool { return c.P99 > 0 || c.ErrorRate > 0 || c.Goodput > 0 }
+// Enabled reports whether the hypothesis sets a bound: without one the
+// scenario has no SLO.
+func (c *SLOConfig) Enabled() bool { return c.P99 > 0 || c.ErrorRate > 0 || c.Goodput > 0 }
 
 func (c *SLOConfig) validate(v *validator, cfg *Config) {
 	v.nonNeg("slo.window", c.Window)
@@ -65,7 +67,7 @@ func (c *SLOConfig) validate(v *validator, cfg *Config) {
 	}
 	v.nonNeg("slo.recovery.tolerance", r.Tolerance)
 	v.nonNeg("slo.recovery.hold", r.Hold)
-	if !c.enabled() {
+	if !c.Enabled() {
 		v.unused("slo", c.Window != 0 || *r != (RecoveryConfig{}), "set a bound: p99, error_rate or goodput")
 	}
 	if c.Window > 0 && c.Window < cfg.Detector.Period {
@@ -91,7 +93,7 @@ type sloEnd struct {
 
 func newSLO(s *System) *sloStage {
 	c := s.cfg.SLO
-	if !c.enabled() {
+	if !c.Enabled() {
 		return nil
 	}
 	w := c.Window

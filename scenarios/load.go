@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -92,7 +93,9 @@ func loadEmbedded(file string) (*model.Config, error) {
 }
 
 // Load returns the configuration of an embedded profile (by name, e.g.
-// "EXP-002") or of a JSON file (by path). Errors in the file are *Error.
+// "EXP-002") or of a JSON file (by path), whose trace file, if it names
+// one, is read relative to the scenario file's folder. Errors in the file
+// are *Error.
 func Load(nameOrPath string) (*model.Config, error) {
 	if data, ok := Embedded(nameOrPath); ok {
 		return Parse(data, "embedded:"+strings.ToUpper(nameOrPath)+".json")
@@ -104,7 +107,7 @@ func Load(nameOrPath string) (*model.Config, error) {
 		}
 		return nil, &Error{Source: nameOrPath, Msg: err.Error()}
 	}
-	return Parse(data, nameOrPath)
+	return ParseDir(data, nameOrPath, filepath.Dir(nameOrPath))
 }
 
 // Error is a problem with a scenario, located in its source.
@@ -129,10 +132,23 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Parse decodes a profile strictly over the defaults and validates it.
+// Parse decodes a profile strictly over the defaults and validates it. A
+// trace file (agents.trace.file) is not read: the scenario is refused
+// unless it has none (see ParseDir).
 func Parse(data []byte, source string) (*model.Config, error) {
+	return ParseDir(data, source, "")
+}
+
+// ParseDir is Parse for a scenario whose trace file, agents.trace.file,
+// is read relative to dir (the scenario file's folder) into
+// agents.trace.times or agents.trace.rates; a problem in the trace file is
+// an *Error at its line and column.
+func ParseDir(data []byte, source, dir string) (*model.Config, error) {
 	cfg := defaults()
 	if err := Decode(data, source, "scenario", &cfg); err != nil {
+		return nil, err
+	}
+	if err := readTraceFile(&cfg, data, source, dir); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -137,4 +138,19 @@ func TestFieldErrorsAreModelErrors(t *testing.T) {
 	var fe *model.FieldError
 	require.ErrorAs(t, cfg.Validate(), &fe)
 	require.Equal(t, "detector.final_fraction", fe.Path)
+}
+
+// Optional sections are pointers: a path goes through them.
+func TestFieldThroughOptionalSections(t *testing.T) {
+	for path, want := range map[string]string{"schedule[0].load.rate": "float64", "queue.codel.target": "float64",
+		"agents.groups[1].client.retry.max_attempts": "int", "schedule[2].crash": "model.CrashAction"} {
+		ft, err := Field(path)
+		require.NoError(t, err, path)
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		require.Equal(t, want, ft.String(), path)
+	}
+	_, err := Field("schedule[0].load.size")
+	require.ErrorContains(t, err, "scenario field schedule[0].load.size does not exist (known in schedule[0].load: rate, agents, diurnal)")
 }

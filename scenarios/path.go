@@ -22,6 +22,9 @@ func Field(path string) (reflect.Type, error) {
 	t := reflect.TypeOf(model.Config{})
 	done := ""
 	for _, part := range splitPath(path) {
+		if t.Kind() == reflect.Pointer { // an optional section: "schedule[0].load.rate"
+			t = t.Elem()
+		}
 		if part.index >= 0 {
 			if t.Kind() != reflect.Slice {
 				return nil, fmt.Errorf("%s is not an array", done)

@@ -10,12 +10,12 @@ import (
 )
 
 func init() {
-	register(command{"plot", "<results> --out PREFIX", "draw the phase diagram (state, mean p95) of a two-axis sweep as SVG and PNG", cmdPlot})
+	register(command{"plot", "<results> --out PREFIX", "draw the phase diagram (state, mean p95, and SLO verdict if any) of a two-axis sweep as SVG and PNG", cmdPlot})
 }
 
 func cmdPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plot", stderr)
-	out := fs.String("out", "", "write PREFIX-state.{svg,png} and PREFIX-p95.{svg,png} (default: the results file's name without extension)")
+	out := fs.String("out", "", "write PREFIX-state.{svg,png}, PREFIX-p95.{svg,png} and, when the scenario has an SLO, PREFIX-slo.{svg,png} (default: the results file's name without extension)")
 	asJSON := fs.Bool("json", false, "print the files written as JSON")
 	force := fs.Bool("force", false, "replace the files if they exist")
 	pos, err := parse(fs, args)

@@ -70,26 +70,10 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		*out = defaultOut(pos[0], sh)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills at once; the file stays consistent
-	}()
-	start := time.Now()
 	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Force: *force, Shard: sh}
-	if isTerminal(stderr) {
-		opt.Progress = progressPrinter(stderr, start)
-	}
-	res, err := sweep.Run(ctx, spec, opt)
-	if opt.Progress != nil && res.Ran > 0 {
-		fmt.Fprintln(stderr)
-	}
-	secs := time.Since(start).Seconds()
-	if errors.Is(err, sweep.ErrInterrupted) {
-		return exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: agentchaos sweep %s --out %s --resume",
-			res.Resumed+res.Ran, res.Total, res.Out, pos[0], res.Out)}
-	}
+	res, secs, err := runSweep(spec, opt, stderr, func(res sweep.Result) string {
+		return fmt.Sprintf("agentchaos sweep %s --out %s --resume", pos[0], res.Out)
+	})
 	if err != nil {
 		return err
 	}
@@ -116,6 +100,33 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
 	}
 	return nil
+}
+
+// runSweep runs a sweep as a command does: Ctrl-C or SIGTERM stops it
+// cleanly (exit 130, naming what is done and the command, from resume,
+// that finishes it), and progress is drawn on stderr when it is a
+// terminal. It returns the sweep's result and its wall-clock seconds.
+func runSweep(spec *sweep.Spec, opt sweep.Options, stderr io.Writer, resume func(sweep.Result) string) (sweep.Result, float64, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once; the file stays consistent
+	}()
+	start := time.Now()
+	if isTerminal(stderr) {
+		opt.Progress = progressPrinter(stderr, start)
+	}
+	res, err := sweep.Run(ctx, spec, opt)
+	if opt.Progress != nil && res.Ran > 0 {
+		fmt.Fprintln(stderr)
+	}
+	secs := time.Since(start).Seconds()
+	if errors.Is(err, sweep.ErrInterrupted) {
+		return res, secs, exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: %s",
+			res.Resumed+res.Ran, res.Total, res.Out, resume(res))}
+	}
+	return res, secs, err
 }
 
 type sweepSummary struct {
@@ -217,22 +228,32 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressPrinter redraws one status line at most five times a second.
+// progressPrinter draws a sweep's progress: runs done, runs/s, events/s
+// and the ETA.
 func progressPrinter(w io.Writer, start time.Time) func(sweep.Progress) {
-	var last time.Time
+	line := progressLine(w, "sweep", start)
 	return func(p sweep.Progress) {
+		line(p.Done, p.Resumed, p.Total, fmt.Sprintf("  %.3g events/s", float64(p.Events)/time.Since(start).Seconds()))
+	}
+}
+
+// progressLine redraws one status line on w at most five times a second
+// (and at the end): "what: done/total runs (%), runs/s, extra, ETA", the
+// rate counting the runs done since start (not the resumed ones).
+func progressLine(w io.Writer, what string, start time.Time) func(done, resumed, total int, extra string) {
+	var last time.Time
+	return func(done, resumed, total int, extra string) {
 		now := time.Now()
-		if now.Sub(last) < 200*time.Millisecond && p.Done < p.Total {
+		if now.Sub(last) < 200*time.Millisecond && done < total {
 			return
 		}
 		last = now
-		el := now.Sub(start).Seconds()
-		rate := float64(p.Done-p.Resumed) / el
+		rate := float64(done-resumed) / now.Sub(start).Seconds()
 		eta := "?"
 		if rate > 0 {
-			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
+			eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
 		}
-		fmt.Fprintf(w, "\r\x1b[Ksweep: %d/%d runs (%.0f%%)  %.1f runs/s  %.3g events/s  ETA %s",
-			p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), rate, float64(p.Events)/el, eta)
+		fmt.Fprintf(w, "\r\x1b[K%s: %d/%d runs (%.0f%%)  %.1f runs/s%s  ETA %s",
+			what, done, total, 100*float64(done)/float64(max(total, 1)), rate, extra, eta)
 	}
 }

@@ -474,9 +474,9 @@ func TestBuckets(t *testing.T) {
 	for _, b := range bs {
 		created += b.created
 		completed += b.completed
-		overflow += b.failed[0]
-		timedOut += b.failed[2]
-		require.Zero(t, b.failed[1])
+		overflow += b.failed[model.QueueOverflow]
+		timedOut += b.failed[model.TimedOut]
+		require.Zero(t, b.failed[model.FaultError])
 	}
 	var wc, wcomp, wo, wt uint64
 	for _, s := range tl {

@@ -9,6 +9,18 @@
 //	errors.svg        failed / created over the detector's window, by failure kind
 //	distribution.svg  histogram of latency
 //
+// and, when the run has them:
+//
+//	attempts.svg      a client's attempts sent, retried and finished against the goodput
+//	shedding.svg      CoDel's dropping state and the clients' adaptive-throttle probability
+//	limit.svg         the server's adaptive concurrency limit
+//
+// Every time chart shades the windows of the scenario's schedule and marks
+// the detector's break-point and the steady-state hypothesis's recovery
+// point (or, when the system did not recover, the end of the trigger); the
+// latency and error charts draw the SLO's bounds and its own readings over
+// its window.
+//
 // [WriteRun] writes one run; [WriteComparison] writes the reproduction
 // page: published and simulated figures side by side, then every
 // experiment's charts.

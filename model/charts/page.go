@@ -19,7 +19,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	add("scenario", "%s (%s, seed %d)", r.Scenario, r.Mode, r.Seed)
 	add("system", "%d agents (%s), %d workers, buffer %d", r.Agents, cfg.Agents.Arrival, r.Workers, r.Buffer)
 	add("requests", "%d created, %d served, %d failed", r.Created, r.Served, r.Failed)
-	add("failures", "QUEUE_OVERFLOW %d, FAULT_ERROR %d, QUEUE_TIMEOUT %d", r.FailedBy.QueueOverflow, r.FailedBy.FaultError, r.FailedBy.QueueTimeout)
+	add("failures", "%s", r.FailedBy)
 	add("error rate", "%.2f%%", 100*r.ErrorRate)
 	add("latency", "avg %.3fs, p50 %.3fs, p95 %.3fs, p99 %.3fs, max %.3fs", r.Latency.Avg, r.Latency.P50, r.Latency.P95, r.Latency.P99, r.Latency.Max)
 	add("throughput", "%.1f req/s over %.3fs", r.Throughput, r.Duration)
@@ -38,6 +38,9 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 		add("throttle", "off")
 	}
 	add("little's law", "L %.4f, λ·W %.4f (rel. error %.1e)", r.Little.L, r.Little.LambdaW, r.Little.RelErr)
+	for _, kv := range r.StageRows() {
+		rows = append(rows, row{kv[0], kv[1]})
+	}
 	d := cfg.Detector
 	add("detector", "period %gs, window %gs; DEGRADED at %.0f%% saturation; COLLAPSED at %.0f%% with dQ/dt > 0 for %d periods, or p95 growth above %.0f%%",
 		d.Period, d.Window, 100*d.DegradedSaturation, 100*d.CollapseSaturation, d.GrowthSamples, 100*d.P95Growth)

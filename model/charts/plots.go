@@ -35,6 +35,24 @@ var (
 	black   = color.RGBA{0x20, 0x20, 0x20, 0xff}
 	light   = color.RGBA{0xff, 0xbb, 0x78, 0xff}
 	barFill = color.RGBA{0x9e, 0xc5, 0xe6, 0xff}
+	brown   = color.RGBA{0x8c, 0x56, 0x4b, 0xff}
+	pink    = color.RGBA{0xe3, 0x77, 0xc2, 0xff}
+	olive   = color.RGBA{0xbc, 0xbd, 0x22, 0xff}
+	cyan    = color.RGBA{0x17, 0xbe, 0xcf, 0xff}
+
+	// The schedule's windows and CoDel's dropping state: translucent, so
+	// that what is drawn under them shows.
+	scheduleFill = color.NRGBA{0x94, 0x67, 0xbd, 0x30}
+	droppingFill = color.NRGBA{0xff, 0x7f, 0x0e, 0x40}
+
+	// kindColors are the failure kinds' line colours (the server's three
+	// first, as they always were).
+	kindColors = [numKinds]color.Color{
+		model.QueueOverflow: red, model.FaultError: purple, model.TimedOut: orange,
+		model.ClientTimeout: blue, model.DeadlineExceeded: brown, model.PoolExhausted: pink,
+		model.ConnectTimeout: olive, model.ConnectionReset: cyan, model.CircuitOpen: grey,
+		model.Crashed: black, model.Shed: green, model.Throttled: light,
+	}
 
 	// Band colours of the detector's states, pale so a line on top reads.
 	stateFill = [...]color.Color{
@@ -157,6 +175,34 @@ func (r *rule) Thumbnail(c *draw.Canvas) {
 	c.StrokeLine2(r.LineStyle, c.Min.X, y, c.Max.X, y)
 }
 
+// bands shades vertical spans [x0, x1] across the whole height of the
+// data area, clipped to the x axis. It widens no axis.
+type bands struct {
+	spans [][2]float64
+	fill  color.Color
+}
+
+func (b *bands) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	for _, sp := range b.spans {
+		x0, x1 := math.Max(sp[0], p.X.Min), math.Min(sp[1], p.X.Max)
+		if !(x1 > x0) {
+			continue
+		}
+		a, z := trX(x0), trX(x1)
+		c.FillPolygon(b.fill, []vg.Point{{X: a, Y: c.Min.Y}, {X: z, Y: c.Min.Y}, {X: z, Y: c.Max.Y}, {X: a, Y: c.Max.Y}})
+	}
+}
+
+func (b *bands) DataRange() (xmin, xmax, ymin, ymax float64) {
+	inf := math.Inf(1)
+	return inf, -inf, inf, -inf
+}
+
+func (b *bands) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(b.fill, []vg.Point{c.Min, {X: c.Max.X, Y: c.Min.Y}, c.Max, {X: c.Min.X, Y: c.Max.Y}})
+}
+
 // timeCharts holds what every time chart shares.
 type timeCharts struct {
 	cfg    *model.Config
@@ -195,20 +241,107 @@ func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	return tc
 }
 
+// new returns a time chart with the schedule's windows shaded.
 func (tc *timeCharts) new(name, title, y string) *chart {
+	c := tc.plain(name, title, y)
+	tc.schedule(c)
+	return c
+}
+
+// plain returns a time chart without the schedule's windows, for a chart
+// that shades them over its own fills.
+func (tc *timeCharts) plain(name, title, y string) *chart {
 	c := newChart(name, title, "time (s)", y)
 	c.plot.X.Min, c.plot.X.Max = 0, tc.end
 	c.plot.Y.Min = 0
 	return c
 }
 
-// breakPoint marks the detector's break-point, if any.
-func (tc *timeCharts) breakPoint(c *chart) {
-	if tc.rep.BreakPoint == nil {
+// schedule shades the windows of the scenario's schedule, with one legend
+// entry: the action when there is one, else their count.
+func (tc *timeCharts) schedule(c *chart) {
+	acts := tc.cfg.Schedule
+	if len(acts) == 0 {
 		return
 	}
-	r := &rule{vertical: true, at: *tc.rep.BreakPoint, LineStyle: dashed(black, 1)}
-	c.add("break-point "+secs(*tc.rep.BreakPoint), r, r)
+	b := &bands{fill: scheduleFill}
+	for i := range acts {
+		a := &acts[i]
+		end := tc.end
+		if a.For > 0 {
+			end = a.At + a.For
+		}
+		b.spans = append(b.spans, [2]float64{a.At, end})
+	}
+	label := fmt.Sprintf("schedule (%d actions)", len(acts))
+	if len(acts) == 1 {
+		label = actionText(&acts[0])
+	}
+	c.add(label, b, b)
+}
+
+// actionText describes a schedule action in a few words, with its window.
+func actionText(a *model.Action) string {
+	var what string
+	switch {
+	case a.Load != nil && a.Load.Agents != nil:
+		what = fmt.Sprintf("%d agents active", *a.Load.Agents)
+	case a.Load != nil && a.Load.Diurnal != nil:
+		what = fmt.Sprintf("diurnal load ×%g–%g", a.Load.Diurnal.Low, a.Load.Diurnal.High)
+	case a.Load != nil:
+		what = fmt.Sprintf("load ×%g", a.Load.Rate)
+	case a.Crash != nil:
+		what = fmt.Sprintf("%d workers down", a.Crash.Workers)
+	case a.Slowdown != 0:
+		what = fmt.Sprintf("service ×%g", a.Slowdown)
+	case a.Faults != nil:
+		what = "faults"
+	case a.Network != nil && len(a.Network.Toxics) > 0:
+		what = "network " + strings.Join(a.Network.Toxics, ", ")
+	default:
+		what = "partition"
+	}
+	if a.Name != "" {
+		what = a.Name + ": " + what
+	}
+	if a.For > 0 {
+		return fmt.Sprintf("%s, %s–%s", what, secs(a.At), secs(a.At+a.For))
+	}
+	return fmt.Sprintf("%s, from %s", what, secs(a.At))
+}
+
+// marks draws the detector's break-point and the steady-state
+// hypothesis's recovery point (or, without recovery, the trigger's end).
+func (tc *timeCharts) marks(c *chart) {
+	if bp := tc.rep.BreakPoint; bp != nil {
+		r := &rule{vertical: true, at: *bp, LineStyle: dashed(black, 1)}
+		c.add("break-point "+secs(*bp), r, r)
+	}
+	l := tc.rep.SLO
+	switch {
+	case l == nil:
+	case l.RecoveredAt != nil && l.RecoveryTime != nil:
+		r := &rule{vertical: true, at: *l.RecoveredAt, LineStyle: dashed(green, 1.5)}
+		c.add(fmt.Sprintf("recovered at %s (+%s)", secs(*l.RecoveredAt), secs(*l.RecoveryTime)), r, r)
+	case l.Verdict == model.VerdictMetastable && l.TriggerEnd != nil:
+		r := &rule{vertical: true, at: *l.TriggerEnd, LineStyle: dashed(red, 1.5)}
+		c.add(fmt.Sprintf("trigger ended %s: did not recover", secs(*l.TriggerEnd)), r, r)
+	}
+}
+
+// sloWindow is the SLO's window, as the report evaluates it.
+func (tc *timeCharts) sloWindow() float64 {
+	if w := tc.cfg.SLO.Window; w > 0 {
+		return w
+	}
+	return tc.cfg.Detector.Window
+}
+
+// rate is a bucket's count per second.
+func (tc *timeCharts) rate(f func(b *bucket) uint64) []float64 {
+	return tc.column(func(b *bucket) float64 {
+		return float64(f(b)) / float64(float64(b.periods)*tc.cfg.Detector.Period)
+	})
 }
 
 func (tc *timeCharts) column(f func(b *bucket) float64) []float64 {
@@ -231,10 +364,26 @@ func (tc *timeCharts) latency() *chart {
 	}
 	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.p95 }), solid(red, 1.5), plotter.NoStep)
 	c.add(p95, th, ps...)
-	tc.breakPoint(c)
+	if tc.cfg.SLO.Enabled() {
+		label := "SLO window p99 (" + secs(tc.sloWindow()) + ")"
+		if tc.k > 1 {
+			label += ", max"
+		}
+		ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.sloP99 }), solid(green, 1.2), plotter.NoStep)
+		c.add(label, th, ps...)
+	}
+	if b := tc.cfg.SLO.P99; b > 0 {
+		r := &rule{at: b, LineStyle: dashed(green, 1.2)}
+		c.add("SLO: p99 ≤ "+secs(b), r, r)
+	}
+	tc.marks(c)
 	c.caption = "Served latency (completion − creation) of the requests completed in each " + tc.unit +
 		"; gaps are " + tc.units + " without a completion. The rolling p95 is the detector's, over the last " +
 		secs(tc.cfg.Detector.Window) + "."
+	if tc.cfg.SLO.Enabled() {
+		c.caption += " The SLO window p99 is the steady-state hypothesis's reading, over the requests that succeeded in its last " +
+			secs(tc.sloWindow()) + "."
+	}
 	return c
 }
 
@@ -257,7 +406,7 @@ func (tc *timeCharts) queue() *chart {
 		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(blue, 1.2), plotter.NoStep)
 		c.add("depth at period end", th, ps...)
 	}
-	tc.breakPoint(c)
+	tc.marks(c)
 	c.plot.Y.Max = math.Max(c.plot.Y.Max, 1)
 	c.caption = "Requests waiting in the queue at the end of each control period"
 	if tc.k > 1 {
@@ -270,7 +419,7 @@ func (tc *timeCharts) queue() *chart {
 }
 
 func (tc *timeCharts) state() *chart {
-	c := tc.new("state", "Detector state and throttle", "throttle delay (s)")
+	c := tc.plain("state", "Detector state and throttle", "throttle delay (s)")
 	tcfg := tc.cfg.Throttle
 	top := math.Max(math.Max(tcfg.Degraded, tcfg.Collapsed), 0)
 	for _, b := range tc.bs {
@@ -296,6 +445,7 @@ func (tc *timeCharts) state() *chart {
 		}
 		c.add(label, poly, poly)
 	}
+	tc.schedule(c)
 	label := "throttle delay"
 	if tc.k > 1 {
 		label += ", max"
@@ -305,7 +455,7 @@ func (tc *timeCharts) state() *chart {
 	}
 	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.throttle }), solid(black, 0.8), plotter.PostStep)
 	c.add(label, th, ps...)
-	tc.breakPoint(c)
+	tc.marks(c)
 	c.plot.Y.Max = top
 	c.caption = "The detector's verdict on each " + tc.unit
 	if tc.k > 1 {
@@ -329,9 +479,8 @@ func (tc *timeCharts) errors() *chart {
 	w := int(kernel.Seconds(tc.cfg.Detector.Window) / (kernel.Duration(tc.k) * kernel.Seconds(tc.cfg.Detector.Period)))
 	w = max(w, 1)
 	created := rolling(tc.bs, w, func(b *bucket) uint64 { return b.created })
-	colors := [...]color.Color{red, purple, orange}
 	any := false
-	for f, kind := range failureKinds {
+	for f := model.QueueOverflow; int(f) < numKinds; f++ {
 		failed := rolling(tc.bs, w, func(b *bucket) uint64 { return b.failed[f] })
 		if failed == nil {
 			continue
@@ -344,8 +493,8 @@ func (tc *timeCharts) errors() *chart {
 				ys[i] = 100 * float64(failed[i]) / float64(created[i])
 			}
 		}
-		ps, th := series(tc.xs, ys, solid(colors[f], 1.2), plotter.NoStep)
-		c.add(kind.String(), th, ps...)
+		ps, th := series(tc.xs, ys, solid(kindColors[f], 1.2), plotter.NoStep)
+		c.add(f.String(), th, ps...)
 	}
 	if !any {
 		ps, th := series(tc.xs, tc.column(func(*bucket) float64 { return 0 }), solid(green, 1.2), plotter.NoStep)
@@ -353,13 +502,145 @@ func (tc *timeCharts) errors() *chart {
 	}
 	r := &rule{at: 100 * tc.rep.ErrorRate, LineStyle: dashed(grey, 1)}
 	c.add("run-wide "+pct(tc.rep.ErrorRate, 2), r, r)
-	tc.breakPoint(c)
+	if tc.cfg.SLO.Enabled() {
+		label := "SLO window: failed / ended (" + secs(tc.sloWindow()) + ")"
+		if tc.k > 1 {
+			label += ", max"
+		}
+		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return 100 * b.sloErr }), solid(black, 1), plotter.NoStep)
+		c.add(label, th, ps...)
+	}
+	if b := tc.cfg.SLO.ErrorRate; b > 0 {
+		r := &rule{at: 100 * b, LineStyle: dashed(green, 1.2)}
+		c.add("SLO: error rate ≤ "+pct(b, 2), r, r)
+	}
+	tc.marks(c)
 	c.plot.Y.Max = math.Max(c.plot.Y.Max, 1)
 	span := secs(float64(float64(w*tc.k) * tc.cfg.Detector.Period))
 	c.caption = "Requests that failed in the last " + span + ", by kind, as a percentage of the requests created in the same " + span +
 		", at the end of each " + tc.unit + ". A failure is counted when it happens (a timeout after its wait), so the ratio can pass 100% " +
 		"when few requests are created; gaps are spans that created nothing. Kinds that never occurred are left out."
 	return c
+}
+
+// attempts draws what the clients sent against what succeeded: the gap
+// between the attempts and the goodput is the retry amplification.
+func (tc *timeCharts) attempts() *chart {
+	c := tc.new("attempts", "Attempts and goodput", "per second")
+	for _, l := range []struct {
+		label string
+		f     func(b *bucket) uint64
+		sty   draw.LineStyle
+	}{
+		{"requests created", func(b *bucket) uint64 { return b.created }, dashed(grey, 1)},
+		{"attempts sent", func(b *bucket) uint64 { return b.sent }, solid(orange, 1.2)},
+		{"attempts failed and retried", func(b *bucket) uint64 { return b.retried }, solid(red, 1)},
+		{"attempts a worker finished", func(b *bucket) uint64 { return b.answered }, solid(purple, 1)},
+		{"goodput (requests succeeded)", func(b *bucket) uint64 { return b.goodput }, solid(green, 1.8)},
+	} {
+		ps, th := series(tc.xs, tc.rate(l.f), l.sty, plotter.NoStep)
+		c.add(l.label, th, ps...)
+	}
+	if g := tc.cfg.SLO.Goodput; g > 0 {
+		r := &rule{at: g, LineStyle: dashed(green, 1.2)}
+		c.add(fmt.Sprintf("SLO: goodput ≥ %g/s", g), r, r)
+	}
+	tc.marks(c)
+	c.caption = "Per second, over each " + tc.unit + ": requests the agents created, attempts the clients sent (first tries and retries), " +
+		"attempts that failed and were tried again, attempts a worker finished (the server's throughput) and requests that succeeded " +
+		"for their client (goodput)."
+	if cr := tc.rep.Client; cr != nil {
+		c.caption += fmt.Sprintf(" Over the run: %d attempts for %d requests (amplification %.2f×); goodput %.1f/s against a throughput of %.1f/s; "+
+			"%d attempts (%s of worker time) were served after their client had given up (zombie work).",
+			cr.Attempts, cr.Requests, cr.Amplification, cr.Goodput, cr.Throughput, cr.Zombies, secs(cr.ZombieWork))
+	}
+	return c
+}
+
+// hasCoDel, hasLimit and hasThrottle report which defences' state the
+// timeline holds.
+func (tc *timeCharts) hasCoDel() bool { return tc.cfg.Queue.CoDel != nil }
+func (tc *timeCharts) hasLimit() bool { return tc.cfg.Queue.Limit != nil }
+func (tc *timeCharts) hasThrottle() bool {
+	if tc.cfg.Client.Throttle.K > 0 {
+		return true
+	}
+	for _, g := range tc.cfg.Agents.Groups {
+		if g.Client != nil && g.Client.Throttle.K > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// shedding draws the state of the probabilistic defences: when CoDel was
+// dropping, and the clients' adaptive-throttle rejection probability.
+func (tc *timeCharts) shedding() *chart {
+	c := tc.new("shedding", "Load shedding state", "probability")
+	c.plot.Y.Max = 1
+	var parts []string
+	if tc.hasCoDel() {
+		b := &bands{fill: droppingFill}
+		for _, r := range runsOf(tc.bs, func(b *bucket) bool { return b.dropping }) {
+			b.spans = append(b.spans, r)
+		}
+		c.add("CoDel dropping", b, b)
+		parts = append(parts, "the spans in which CoDel was in its dropping state (dropping from the head of the queue)")
+	}
+	if tc.hasThrottle() {
+		label := "client throttle: P(reject)"
+		if tc.k > 1 {
+			label += ", max"
+		}
+		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.clientThrottle }), solid(blue, 1.2), plotter.PostStep)
+		c.add(label, th, ps...)
+		parts = append(parts, "the probability with which the clients' adaptive throttling (Google SRE) rejected an attempt locally, "+
+			"max(0, (requests − K·accepts)/(requests + 1)), averaged over agent groups")
+	}
+	tc.marks(c)
+	c.caption = "At the end of each " + tc.unit + ": " + strings.Join(parts, "; and ") + "."
+	if d := tc.rep.Defences; d != nil {
+		c.caption += fmt.Sprintf(" Over the run: %d attempts shed by CoDel, %d throttled by clients.", d.ShedByCoDel, d.Throttled)
+	}
+	return c
+}
+
+// limit draws the adaptive concurrency limit against the queue.
+func (tc *timeCharts) limit() *chart {
+	l := tc.cfg.Queue.Limit
+	c := tc.new("limit", "Concurrency limit ("+l.Kind+")", "attempts")
+	label := "concurrency limit"
+	if tc.k > 1 {
+		label += ", mean"
+	}
+	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.limit }), solid(blue, 1.5), plotter.PostStep)
+	c.add(label, th, ps...)
+	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(grey, 1), plotter.NoStep)
+	c.add("requests waiting", th, ps...)
+	tc.marks(c)
+	c.caption = "The server's adaptive concurrency limit (" + l.Kind + ") at the end of each " + tc.unit +
+		": attempts beyond it, waiting or in service, are turned away (503 SHED). The queue's depth counts only those waiting."
+	if d := tc.rep.Defences; d != nil {
+		c.caption += fmt.Sprintf(" Over the run: %d attempts shed by the limit; %.0f at the end.", d.ShedByLimit, d.Limit)
+	}
+	return c
+}
+
+// runsOf returns the maximal spans [t0, t1] of consecutive buckets for
+// which on holds.
+func runsOf(bs []bucket, on func(b *bucket) bool) [][2]float64 {
+	var out [][2]float64
+	for i := range bs {
+		if !on(&bs[i]) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][1] == bs[i].t0 {
+			out[n-1][1] = bs[i].t1
+			continue
+		}
+		out = append(out, [2]float64{bs[i].t0, bs[i].t1})
+	}
+	return out
 }
 
 // rolling returns, for each bucket, the sum of f over it and the w−1
@@ -431,10 +712,21 @@ func distribution(rep *model.Report) *chart {
 	return c
 }
 
-// runCharts builds every chart of one run, in page order.
+// runCharts builds every chart of one run, in page order: the five of
+// every run, then the client's and the defences' when the run has them.
 func runCharts(cfg *model.Config, rep *model.Report) []*chart {
 	tc := newTimeCharts(cfg, rep)
-	return []*chart{tc.latency(), tc.queue(), tc.state(), tc.errors(), distribution(rep)}
+	cs := []*chart{tc.latency(), tc.queue(), tc.state(), tc.errors(), distribution(rep)}
+	if rep.Client != nil {
+		cs = append(cs, tc.attempts())
+	}
+	if tc.hasCoDel() || tc.hasThrottle() {
+		cs = append(cs, tc.shedding())
+	}
+	if tc.hasLimit() {
+		cs = append(cs, tc.limit())
+	}
+	return cs
 }
 
 // secs formats seconds for labels: 3 significant decimals where it matters.

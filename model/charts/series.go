@@ -21,7 +21,11 @@ type bucket struct {
 	periods int
 
 	created, completed uint64
-	failed             [3]uint64 // QueueOverflow, FaultError, TimedOut
+	failed             [numKinds]uint64 // by model.FailureKind
+
+	// The client's attempts: sent, failed and retried, finished by a
+	// worker (the server's work), and requests that succeeded.
+	sent, retried, answered, goodput uint64
 
 	latMean float64 // mean latency, weighted by completions
 	latMax  float64 // largest latency
@@ -33,10 +37,20 @@ type bucket struct {
 	state    model.State // worst state of the periods
 	throttle float64     // largest throttle delay in force, s
 	rule     model.Rule  // rule of the first period at the worst state
+
+	// The steady-state hypothesis's readings over its window (the largest
+	// in the bucket; NaN when not evaluated or nothing succeeded).
+	sloP99, sloErr float64
+
+	// The defences' state: the mean concurrency limit, whether CoDel was
+	// dropping in any period, the largest client throttle probability.
+	limit          float64
+	dropping       bool
+	clientThrottle float64
 }
 
-// failureKinds are the kinds a bucket counts, in its failed order.
-var failureKinds = [3]model.FailureKind{model.QueueOverflow, model.FaultError, model.TimedOut}
+// numKinds is the number of failure kinds a sample counts.
+const numKinds = len(model.Sample{}.FailedBy)
 
 // buckets groups the timeline into at most limit buckets of k consecutive
 // periods each (the last may be shorter), k = ⌈len/limit⌉. With k = 1 every
@@ -52,16 +66,27 @@ func buckets(tl []model.Sample, limit int) []bucket {
 	for i := 0; i < len(tl); i += k {
 		j := min(i+k, len(tl))
 		b := bucket{t0: prevT, t1: tl[j-1].T.Seconds(), periods: j - i,
-			latMean: math.NaN(), latMax: math.NaN(), p95: math.NaN()}
-		var latSum, depthSum, lastMean float64
+			latMean: math.NaN(), latMax: math.NaN(), p95: math.NaN(), sloP99: math.NaN(), sloErr: math.NaN()}
+		var latSum, depthSum, lastMean, limitSum float64
 		withLat := 0
 		for n := i; n < j; n++ {
 			s := &tl[n]
 			b.created += s.Created
 			b.completed += s.Completed
-			for f, kind := range failureKinds {
-				b.failed[f] += s.FailedBy[kind]
+			for k, n := range s.FailedBy {
+				b.failed[k] += n
 			}
+			b.sent += s.Sent
+			b.retried += s.Retried
+			b.answered += s.Answered
+			b.goodput += s.Goodput
+			if s.SLO.Evaluated {
+				b.sloP99 = maxKnown(b.sloP99, s.SLO.P99)
+				b.sloErr = maxKnown(b.sloErr, s.SLO.ErrorRate)
+			}
+			limitSum += s.Limit
+			b.dropping = b.dropping || s.CoDelDropping
+			b.clientThrottle = math.Max(b.clientThrottle, s.ClientThrottle)
 			if s.Completed > 0 {
 				// float64(x*y) + z: no fused multiply-add, same bits everywhere.
 				latSum = float64(s.MeanLatency*float64(s.Completed)) + latSum
@@ -88,10 +113,19 @@ func buckets(tl []model.Sample, limit int) []bucket {
 			b.latMean = latSum / float64(b.completed)
 		}
 		b.depthMean = depthSum / float64(b.periods)
+		b.limit = limitSum / float64(b.periods)
 		prevT = b.t1
 		out = append(out, b)
 	}
 	return out
+}
+
+// maxKnown is the larger of a and b, NaN counting as unknown.
+func maxKnown(a, b float64) float64 {
+	if math.IsNaN(a) || b > a {
+		return b
+	}
+	return a
 }
 
 // stateRun is a maximal run of buckets at one state, [t0, t1] in seconds.

@@ -7,7 +7,13 @@
 // final state of its replications (ties go to the worse state) and writes
 // the share of replications that ended COLLAPSED in the cell when the grid
 // is small enough to read it; the latency map colours a cell by the mean
-// over replications of the run's p95 latency, with a colour bar.
+// over replications of the run's p95 latency, with a colour bar. When the
+// swept scenario states a steady-state hypothesis (an SLO), the verdict
+// map colours a cell by its replications' majority verdict — held,
+// recovered, or did not recover (metastable) — and writes the share that
+// did not recover: swept over a trigger's size and the load, it is the
+// metastable region, as `agentchaos hysteresis` draws it ([HysteresisSpec]
+// builds that sweep).
 //
 // Axes are drawn as categories in the order of the sweep's values, so log
 // ranges and string values are evenly spaced and labelled as written.

@@ -193,6 +193,59 @@ type statePalette struct{}
 
 func (statePalette) Colors() []color.Color { return stateColors[:] }
 
+// verdictColors are the colours of the steady-state verdicts in the
+// verdict map, indexed by sweep.Verdict.
+var verdictColors = [...]color.Color{
+	sweep.NoSLO:      color.RGBA{R: 0xe0, G: 0xe0, B: 0xe0, A: 0xff}, // pale grey
+	sweep.Held:       color.RGBA{R: 0x4c, G: 0xaf, B: 0x50, A: 0xff}, // green
+	sweep.Recovered:  color.RGBA{R: 0x64, G: 0xb5, B: 0xf6, A: 0xff}, // blue
+	sweep.Unjudged:   color.RGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}, // grey
+	sweep.Violated:   color.RGBA{R: 0xff, G: 0xb3, B: 0x00, A: 0xff}, // amber
+	sweep.Metastable: color.RGBA{R: 0xd3, G: 0x2f, B: 0x2f, A: 0xff}, // red
+}
+
+// verdictLabels name the verdicts in the legend, indexed by sweep.Verdict.
+var verdictLabels = [...]string{sweep.NoSLO: "no SLO", sweep.Held: "held", sweep.Recovered: "recovered",
+	sweep.Unjudged: "not judged", sweep.Violated: "violated (no trigger ended)", sweep.Metastable: "did not recover (metastable)"}
+
+type verdictPalette struct{}
+
+func (verdictPalette) Colors() []color.Color { return verdictColors[:] }
+
+// HasSLO reports whether the sweep's scenario had a steady-state
+// hypothesis: whether a verdict map can be drawn.
+func (g *Grid) HasSLO() bool {
+	for _, row := range g.Cells {
+		for i := range row {
+			if row[i].Verdicts[sweep.NoSLO] < row[i].Runs {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// verdictPlot returns the verdict map and its legend: the metastable
+// region is where the majority of replications did not recover.
+func (g *Grid) verdictPlot() (*plot.Plot, plot.Legend, error) {
+	p := g.base(fmt.Sprintf("SLO after the trigger (majority of %d runs; label: share metastable)", g.Replications))
+	pal := verdictPalette{}
+	h := plotter.NewHeatMap(grid{g, func(c *sweep.PointSummary) float64 { return float64(c.MajorityVerdict) }}, pal)
+	h.Min, h.Max = 0, float64(len(verdictColors)-1)
+	p.Add(h)
+	if _, err := g.annotate(p, func(c *sweep.PointSummary) string {
+		return strconv.FormatFloat(c.Share(sweep.Metastable), 'f', 2, 64)
+	}); err != nil {
+		return nil, plot.Legend{}, err
+	}
+	l := plot.NewLegend()
+	thumbs := plotter.PaletteThumbnailers(pal)
+	for _, v := range []sweep.Verdict{sweep.Metastable, sweep.Violated, sweep.Unjudged, sweep.Recovered, sweep.Held} {
+		l.Add(verdictLabels[v], thumbs[v])
+	}
+	return p, l, nil
+}
+
 // viridis's control points: luminance rises from dark purple to yellow, and
 // no cell is the colour of the background.
 var viridis = []color.Color{
@@ -259,7 +312,17 @@ func newCanvas(ext string) (vg.CanvasWriterTo, error) {
 
 // drawState draws the state map with its legend on the right.
 func (g *Grid) drawState(dc draw.Canvas) error {
-	p, l, err := g.statePlot()
+	return drawWithLegend(dc, g.statePlot)
+}
+
+// drawVerdict draws the verdict map with its legend on the right.
+func (g *Grid) drawVerdict(dc draw.Canvas) error {
+	return drawWithLegend(dc, g.verdictPlot)
+}
+
+// drawWithLegend draws a categorical map with its legend on the right.
+func drawWithLegend(dc draw.Canvas, build func() (*plot.Plot, plot.Legend, error)) error {
+	p, l, err := build()
 	if err != nil {
 		return err
 	}
@@ -294,20 +357,24 @@ func (g *Grid) drawP95(dc draw.Canvas) error {
 }
 
 // Render writes the state map and the latency map of g as SVG and PNG:
-// prefix-state.svg, prefix-state.png, prefix-p95.svg and prefix-p95.png.
-// It returns the names of the files written.
+// prefix-state.svg, prefix-state.png, prefix-p95.svg and prefix-p95.png,
+// and, when the sweep's scenario has an SLO, the verdict map
+// prefix-slo.svg and prefix-slo.png. It returns the names of the files
+// written.
 func Render(g *Grid, prefix string, force bool) ([]string, error) {
-	// Refuse before drawing anything, not after the first file.
-	for _, name := range []string{"state.svg", "state.png", "p95.svg", "p95.png"} {
-		if err := outfile.Check(prefix+"-"+name, force); err != nil {
-			return nil, err
-		}
-	}
-	var out []string
-	for _, m := range []struct {
+	charts := []struct {
 		name string
 		draw func(draw.Canvas) error
-	}{{"state", g.drawState}, {"p95", g.drawP95}} {
+	}{{"state", g.drawState}, {"p95", g.drawP95}, {"slo", g.drawVerdict}}
+	if !g.HasSLO() {
+		charts = charts[:2]
+	}
+	// Refuse before drawing anything, not after the first file.
+	if err := Check(prefix, g.HasSLO(), force); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range charts {
 		for _, ext := range []string{".svg", ".png"} {
 			c, err := newCanvas(ext)
 			if err != nil {
@@ -324,6 +391,24 @@ func Render(g *Grid, prefix string, force bool) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Check reports whether Render would be refused for prefix: whether,
+// without force, one of its files exists (the verdict map's only if slo).
+// A command calls it before the sweep whose results it draws.
+func Check(prefix string, slo bool, force bool) error {
+	names := []string{"state", "p95", "slo"}
+	if !slo {
+		names = names[:2]
+	}
+	for _, name := range names {
+		for _, ext := range []string{".svg", ".png"} {
+			if err := outfile.Check(prefix+"-"+name+ext, force); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func writeFile(name string, force bool, c io.WriterTo) error {

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
 
@@ -79,17 +77,34 @@ func (s Shard) size(runs int) int {
 //
 // A CSV results file starts with a comment line and a column header:
 //
-//	# agentchaos-sweep/1 spec=sha256:… runs=40 points=20 replications=2 shard=0/1
-//	index,point,rep,seed,agents.count,queue.buffer,created,served,failed,error_rate,latency_avg,latency_p50,latency_p95,latency_p99,final_state,break_point,events
+//	# agentchaos-sweep/2 spec=sha256:… runs=40 points=20 replications=2 shard=0/1
+//	index,point,rep,seed,agents.count,queue.buffer,created,served,failed,error_rate,latency_avg,latency_p50,latency_p95,latency_p99,final_state,break_point,events,attempts,amplification,goodput,throughput,retries,zombies,zombie_work,pool_exhausted,breaker_trips,breaker_open,budget_denied,throttled,net_lost,net_reset,shed_limit,shed_codel,shed_priority,slo_verdict,slo_violated,recovery_time
 //
 // (read it with pandas.read_csv(f, comment="#")). A JSON Lines file starts
 // with one header object
 //
-//	{"agentchaos_sweep":1,"spec":"sha256:…","runs":40,"points":20,"replications":2,"shard":"0/1","axes":["agents.count","queue.buffer"]}
+//	{"agentchaos_sweep":2,"spec":"sha256:…","runs":40,"points":20,"replications":2,"shard":"0/1","axes":["agents.count","queue.buffer"]}
 //
 // and has one object per run with the same fields as the CSV columns, the
 // axis values under "axes". Latencies and the break-point are in seconds;
-// break_point is empty (null) for a STABLE run. Numbers are formatted with
+// break_point is empty (null) for a STABLE run.
+//
+// The columns after events are the figures of the client, the network, the
+// overload defences and the steady-state hypothesis (model.Report's Client,
+// Network, Defences and SLO), zero where the scenario lacks the stage:
+// attempts sent and amplification (attempts per request; a run without a
+// client sends one attempt per request), goodput (requests that succeeded
+// for their client, per second), throughput (attempts a worker finished,
+// per second: the server's work), retries, zombies and zombie_work (worker
+// seconds spent on attempts whose client had given up), pool_exhausted,
+// breaker_trips, breaker_open (seconds), budget_denied, throttled, net_lost
+// and net_reset (both directions), shed_limit, shed_codel and
+// shed_priority; slo_verdict (held, recovered, unjudged, violated or
+// metastable; empty without an SLO), slo_violated (seconds in violation;
+// empty without an SLO) and recovery_time (seconds from the end of the
+// trigger; empty unless recovered).
+//
+// Numbers are formatted with
 // strconv, shortest round-trip form: the bytes are the same on every run and
 // every machine.
 //
@@ -106,13 +121,15 @@ type Header struct {
 	Axes         []string
 }
 
+// Format version 2 appended the client, network, defence and SLO columns
+// to version 1's.
 const (
-	csvMagic   = "# agentchaos-sweep/1 "
-	jsonlMagic = `{"agentchaos_sweep":1,`
-)
+	csvMagic   = "# agentchaos-sweep/2 "
+	jsonlMagic = `{"agentchaos_sweep":2,`
 
-var rowColumns = []string{"created", "served", "failed", "error_rate", "latency_avg", "latency_p50",
-	"latency_p95", "latency_p99", "final_state", "break_point", "events"}
+	csvMagicV1   = "# agentchaos-sweep/1 "
+	jsonlMagicV1 = `{"agentchaos_sweep":1,`
+)
 
 func (s *Spec) header(format string, sh Shard) Header {
 	return Header{Format: format, Spec: s.hash, Runs: s.Runs(), Points: s.npoints,
@@ -136,7 +153,7 @@ func (h Header) encode() []byte {
 	}
 	for _, c := range rowColumns {
 		b.WriteByte(',')
-		b.WriteString(c)
+		b.WriteString(c.name)
 	}
 	b.WriteByte('\n')
 	return b.Bytes()
@@ -179,7 +196,7 @@ func readHeader(br *bufio.Reader) (Header, []byte, error) {
 		}
 		names, err := splitCSV(string(bytes.TrimSuffix(cols, []byte("\n"))))
 		if err != nil || len(names) < 4+len(rowColumns) || strings.Join(names[:4], ",") != "index,point,rep,seed" ||
-			strings.Join(names[len(names)-len(rowColumns):], ",") != strings.Join(rowColumns, ",") {
+			strings.Join(names[len(names)-len(rowColumns):], ",") != strings.Join(columnNames(), ",") {
 			return h, all, errors.New("not the column header of a sweep results file")
 		}
 		h.Axes = names[4 : len(names)-len(rowColumns)]
@@ -203,6 +220,9 @@ func readHeader(br *bufio.Reader) (Header, []byte, error) {
 		h = Header{formatJSONL, j.Spec, j.Runs, j.Points, j.Replications, sh, j.Axes}
 		return h, first, h.check()
 	}
+	if strings.HasPrefix(line, csvMagicV1) || strings.HasPrefix(line, jsonlMagicV1) {
+		return h, first, errors.New("was written by an older agentchaos (sweep format 1, without the client, network, defence and SLO columns): run the sweep afresh with --force")
+	}
 	return h, first, errors.New("not an agentchaos sweep results file (its first line is not an agentchaos-sweep header)")
 }
 
@@ -213,28 +233,8 @@ func (h Header) check() error {
 	return nil
 }
 
-// resultRow is one run's result, one line of a results file.
-type resultRow struct {
-	Index, Point, Rep int
-	Seed              uint64
-	Axes              []string // the axis values as shown (strings unquoted)
-	Created           uint64
-	Served            uint64
-	Failed            uint64
-	ErrorRate         float64
-	LatencyAvg        float64 // seconds
-	LatencyP50        float64
-	LatencyP95        float64
-	LatencyP99        float64
-	FinalState        model.State
-	BreakPoint        float64 // seconds; NaN for a STABLE run
-	Events            uint64
-
-	raw []string // JSONL: the axis values as JSON
-}
-
 // appendRow appends a run's line. axes are the point's axis values.
-func appendRow(b []byte, format string, h *Header, axisKeys [][]byte, r *resultRow, axes []axisValue) []byte {
+func appendRow(b []byte, format string, axisKeys [][]byte, r *resultRow, axes []axisValue) []byte {
 	if format == formatJSONL {
 		b = append(b, `{"index":`...)
 		b = strconv.AppendInt(b, int64(r.Index), 10)
@@ -253,28 +253,13 @@ func appendRow(b []byte, format string, h *Header, axisKeys [][]byte, r *resultR
 			b = append(b, ':')
 			b = append(b, v.raw...)
 		}
-		b = append(b, `},"created":`...)
-		b = strconv.AppendUint(b, r.Created, 10)
-		b = append(b, `,"served":`...)
-		b = strconv.AppendUint(b, r.Served, 10)
-		b = append(b, `,"failed":`...)
-		b = strconv.AppendUint(b, r.Failed, 10)
-		for i, x := range []float64{r.ErrorRate, r.LatencyAvg, r.LatencyP50, r.LatencyP95, r.LatencyP99} {
+		b = append(b, '}')
+		for _, c := range rowColumns {
 			b = append(b, ',', '"')
-			b = append(b, rowColumns[3+i]...)
+			b = append(b, c.name...)
 			b = append(b, '"', ':')
-			b = appendFloat(b, x)
+			b = appendValue(b, c.field(r), true)
 		}
-		b = append(b, `,"final_state":"`...)
-		b = append(b, r.FinalState.String()...)
-		b = append(b, `","break_point":`...)
-		if math.IsNaN(r.BreakPoint) {
-			b = append(b, "null"...)
-		} else {
-			b = appendFloat(b, r.BreakPoint)
-		}
-		b = append(b, `,"events":`...)
-		b = strconv.AppendUint(b, r.Events, 10)
 		return append(b, "}\n"...)
 	}
 	b = strconv.AppendInt(b, int64(r.Index), 10)
@@ -288,22 +273,10 @@ func appendRow(b []byte, format string, h *Header, axisKeys [][]byte, r *resultR
 		b = append(b, ',')
 		b = append(b, csvField(v.text)...)
 	}
-	for _, n := range []uint64{r.Created, r.Served, r.Failed} {
+	for _, c := range rowColumns {
 		b = append(b, ',')
-		b = strconv.AppendUint(b, n, 10)
+		b = appendValue(b, c.field(r), false)
 	}
-	for _, x := range []float64{r.ErrorRate, r.LatencyAvg, r.LatencyP50, r.LatencyP95, r.LatencyP99} {
-		b = append(b, ',')
-		b = appendFloat(b, x)
-	}
-	b = append(b, ',')
-	b = append(b, r.FinalState.String()...)
-	b = append(b, ',')
-	if !math.IsNaN(r.BreakPoint) {
-		b = appendFloat(b, r.BreakPoint)
-	}
-	b = append(b, ',')
-	b = strconv.AppendUint(b, r.Events, 10)
 	return append(b, '\n')
 }
 
@@ -359,40 +332,26 @@ func splitCSV(line string) ([]string, error) {
 	}
 }
 
-var stateByName = map[string]model.State{"STABLE": model.Stable, "DEGRADED": model.Degraded, "COLLAPSED": model.Collapsed}
-
 // parseRow parses one complete line (without its newline).
 func (h *Header) parseRow(line []byte) (resultRow, error) {
 	var r resultRow
-	r.BreakPoint = math.NaN()
 	if h.Format == formatJSONL {
 		var j struct {
 			Index, Point, Rep *int
 			Seed              *uint64
 			Axes              map[string]json.RawMessage
-			Created           *uint64
-			Served            *uint64
-			Failed            *uint64
-			ErrorRate         *float64 `json:"error_rate"`
-			LatencyAvg        *float64 `json:"latency_avg"`
-			LatencyP50        *float64 `json:"latency_p50"`
-			LatencyP95        *float64 `json:"latency_p95"`
-			LatencyP99        *float64 `json:"latency_p99"`
-			FinalState        string   `json:"final_state"`
-			BreakPoint        *float64 `json:"break_point"`
-			Events            *uint64
 		}
+		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(line, &j); err != nil {
 			return r, err
 		}
-		if j.Index == nil || j.Point == nil || j.Rep == nil || j.Seed == nil || j.Created == nil || j.Served == nil ||
-			j.Failed == nil || j.ErrorRate == nil || j.LatencyAvg == nil || j.LatencyP50 == nil || j.LatencyP95 == nil ||
-			j.LatencyP99 == nil || j.Events == nil || len(j.Axes) != len(h.Axes) {
+		if err := json.Unmarshal(line, &fields); err != nil {
+			return r, err
+		}
+		if j.Index == nil || j.Point == nil || j.Rep == nil || j.Seed == nil || len(j.Axes) != len(h.Axes) {
 			return r, errors.New("missing fields")
 		}
 		r.Index, r.Point, r.Rep, r.Seed = *j.Index, *j.Point, *j.Rep, *j.Seed
-		r.Created, r.Served, r.Failed, r.Events = *j.Created, *j.Served, *j.Failed, *j.Events
-		r.ErrorRate, r.LatencyAvg, r.LatencyP50, r.LatencyP95, r.LatencyP99 = *j.ErrorRate, *j.LatencyAvg, *j.LatencyP50, *j.LatencyP95, *j.LatencyP99
 		for _, a := range h.Axes {
 			raw, ok := j.Axes[a]
 			if !ok {
@@ -405,13 +364,14 @@ func (h *Header) parseRow(line []byte) (resultRow, error) {
 			r.Axes = append(r.Axes, v.text)
 			r.raw = append(r.raw, string(v.raw))
 		}
-		st, ok := stateByName[j.FinalState]
-		if !ok {
-			return r, fmt.Errorf("bad final_state %q", j.FinalState)
-		}
-		r.FinalState = st
-		if j.BreakPoint != nil {
-			r.BreakPoint = *j.BreakPoint
+		for _, c := range rowColumns {
+			raw, ok := fields[c.name]
+			if !ok {
+				return r, fmt.Errorf("missing field %s", c.name)
+			}
+			if err := parseValue(c.field(&r), string(raw), true); err != nil {
+				return r, fmt.Errorf("%s: %w", c.name, err)
+			}
 		}
 		return r, r.check(h)
 	}
@@ -429,30 +389,15 @@ func (h *Header) parseRow(line []byte) (resultRow, error) {
 		errs = append(errs, err)
 		return n
 	}
-	atou := func(s string) uint64 {
-		n, err := strconv.ParseUint(s, 10, 64)
-		errs = append(errs, err)
-		return n
-	}
-	atof := func(s string) float64 {
-		x, err := strconv.ParseFloat(s, 64)
-		errs = append(errs, err)
-		return x
-	}
-	r.Index, r.Point, r.Rep, r.Seed = atoi(f[0]), atoi(f[1]), atoi(f[2]), atou(f[3])
+	r.Index, r.Point, r.Rep = atoi(f[0]), atoi(f[1]), atoi(f[2])
+	r.Seed, err = strconv.ParseUint(f[3], 10, 64)
+	errs = append(errs, err)
 	r.Axes = f[4 : 4+na]
-	m := f[4+na:]
-	r.Created, r.Served, r.Failed = atou(m[0]), atou(m[1]), atou(m[2])
-	r.ErrorRate, r.LatencyAvg, r.LatencyP50, r.LatencyP95, r.LatencyP99 = atof(m[3]), atof(m[4]), atof(m[5]), atof(m[6]), atof(m[7])
-	st, ok := stateByName[m[8]]
-	if !ok {
-		return r, fmt.Errorf("bad final_state %q", m[8])
+	for i, c := range rowColumns {
+		if err := parseValue(c.field(&r), f[4+na+i], false); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.name, err))
+		}
 	}
-	r.FinalState = st
-	if m[9] != "" {
-		r.BreakPoint = atof(m[9])
-	}
-	r.Events = atou(m[10])
 	if err := errors.Join(errs...); err != nil {
 		return r, err
 	}

@@ -299,7 +299,7 @@ func (s *Spec) pointConfig(p int, vals []axisValue) (*model.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := scenarios.Parse(data, fmt.Sprintf("%s point %d", s.source, p))
+	cfg, err := scenarios.ParseDir(data, fmt.Sprintf("%s point %d", s.source, p), s.baseDir)
 	if err != nil {
 		return nil, s.pointError(p, vals, err)
 	}

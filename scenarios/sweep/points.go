@@ -32,6 +32,21 @@ type PointSummary struct {
 	// Majority is the most frequent final state, ties going to the worse
 	// state; Worst is the worst final state of any replication.
 	Majority, Worst model.State
+	// Means over replications, with 95% intervals, of the attempts per
+	// request, the goodput and the server's throughput (per second), and
+	// the zombie work (worker seconds).
+	Amplification stats.Interval
+	Goodput       stats.Interval
+	Throughput    stats.Interval
+	ZombieWork    stats.Interval
+	// Verdicts counts the replications by steady-state verdict (index
+	// NoSLO: runs without an SLO); MajorityVerdict is the most frequent
+	// one, ties going to the worse (NoSLO without an SLO).
+	Verdicts        [numVerdicts]int
+	MajorityVerdict Verdict
+	// RecoveryTime is the mean recovery time of the replications that
+	// recovered, with its 95% interval (Mean NaN when none did).
+	RecoveryTime stats.Interval
 
 	raw []string // JSONL: the axis values as JSON
 }
@@ -41,10 +56,32 @@ func (p *PointSummary) CollapseShare() float64 {
 	return float64(p.States[model.Collapsed]) / float64(p.Runs)
 }
 
+// Share is the fraction of replications with steady-state verdict v.
+func (p *PointSummary) Share(v Verdict) float64 {
+	return float64(p.Verdicts[v]) / float64(p.Runs)
+}
+
 // accumulator gathers one point's rows.
 type accumulator struct {
-	p       PointSummary
-	metrics [4][]float64
+	p         PointSummary
+	metrics   [len(pointMetrics)][]float64
+	recovered []float64
+}
+
+// pointMetrics are the figures averaged over a point's replications, each
+// with the summary field it goes to.
+var pointMetrics = [...]struct {
+	row     func(r *resultRow) float64
+	summary func(p *PointSummary) *stats.Interval
+}{
+	{func(r *resultRow) float64 { return r.ErrorRate }, func(p *PointSummary) *stats.Interval { return &p.ErrorRate }},
+	{func(r *resultRow) float64 { return r.LatencyAvg }, func(p *PointSummary) *stats.Interval { return &p.LatencyAvg }},
+	{func(r *resultRow) float64 { return r.LatencyP95 }, func(p *PointSummary) *stats.Interval { return &p.LatencyP95 }},
+	{func(r *resultRow) float64 { return r.LatencyP99 }, func(p *PointSummary) *stats.Interval { return &p.LatencyP99 }},
+	{func(r *resultRow) float64 { return r.Amplification }, func(p *PointSummary) *stats.Interval { return &p.Amplification }},
+	{func(r *resultRow) float64 { return r.Goodput }, func(p *PointSummary) *stats.Interval { return &p.Goodput }},
+	{func(r *resultRow) float64 { return r.Throughput }, func(p *PointSummary) *stats.Interval { return &p.Throughput }},
+	{func(r *resultRow) float64 { return r.ZombieWork }, func(p *PointSummary) *stats.Interval { return &p.ZombieWork }},
 }
 
 func (a *accumulator) reset(r *resultRow) {
@@ -52,6 +89,7 @@ func (a *accumulator) reset(r *resultRow) {
 	for i := range a.metrics {
 		a.metrics[i] = a.metrics[i][:0]
 	}
+	a.recovered = a.recovered[:0]
 }
 
 func (a *accumulator) add(r *resultRow) {
@@ -60,8 +98,12 @@ func (a *accumulator) add(r *resultRow) {
 	if r.FinalState > a.p.Worst {
 		a.p.Worst = r.FinalState
 	}
-	for i, x := range []float64{r.ErrorRate, r.LatencyAvg, r.LatencyP95, r.LatencyP99} {
-		a.metrics[i] = append(a.metrics[i], x)
+	for i, m := range pointMetrics {
+		a.metrics[i] = append(a.metrics[i], m.row(r))
+	}
+	a.p.Verdicts[r.SLO]++
+	if r.RecoveryTime.ok {
+		a.recovered = append(a.recovered, r.RecoveryTime.x)
 	}
 }
 
@@ -72,9 +114,17 @@ func (a *accumulator) summary() PointSummary {
 			p.Majority = s
 		}
 	}
-	est := []*stats.Interval{&p.ErrorRate, &p.LatencyAvg, &p.LatencyP95, &p.LatencyP99}
-	for i, xs := range a.metrics {
-		*est[i] = stats.MeanCI(xs, 0.95)
+	for v := NoSLO; v < numVerdicts; v++ {
+		if p.Verdicts[v] >= p.Verdicts[p.MajorityVerdict] {
+			p.MajorityVerdict = v
+		}
+	}
+	for i, m := range pointMetrics {
+		*m.summary(&p) = stats.MeanCI(a.metrics[i], 0.95)
+	}
+	p.RecoveryTime = stats.Interval{Mean: math.NaN(), HalfWidth: math.Inf(1)}
+	if len(a.recovered) > 0 {
+		p.RecoveryTime = stats.MeanCI(a.recovered, 0.95)
 	}
 	return p
 }
@@ -130,12 +180,21 @@ func Aggregate(name string, r io.Reader, emit func(Header, PointSummary) error) 
 
 var pointColumns = []string{"runs", "error_rate_mean", "error_rate_ci95", "latency_avg_mean", "latency_avg_ci95",
 	"latency_p95_mean", "latency_p95_ci95", "latency_p99_mean", "latency_p99_ci95",
-	"stable", "degraded", "collapsed", "majority_state", "worst_state"}
+	"stable", "degraded", "collapsed", "majority_state", "worst_state",
+	"amplification_mean", "amplification_ci95", "goodput_mean", "goodput_ci95", "throughput_mean", "throughput_ci95",
+	"zombie_work_mean", "zombie_work_ci95", "held", "recovered", "unjudged", "violated", "metastable", "majority_verdict",
+	"recovery_time_mean", "recovery_time_ci95"}
+
+// pointStrings are the pointColumns with a string value.
+var pointStrings = map[string]bool{"majority_state": true, "worst_state": true, "majority_verdict": true}
 
 // writePoints writes the per-point aggregate file of a complete results
 // file: CSV or JSON Lines like the results, one line per point after a
 // header. Means have 10 significant digits, CI half-widths 6 (empty/null
-// with one replication).
+// with one replication); the columns after worst_state were added in
+// format version 2. The recovery time is averaged over the replications
+// that recovered (empty/null when none did), and majority_verdict is empty
+// (null) without an SLO.
 func writePoints(w io.Writer, name string, r io.Reader) error {
 	bw := bufio.NewWriter(w)
 	var keys [][]byte
@@ -164,10 +223,10 @@ func writePoints(w io.Writer, name string, r io.Reader) error {
 func writePointsHeader(w *bufio.Writer, h Header) {
 	if h.Format == formatJSONL {
 		axes, _ := json.Marshal(h.Axes)
-		fmt.Fprintf(w, `{"agentchaos_sweep_points":1,"spec":%q,"points":%d,"replications":%d,"axes":%s}`+"\n", h.Spec, h.Points, h.Replications, axes)
+		fmt.Fprintf(w, `{"agentchaos_sweep_points":2,"spec":%q,"points":%d,"replications":%d,"axes":%s}`+"\n", h.Spec, h.Points, h.Replications, axes)
 		return
 	}
-	fmt.Fprintf(w, "# agentchaos-sweep-points/1 spec=%s points=%d replications=%d\n", h.Spec, h.Points, h.Replications)
+	fmt.Fprintf(w, "# agentchaos-sweep-points/2 spec=%s points=%d replications=%d\n", h.Spec, h.Points, h.Replications)
 	w.WriteString("point")
 	for _, a := range h.Axes {
 		w.WriteString("," + csvField(a))
@@ -176,7 +235,16 @@ func writePointsHeader(w *bufio.Writer, h Header) {
 }
 
 func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary) {
-	mean := func(x float64) string { return strconv.FormatFloat(x, 'g', 10, 64) }
+	none := ""
+	if format == formatJSONL {
+		none = "null"
+	}
+	mean := func(x float64) string {
+		if math.IsNaN(x) {
+			return none
+		}
+		return strconv.FormatFloat(x, 'g', 10, 64)
+	}
 	ci := func(x float64) string {
 		if math.IsInf(x, 1) {
 			if format == formatJSONL {
@@ -192,7 +260,13 @@ func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary)
 		mean(p.LatencyP95.Mean), ci(p.LatencyP95.HalfWidth),
 		mean(p.LatencyP99.Mean), ci(p.LatencyP99.HalfWidth),
 		strconv.Itoa(p.States[model.Stable]), strconv.Itoa(p.States[model.Degraded]), strconv.Itoa(p.States[model.Collapsed]),
-		p.Majority.String(), p.Worst.String()}
+		p.Majority.String(), p.Worst.String(),
+		mean(p.Amplification.Mean), ci(p.Amplification.HalfWidth), mean(p.Goodput.Mean), ci(p.Goodput.HalfWidth),
+		mean(p.Throughput.Mean), ci(p.Throughput.HalfWidth), mean(p.ZombieWork.Mean), ci(p.ZombieWork.HalfWidth)}
+	for v := Held; v < numVerdicts; v++ {
+		vals = append(vals, strconv.Itoa(p.Verdicts[v]))
+	}
+	vals = append(vals, p.MajorityVerdict.String(), mean(p.RecoveryTime.Mean), ci(p.RecoveryTime.HalfWidth))
 	if format == formatJSONL {
 		fmt.Fprintf(w, `{"point":%d,"axes":{`, p.Point)
 		for i, a := range p.raw {
@@ -206,7 +280,10 @@ func appendPoint(w *bufio.Writer, format string, keys [][]byte, p *PointSummary)
 		w.WriteByte('}')
 		for i, c := range pointColumns {
 			v := vals[i]
-			if c == "majority_state" || c == "worst_state" {
+			switch {
+			case c == "majority_verdict" && p.MajorityVerdict == NoSLO:
+				v = "null"
+			case pointStrings[c]:
 				v = `"` + v + `"`
 			}
 			fmt.Fprintf(w, `,"%s":%s`, c, v)

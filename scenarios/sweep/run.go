@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"runtime"
 
@@ -331,13 +330,7 @@ func (r *runner) run(index int) ([]byte, uint64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("run %d (point %d, replication %d): %w", index, p, rep, err)
 	}
-	row := resultRow{Index: index, Point: p, Rep: rep, Seed: cfg.Seed,
-		Created: rep2.Created, Served: rep2.Served, Failed: rep2.Failed, ErrorRate: rep2.ErrorRate,
-		LatencyAvg: rep2.Latency.Avg, LatencyP50: rep2.Latency.P50, LatencyP95: rep2.Latency.P95, LatencyP99: rep2.Latency.P99,
-		FinalState: rep2.FinalState, BreakPoint: math.NaN(), Events: rep2.Events}
-	if rep2.BreakPoint != nil {
-		row.BreakPoint = *rep2.BreakPoint
-	}
-	r.buf = appendRow(r.buf[:0], r.h.Format, &r.h, r.keys, &row, r.vals)
+	row := newRow(index, p, rep, cfg.Seed, &rep2)
+	r.buf = appendRow(r.buf[:0], r.h.Format, r.keys, &row, r.vals)
 	return bytes.Clone(r.buf), rep2.Events, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -55,7 +56,9 @@ type Spec struct {
 	source     string // where the spec came from, for messages
 	data       []byte // the spec's bytes, to locate fields in messages
 	baseSource string
+	baseDir    string // the base scenario file's folder: trace files are read from there ("" if embedded)
 	baseDoc    []byte // the base scenario with Set applied, compact JSON
+	traceSum   []byte // sha256 of the base scenario's trace file, if it names one
 	npoints    int
 	axes       []axisPlan
 	lhs        [][]int32 // per axis, the latin-hypercube stratum of each point
@@ -195,9 +198,9 @@ func (s *Spec) loadBase(dir string) error {
 		if err != nil {
 			return s.errAt("base", fmt.Sprintf("no embedded profile %q and cannot read it as a file: %v", s.Base, err))
 		}
-		s.baseSource = p
+		s.baseSource, s.baseDir = p, filepath.Dir(p)
 	}
-	if _, err := scenarios.Parse(data, s.baseSource); err != nil {
+	if _, err := scenarios.ParseDir(data, s.baseSource, s.baseDir); err != nil {
 		return err
 	}
 	doc, err := scenarios.NewDoc(data)
@@ -225,7 +228,8 @@ func (s *Spec) loadBase(dir string) error {
 	if err != nil {
 		return &scenarios.Error{Source: s.source, Msg: err.Error()}
 	}
-	if _, err := scenarios.Parse(s.baseDoc, s.source+" (base with set)"); err != nil {
+	cfg, err := scenarios.ParseDir(s.baseDoc, s.source+" (base with set)", s.baseDir)
+	if err != nil {
 		var e *scenarios.Error
 		if errors.As(err, &e) && e.Field != "" {
 			for _, k := range keys {
@@ -236,6 +240,23 @@ func (s *Spec) loadBase(dir string) error {
 			return s.errAt("set", e.Field+": "+e.Msg)
 		}
 		return err
+	}
+	if t := cfg.Agents.Trace; t != nil && t.File != "" {
+		// The fingerprint covers the trace the runs replay.
+		name := t.File
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(s.baseDir, name)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return &scenarios.Error{Source: name, Msg: err.Error()}
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return &scenarios.Error{Source: name, Msg: err.Error()}
+		}
+		s.traceSum = h.Sum(nil)
 	}
 	return nil
 }
@@ -269,6 +290,7 @@ func (s *Spec) fingerprint() {
 	h.Write(canon)
 	h.Write([]byte{0})
 	h.Write(s.baseDoc)
+	h.Write(s.traceSum)
 	s.hash = "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 

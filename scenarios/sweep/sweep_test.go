@@ -62,11 +62,19 @@ func TestSweepGolden(t *testing.T) {
 	require.Equal(t, 12, s.Points())
 	require.Equal(t, 36, s.Runs())
 	require.Equal(t, []string{"agents.count", "queue.buffer"}, s.axisPaths())
+	checkGoldens(t, s, "testdata/sweep-grid")
+}
+
+// checkGoldens runs s into CSV and JSON Lines and checks both results
+// files and both points files against the goldens stem.{csv,jsonl}.golden
+// and stem.points.{csv,jsonl}.golden.
+func checkGoldens(t *testing.T, s *Spec, stem string) {
+	t.Helper()
 	dir := t.TempDir()
 	for _, name := range []string{"r.csv", "r.jsonl"} {
 		got := sweepFile(t, s, dir, name, Options{Workers: 2})
-		goldentest.Check(t, "testdata/sweep-grid."+name[2:]+".golden", got)
-		goldentest.Check(t, "testdata/sweep-grid.points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
+		goldentest.Check(t, stem+"."+name[2:]+".golden", got)
+		goldentest.Check(t, stem+".points."+name[2:]+".golden", readFile(t, filepath.Join(dir, pointsPath(name))))
 	}
 }
 
@@ -604,8 +612,11 @@ func TestPointIntervals(t *testing.T) {
 	a.add(&one)
 	p = a.summary()
 	require.Equal(t, 7.0, p.LatencyAvg.Mean)
-	for format, want := range map[string]string{formatCSV: "3,1,0,,7,,0,,0,,1,0,0,STABLE,STABLE\n",
-		formatJSONL: `{"point":3,"axes":{},"runs":1,"error_rate_mean":0,"error_rate_ci95":null,"latency_avg_mean":7,"latency_avg_ci95":null,"latency_p95_mean":0,"latency_p95_ci95":null,"latency_p99_mean":0,"latency_p99_ci95":null,"stable":1,"degraded":0,"collapsed":0,"majority_state":"STABLE","worst_state":"STABLE"}` + "\n"} {
+	for format, want := range map[string]string{formatCSV: "3,1,0,,7,,0,,0,,1,0,0,STABLE,STABLE,0,,0,,0,,0,,0,0,0,0,0,,,\n",
+		formatJSONL: `{"point":3,"axes":{},"runs":1,"error_rate_mean":0,"error_rate_ci95":null,"latency_avg_mean":7,"latency_avg_ci95":null,"latency_p95_mean":0,"latency_p95_ci95":null,"latency_p99_mean":0,"latency_p99_ci95":null,"stable":1,"degraded":0,"collapsed":0,"majority_state":"STABLE","worst_state":"STABLE",` +
+			`"amplification_mean":0,"amplification_ci95":null,"goodput_mean":0,"goodput_ci95":null,"throughput_mean":0,"throughput_ci95":null,` +
+			`"zombie_work_mean":0,"zombie_work_ci95":null,"held":0,"recovered":0,"unjudged":0,"violated":0,"metastable":0,` +
+			`"majority_verdict":null,"recovery_time_mean":null,"recovery_time_ci95":null}` + "\n"} {
 		var b bytes.Buffer
 		w := bufio.NewWriter(&b)
 		appendPoint(w, format, nil, &p)
