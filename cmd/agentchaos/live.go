@@ -29,6 +29,7 @@ type liveFlags struct {
 	scale    *float64
 	requests *int
 	asJSON   *bool
+	http     *bool
 }
 
 func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
@@ -38,6 +39,7 @@ func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
 		scale:    fs.Float64("scale", scale, "run `k` times slower than simulated time (sleeps ×k, timestamps ÷k)"),
 		requests: fs.Int("requests", 0, "override agents.requests_per_agent with `N`"),
 		asJSON:   fs.Bool("json", false, "print JSON"),
+		http:     fs.Bool("http", false, "over real HTTP: net/http clients and server on 127.0.0.1, faults through a TCP proxy"),
 	}
 }
 
@@ -148,9 +150,13 @@ type liveOutput struct {
 
 func cmdLive(args []string, stdout, stderr io.Writer) error {
 	f := newLiveFlags("live", 1, stderr)
+	h := newHTTPFlags(f.fs)
 	cfg, err := f.load(args)
 	if err != nil {
 		return err
+	}
+	if *f.http || *h.target != "" {
+		return liveHTTP(cfg, f, h, stdout, stderr)
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -179,7 +185,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 			1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
 	}
 	if err == nil && interrupted {
-		err = errors.New("interrupted")
+		err = exitError{exitInterrupted, errors.New("interrupted")}
 	}
 	return err
 }
