@@ -93,7 +93,9 @@ func TestSameDrawsAsSimulation(t *testing.T) {
 	require.Equal(t, rep.Created, rep.Served+rep.Failed)
 	require.Positive(t, sim.FailedBy.FaultError)
 	require.Equal(t, sim.FailedBy.FaultError, rep.FailedBy.FaultError, "the same requests fail")
-	lost := func(r model.Report) uint64 { return r.Network.Toxics[1].Request.Lost + r.Network.Toxics[1].Response.Lost }
+	lost := func(r model.Report) uint64 {
+		return r.Network.Toxics[1].Request.Lost + r.Network.Toxics[1].Response.Lost
+	}
 	require.Positive(t, lost(sim))
 	require.Equal(t, lost(sim), lost(rep), "the same messages are lost")
 	require.Equal(t, sim.Client.RetriedBy, rep.Client.RetriedBy, "and retried")
