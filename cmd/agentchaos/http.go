@@ -64,27 +64,17 @@ func liveHTTP(cfg *model.Config, f *liveFlags, h *httpFlags, stdout, stderr io.W
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	p := startProgress(stderr, "live --http "+cfg.Name, cfg, 0)
+	expect, err := expectedWall(cfg, *f.scale, stderr)
+	if err != nil {
+		return err
+	}
+	p := startProgress(stderr, "live --http "+cfg.Name, cfg, expect)
 	opt.Sinks = p.sinks()
 	rep, st, err := httplive.Run(ctx, cfg, opt)
 	p.stop()
-	if err != nil && ctx.Err() == nil {
-		return err
-	}
-	interrupted := err != nil
-	if interrupted {
-		fmt.Fprintf(stderr, "agentchaos live: interrupted after %.1fs of simulated time; the report covers that part only\n", rep.Duration)
-	}
-	if *f.asJSON {
-		err = writeJSON(stdout, httpOutput{rep, st})
-	} else if err = rep.WriteText(stdout); err == nil {
-		l, s := st.Lateness, st.Service
-		_, err = fmt.Fprintf(stdout, "lateness       answered attempts took mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms beyond the model (server's service timers p95 %.3gms; simulated time, scale %g, %d attempts)\n"+
-			"resources      at most %d connections open at the server, %d goroutines\n",
-			1e3*l.Mean, 1e3*l.P50, 1e3*l.P95, 1e3*l.Max, 1e3*s.P95, *f.scale, l.Count, st.MaxConnections, st.PeakGoroutines)
-	}
-	if err == nil && interrupted {
-		err = exitError{exitInterrupted, errors.New("interrupted")}
-	}
-	return err
+	l, sv := st.Lateness, st.Service
+	tail := fmt.Sprintf("lateness       answered attempts took mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms beyond the model (server's service timers p95 %.3gms; simulated time, scale %g, %d attempts)\n"+
+		"resources      at most %d connections open at the server, %d goroutines\n",
+		1e3*l.Mean, 1e3*l.P50, 1e3*l.P95, 1e3*l.Max, 1e3*sv.P95, *f.scale, l.Count, st.MaxConnections, st.PeakGoroutines)
+	return printLive(ctx, err, &rep, *f.asJSON, httpOutput{rep, st}, tail, stdout, stderr)
 }

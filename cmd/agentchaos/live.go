@@ -160,29 +160,45 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	var expect float64
-	if isTerminal(stderr) {
-		sim, err := model.Run(cfg, model.Options{})
-		if err != nil {
-			return err
-		}
-		expect = sim.Duration * *f.scale
+	expect, err := expectedWall(cfg, *f.scale, stderr)
+	if err != nil {
+		return err
 	}
 	p := startProgress(stderr, "live "+cfg.Name, cfg, expect)
 	rep, late, err := live.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()})
 	p.stop()
-	if err != nil && ctx.Err() == nil {
-		return err
+	tail := fmt.Sprintf("lateness       services ended late by mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms (simulated time, scale %g, %d services)\n",
+		1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
+	return printLive(ctx, err, &rep, *f.asJSON, liveOutput{rep, late}, tail, stdout, stderr)
+}
+
+// expectedWall is how long a live run of cfg at scale k should take, in
+// wall seconds, for the progress line: the simulation's length times k;
+// 0 when stderr is not a terminal (no progress is drawn).
+func expectedWall(cfg *model.Config, k float64, stderr io.Writer) (float64, error) {
+	if !isTerminal(stderr) {
+		return 0, nil
 	}
-	interrupted := err != nil
+	sim, err := model.Run(cfg, model.Options{})
+	return sim.Duration * k, err
+}
+
+// printLive prints a live run's report and tail (or asJSON, out) after the
+// run ended with runErr. A run that ctx's cancellation stopped prints the
+// report so far and fails with exit status 130.
+func printLive(ctx context.Context, runErr error, rep *model.Report, asJSON bool, out any, tail string, stdout, stderr io.Writer) error {
+	if runErr != nil && ctx.Err() == nil {
+		return runErr
+	}
+	interrupted := runErr != nil
 	if interrupted {
 		fmt.Fprintf(stderr, "agentchaos live: interrupted after %.1fs of simulated time; the report covers that part only\n", rep.Duration)
 	}
-	if *f.asJSON {
-		err = writeJSON(stdout, liveOutput{rep, late})
+	var err error
+	if asJSON {
+		err = writeJSON(stdout, out)
 	} else if err = rep.WriteText(stdout); err == nil {
-		_, err = fmt.Fprintf(stdout, "lateness       services ended late by mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms (simulated time, scale %g, %d services)\n",
-			1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
+		_, err = io.WriteString(stdout, tail)
 	}
 	if err == nil && interrupted {
 		err = exitError{exitInterrupted, errors.New("interrupted")}

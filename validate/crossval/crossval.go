@@ -103,21 +103,9 @@ type Result struct {
 // and compares them. The configuration is copied, not changed. A cancelled
 // ctx returns ctx's error and no comparison.
 func Run(ctx context.Context, cfg *model.Config, opt live.Options, tol Tolerances) (*Result, error) {
-	c := *cfg
-	c.Telemetry.Percentiles = model.ExactPercentiles
-	sim, err := model.Run(&c, model.Options{})
-	if err != nil {
-		return nil, err
-	}
-	lv, late, err := live.Run(ctx, &c, opt)
-	if err != nil {
-		return nil, err
-	}
-	scale := opt.Scale
-	if scale == 0 {
-		scale = 1
-	}
-	return compareLive(&c, scale, &sim, &lv, late, tol)
+	return runBoth(cfg, opt.Scale, tol, func(c *model.Config) (model.Report, live.Lateness, error) {
+		return live.Run(ctx, c, opt)
+	})
 }
 
 // RunHTTP runs cfg as a simulation and over real HTTP (package httplive:
@@ -131,26 +119,35 @@ func RunHTTP(ctx context.Context, cfg *model.Config, opt httplive.Options, tol T
 	if opt.Target != "" {
 		return nil, fmt.Errorf("validate: cross-validation runs the built-in server, not a target")
 	}
+	var st httplive.Stats
+	res, err := runBoth(cfg, opt.Scale, tol, func(c *model.Config) (rep model.Report, late live.Lateness, err error) {
+		rep, st, err = httplive.Run(ctx, c, opt)
+		return rep, st.Lateness, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.HTTP = &st
+	return res, nil
+}
+
+// runBoth runs a copy of cfg, with exact percentiles, as a simulation and
+// with run at the given scale (0 means 1), and compares them.
+func runBoth(cfg *model.Config, scale float64, tol Tolerances, run func(*model.Config) (model.Report, live.Lateness, error)) (*Result, error) {
 	c := *cfg
 	c.Telemetry.Percentiles = model.ExactPercentiles
 	sim, err := model.Run(&c, model.Options{})
 	if err != nil {
 		return nil, err
 	}
-	lv, st, err := httplive.Run(ctx, &c, opt)
+	lv, late, err := run(&c)
 	if err != nil {
 		return nil, err
 	}
-	scale := opt.Scale
 	if scale == 0 {
 		scale = 1
 	}
-	res, err := compareLive(&c, scale, &sim, &lv, st.Lateness, tol)
-	if err != nil {
-		return nil, err
-	}
-	res.Mode, res.HTTP = httplive.Mode, &st
-	return res, nil
+	return compareLive(&c, scale, &sim, &lv, late, tol)
 }
 
 // meanService returns cfg's mean service time at zero pressure, in seconds:

@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentchaos/agentchaos/kernel"
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live/faultproxy"
 )

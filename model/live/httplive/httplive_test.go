@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live/httplive"
 )
@@ -262,4 +263,67 @@ func TestCheck(t *testing.T) {
 		{Header: http.Header{"Idempotency-Key": {"1"}}}} {
 		require.Error(t, httplive.Check(&cfg, opt), "%+v", opt)
 	}
+}
+
+// TestThousandAgents runs 1,000 agents over HTTP — a pool of 64
+// connections through the fault proxy to the built-in server — and
+// records the process's resources at their peak: then every goroutine,
+// socket and timer of the run is gone. A few seconds.
+func TestThousandAgents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a few seconds of 1,000 agents")
+	}
+	g, fds := baseline(t)
+	cfg := small()
+	cfg.Agents.Count, cfg.Agents.RequestsPerAgent, cfg.Agents.Stagger = 1000, 3, 0.5
+	cfg.Agents.Think.Mean = 0.2
+	cfg.Queue.Buffer = 500
+	cfg.Workers.Count = 16
+	cfg.Client = model.ClientConfig{Timeouts: model.TimeoutConfig{Attempt: 2}, Pool: model.PoolConfig{MaxConnections: 64}}
+	cfg.Network.Toxics = []model.Toxic{{Type: model.ToxicLatency, Latency: &model.Dist{Kind: model.Deterministic, Mean: 0.002}}}
+
+	var peakFDs, peakGoroutines int
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() { // sample the process while the run goes on
+		defer close(sampled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				peakFDs, peakGoroutines = max(peakFDs, openFDs(t)), max(peakGoroutines, runtime.NumGoroutine())
+			}
+		}
+	}()
+	start := time.Now()
+	rep, st, err := httplive.Run(context.Background(), &cfg, httplive.Options{})
+	close(stop)
+	<-sampled
+	require.NoError(t, err)
+	require.Equal(t, uint64(3000), rep.Created)
+	require.Equal(t, rep.Created, rep.Served+rep.Failed)
+	require.LessOrEqual(t, st.MaxConnections, 64)
+	// Sockets: 64 at the client, 64 each way at the proxy, 64 at the
+	// server, and the listeners; the agents hold none of their own.
+	require.Less(t, peakFDs-fds, 4*64+16, "sockets at the peak")
+	t.Logf("1,000 agents, 3,000 requests in %.1fs: peak %d goroutines (%d above the baseline), %d file descriptors (%d above), max RSS %s; %d connections at the server",
+		time.Since(start).Seconds(), peakGoroutines, peakGoroutines-g, peakFDs, peakFDs-fds, maxRSS(), st.MaxConnections)
+	requireNothingLeft(t, g, fds)
+}
+
+// maxRSS is the process's peak resident set (VmHWM).
+func maxRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
 }
