@@ -74,7 +74,7 @@ func liveHTTP(cfg *model.Config, f *liveFlags, h *httpFlags, stdout, stderr io.W
 	p.stop()
 	l, sv := st.Lateness, st.Service
 	tail := fmt.Sprintf("lateness       answered attempts took mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms beyond the model (server's service timers p95 %.3gms; simulated time, scale %g, %d attempts)\n"+
-		"resources      at most %d connections open at the server, %d goroutines\n",
-		1e3*l.Mean, 1e3*l.P50, 1e3*l.P95, 1e3*l.Max, 1e3*sv.P95, *f.scale, l.Count, st.MaxConnections, st.PeakGoroutines)
+		"resources      at most %d connections open at the server and %d in a client's pool, %d goroutines\n",
+		1e3*l.Mean, 1e3*l.P50, 1e3*l.P95, 1e3*l.Max, 1e3*sv.P95, *f.scale, l.Count, st.MaxConnections, st.PoolConnections, st.PeakGoroutines)
 	return printLive(ctx, err, &rep, *f.asJSON, httpOutput{rep, st}, tail, stdout, stderr)
 }

@@ -398,8 +398,8 @@ func (cv *Result) WriteText(w io.Writer) error {
 		cv.Mode, 1e3*lt.Mean, 1e3*lt.P50, 1e3*lt.P95, 1e3*lt.Max, lt.Count, what, cv.Replicas)
 	if h := cv.HTTP; h != nil {
 		sv := h.Service
-		fmt.Fprintf(w, "of which the server's service timers: median %.3gms, p95 %.3gms; at most %d connections open at the server\n",
-			1e3*sv.P50, 1e3*sv.P95, h.MaxConnections)
+		fmt.Fprintf(w, "of which the server's service timers: median %.3gms, p95 %.3gms; at most %d connections open at the server, %d in a client's pool\n",
+			1e3*sv.P50, 1e3*sv.P95, h.MaxConnections, h.PoolConnections)
 	}
 	fmt.Fprintln(w)
 

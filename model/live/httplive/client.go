@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ type clients struct {
 	host       string // the Host header, when requests go through the proxy to a target
 	transports []*http.Transport
 	configs    []*model.ClientConfig // by group
+	open       []int                 // connections open, by group (under r.mu)
 	groupOf    []int32
 	backoff    model.Backoff // agents.backoff
 	body       []byte
@@ -73,6 +75,7 @@ func newClients(r *run, base string) *clients {
 		}
 		c.transports = append(c.transports, tr)
 		c.configs = append(c.configs, spec.client)
+		c.open = append(c.open, 0)
 	}
 	return c
 }
@@ -108,8 +111,32 @@ func (c *clients) dialer(group int32, connect kernel.Duration) func(ctx context.
 			ctx, cancel = context.WithTimeout(ctx, r.clk.Span(connect))
 			defer cancel()
 		}
-		return d.DialContext(ctx, network, addr)
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		c.open[group]++
+		r.maxOpen = max(r.maxOpen, c.open[group])
+		r.mu.Unlock()
+		return &countedConn{Conn: conn, close: func() {
+			r.mu.Lock()
+			c.open[group]--
+			r.mu.Unlock()
+		}}, nil
 	}
+}
+
+// countedConn is a client connection that counts itself out when closed.
+type countedConn struct {
+	net.Conn
+	once  sync.Once
+	close func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.close)
+	return c.Conn.Close()
 }
 
 // agent runs one agent until it retires or the run stops.

@@ -77,7 +77,9 @@ func requireNothingLeft(t *testing.T, goroutines, fds int) {
 func TestSameDrawsAsSimulation(t *testing.T) {
 	g, fds := baseline(t)
 	cfg := small()
-	cfg.Client = model.ClientConfig{Timeouts: model.TimeoutConfig{Attempt: 0.1},
+	// Timeouts long enough that only lost messages time out, even on a
+	// slow machine: then the same attempts are made as in the simulation.
+	cfg.Client = model.ClientConfig{Timeouts: model.TimeoutConfig{Attempt: 0.4},
 		Retry: model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT"},
 			Backoff: model.BackoffConfig{Base: 0.005, Multiplier: 2, Max: 0.02, Jitter: 1}}}
 	cfg.Network.Toxics = []model.Toxic{
@@ -121,6 +123,7 @@ func TestPoolLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(120), rep.Served)
 	require.Equal(t, 4, st.MaxConnections, "at most 4 connections open at the server, and the pool fills")
+	require.Equal(t, 4, st.PoolConnections, "and at the client")
 	require.NotNil(t, rep.Client.PoolWait, "attempts waited for a connection")
 
 	// With an acquire timeout shorter than the wait, attempts give up.
@@ -128,7 +131,11 @@ func TestPoolLimit(t *testing.T) {
 	cfg.Workers.Service.Mean = 0.01
 	rep, st, err = httplive.Run(context.Background(), &cfg, httplive.Options{})
 	require.NoError(t, err)
-	require.LessOrEqual(t, st.MaxConnections, 4)
+	// An acquire timeout that fires as a connection is handed over cancels
+	// an attempt already on its way: the client closes that connection
+	// while the server still works on it, so the server may briefly see one
+	// more; the pool itself never holds more.
+	require.LessOrEqual(t, st.PoolConnections, 4)
 	require.Positive(t, rep.FailedBy.PoolExhausted)
 	require.Equal(t, rep.FailedBy.PoolExhausted, rep.Client.PoolExhausted)
 }
@@ -279,7 +286,10 @@ func TestThousandAgents(t *testing.T) {
 	cfg.Agents.Think.Mean = 0.2
 	cfg.Queue.Buffer = 500
 	cfg.Workers.Count = 16
-	cfg.Client = model.ClientConfig{Timeouts: model.TimeoutConfig{Attempt: 2}, Pool: model.PoolConfig{MaxConnections: 64}}
+	// No timeout: no attempt is given up, so no connection is closed while
+	// the server still works on its request, and the server's count is the
+	// pool's.
+	cfg.Client = model.ClientConfig{Pool: model.PoolConfig{MaxConnections: 64}}
 	cfg.Network.Toxics = []model.Toxic{{Type: model.ToxicLatency, Latency: &model.Dist{Kind: model.Deterministic, Mean: 0.002}}}
 
 	var peakFDs, peakGoroutines int
@@ -306,6 +316,7 @@ func TestThousandAgents(t *testing.T) {
 	require.Equal(t, uint64(3000), rep.Created)
 	require.Equal(t, rep.Created, rep.Served+rep.Failed)
 	require.LessOrEqual(t, st.MaxConnections, 64)
+	require.LessOrEqual(t, st.PoolConnections, 64)
 	// Sockets: 64 at the client, 64 each way at the proxy, 64 at the
 	// server, and the listeners; the agents hold none of their own.
 	require.Less(t, peakFDs-fds, 4*64+32, "sockets at the peak")

@@ -71,8 +71,13 @@ type Stats struct {
 	// alone, a part of Lateness.
 	Service live.Lateness `json:"service_lateness"`
 	// MaxConnections is the most connections the built-in server had open
-	// at once.
+	// at once. A connection whose client gave up on its attempt stays open
+	// at the server until the worker is done with it (zombie work), so
+	// with timeouts it may exceed the clients' pools.
 	MaxConnections int `json:"max_connections"`
+	// PoolConnections is the most connections one agent group's client
+	// had open at once (its pool's: never above client.pool.max_connections).
+	PoolConnections int `json:"pool_connections"`
 	// PeakGoroutines is the most goroutines the process had, sampled every
 	// control period.
 	PeakGoroutines int `json:"peak_goroutines"`
@@ -160,6 +165,7 @@ type run struct {
 	active   int                        // agents not yet retired
 	retireAt kernel.Time                // the latest time an agent retires
 	late     []int64                    // per answered attempt, simulated ns
+	maxOpen  int                        // the most connections a group's client had open
 
 	agents sync.WaitGroup // agents and their requests
 }
@@ -237,6 +243,7 @@ func Run(ctx context.Context, cfg *model.Config, opt Options) (model.Report, Sta
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	stats.Lateness = live.Summarize(r.late)
+	stats.PoolConnections = r.maxOpen
 	st := &model.Stages{Clients: r.policies, Network: r.network, Now: r.clk.Now()}
 	if r.srv != nil {
 		r.srv.stages(st)
