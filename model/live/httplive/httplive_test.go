@@ -70,15 +70,15 @@ func requireNothingLeft(t *testing.T, goroutines, fds int) {
 	require.LessOrEqual(t, f, fds, "file descriptors left open")
 }
 
-// TestSameDrawsAsSimulation: over real HTTP, every request gets the
-// simulation's draws, so the faults (drawn by key) fail the same requests
-// and the lossy network loses the same messages; and nothing outlives the
-// run.
+// TestSameDrawsAsSimulation: over real HTTP, every attempt gets the
+// simulation's draws, by its key: the fault injector fails exactly the
+// attempts it fails in the simulation, the lossy network loses exactly the
+// messages it loses there (and their attempts time out), the latency toxic
+// draws the same delays. On a machine fast enough that only lost messages
+// time out, the runs agree in their counts too. Nothing outlives the run.
 func TestSameDrawsAsSimulation(t *testing.T) {
 	g, fds := baseline(t)
 	cfg := small()
-	// Timeouts long enough that only lost messages time out, even on a
-	// slow machine: then the same attempts are made as in the simulation.
 	cfg.Client = model.ClientConfig{Timeouts: model.TimeoutConfig{Attempt: 0.4},
 		Retry: model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT"},
 			Backoff: model.BackoffConfig{Base: 0.005, Multiplier: 2, Max: 0.02, Jitter: 1}}}
@@ -88,29 +88,76 @@ func TestSameDrawsAsSimulation(t *testing.T) {
 	}
 	sim, err := model.Run(&cfg, model.Options{})
 	require.NoError(t, err)
-	rep, st, err := httplive.Run(context.Background(), &cfg, httplive.Options{})
+	var events eventLog
+	rep, st, err := httplive.Run(context.Background(), &cfg, httplive.Options{Sinks: []model.Sink{&events}})
 	require.NoError(t, err)
-
 	require.Equal(t, httplive.Mode, rep.Mode)
 	require.Equal(t, sim.Created, rep.Created)
 	require.Equal(t, rep.Created, rep.Served+rep.Failed)
-	require.Positive(t, sim.FailedBy.FaultError)
-	require.Equal(t, sim.FailedBy.FaultError, rep.FailedBy.FaultError, "the same requests fail")
-	lost := func(r model.Report) uint64 {
-		return r.Network.Toxics[1].Request.Lost + r.Network.Toxics[1].Response.Lost
+
+	// Attempt by attempt, against the draws of its key.
+	inj := model.NewFaultInjector(&cfg)
+	loss := model.NewNetwork(&cfg, model.NewSchedule(&cfg))
+	type attempt struct{ agent, seq, k int32 }
+	answered, timedOut := map[attempt]model.FailureKind{}, map[attempt]bool{}
+	var sent []attempt
+	for _, e := range events.all {
+		a := attempt{e.Agent, e.Seq, int32(e.Attempt)}
+		switch {
+		case e.Type == model.Sent:
+			sent = append(sent, a)
+		case e.Type == model.Responded:
+			answered[a] = e.Failure
+		case (e.Type == model.Retried || e.Type == model.Failed) && e.Failure == model.ClientTimeout:
+			timedOut[a] = true
+		}
 	}
-	require.Positive(t, lost(sim))
-	require.Equal(t, lost(sim), lost(rep), "the same messages are lost")
-	require.Equal(t, sim.Client.RetriedBy, rep.Client.RetriedBy, "and retried")
+	faults, lostMessages := 0, 0
+	for _, a := range sent {
+		lostReq := loss.Pass(0, a.agent, a.seq, a.k, 0, 0).Fate == model.Lost
+		if outcome, ok := answered[a]; ok {
+			require.False(t, lostReq, "attempt %v reached the server though its request was lost", a)
+			fails := inj.Fails(a.agent, a.seq, a.k, 0, cfg.Faults.ErrorProbability)
+			require.Equal(t, fails, outcome == model.FaultError, "attempt %v: the fault injector's draw", a)
+			if fails {
+				faults++
+			}
+		}
+		if lostReq || loss.Pass(1, a.agent, a.seq, a.k, 0, 0).Fate == model.Lost {
+			lostMessages++
+			require.True(t, timedOut[a], "attempt %v lost a message and timed out", a)
+		}
+	}
+	require.Positive(t, faults)
+	require.Positive(t, lostMessages)
+	require.InDelta(t, 0.002*float64(rep.Network.Toxics[0].Request.Messages), rep.Network.Toxics[0].Request.Delay,
+		0.0005*float64(rep.Network.Toxics[0].Request.Messages), "2 ms ± 1 ms per message")
+
+	if len(timedOut) == lostMessages { // only lost messages timed out: the runs made the same attempts
+		require.Equal(t, sim.FailedBy, rep.FailedBy, "the same requests fail")
+		require.Equal(t, sim.Client.RetriedBy, rep.Client.RetriedBy, "and are retried")
+		for i, tx := range sim.Network.Toxics {
+			got := rep.Network.Toxics[i]
+			for d, want := range []model.ToxicStats{tx.Request, tx.Response} {
+				have := []model.ToxicStats{got.Request, got.Response}[d]
+				require.InDelta(t, want.Delay, have.Delay, 1e-9, "toxic %s: the same delays, summed in another order", tx.Name)
+				want.Delay, have.Delay = 0, 0
+				require.Equal(t, want, have, "toxic %s: the same messages, the same lost", tx.Name)
+			}
+		}
+	}
 	require.Len(t, rep.Latencies, int(rep.Served+rep.FailedBy.FaultError))
-	require.InDelta(t, sim.Network.Toxics[0].Request.Delay, rep.Network.Toxics[0].Request.Delay, 1e-9, "the same delays drawn")
 	require.Positive(t, st.Lateness.Count)
 	require.GreaterOrEqual(t, st.Lateness.P50, 0.0)
-	require.Less(t, st.Lateness.P50, 0.05)
 	// A request takes at least its modelled time: two hops, the overhead.
 	require.GreaterOrEqual(t, rep.Latency.P50, 0.003)
 	requireNothingLeft(t, g, fds)
 }
+
+// eventLog is a sink that keeps every event.
+type eventLog struct{ all []model.Event }
+
+func (l *eventLog) Observe(e model.Event) { l.all = append(l.all, e) }
 
 // TestPoolLimit: 30 agents share a pool of 4 connections; the server never
 // sees more than 4 open at once, and sees 4.
