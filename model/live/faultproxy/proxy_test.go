@@ -128,7 +128,7 @@ func post(ctx context.Context, c *http.Client, url, key string, body []byte) (*h
 // again, up to three rounds.
 func TestLatencyAndJitter(t *testing.T) {
 	srv := startServer(t)
-	const latency, jitter = 0.010, 0.004 // uniform ±4 ms
+	const latency, jitter = 0.020, 0.010 // uniform ±10 ms
 	f := newNetFaults(t, model.Toxic{Type: model.ToxicLatency, Latency: &model.Dist{Kind: model.Deterministic, Mean: latency}, Jitter: jitter})
 	p := startProxy(t, srv.addr, f)
 	c := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
@@ -158,7 +158,7 @@ func measureLatency(t *testing.T, c *http.Client, direct, proxy string, f *netFa
 		base = append(base, time.Since(start).Seconds())
 	}
 	baseline := median(base)
-	const n = 40
+	const n = 30
 	var extra, drawn, diffs []float64
 	for i := range n {
 		key := fmt.Sprintf("%d/%d", 2+round, i)
@@ -172,29 +172,30 @@ func measureLatency(t *testing.T, c *http.Client, direct, proxy string, f *netFa
 		// Whatever the load: never before the toxics' delay.
 		require.GreaterOrEqual(t, rtt-baseline, d-0.0005, "request %d came through faster than its toxics allow", i)
 	}
-	// Two messages of 10 ms ± U(4 ms): sd √2·4/√3 = 3.27 ms.
+	// Two messages of 20 ms ± U(10 ms): sd √2·10/√3 = 8.2 ms.
 	_, sd := meanSD(drawn)
-	require.InDelta(t, math.Sqrt2*jitter/math.Sqrt(3), sd, 0.001, "spread of the drawn latency")
+	require.InDelta(t, math.Sqrt2*jitter/math.Sqrt(3), sd, 0.0025, "spread of the drawn latency")
 
 	// What the proxy adds beyond the drawn delays: two hops and two timers'
-	// lateness, a millisecond or two.
+	// lateness, a millisecond or two, more on a busy machine. Against the
+	// jitter's spread (8 ms) each message's delay must be its own draw's.
 	overhead := median(diffs)
 	close := 0
 	for _, d := range diffs {
-		if math.Abs(d-overhead) < 0.0015 {
+		if math.Abs(d-overhead) < 0.0025 {
 			close++
 		}
 	}
-	t.Logf("round %d: added latency median %.2f ms, IQR %.2f ms (drawn: %.2f ms, %.2f ms); proxy overhead %.2f ms, %d of %d within 1.5 ms of it; baseline %.3f ms",
+	t.Logf("round %d: added latency median %.2f ms, IQR %.2f ms (drawn: %.2f ms, %.2f ms); proxy overhead %.2f ms, %d of %d within 2.5 ms of it; baseline %.3f ms",
 		round, 1e3*(median(extra)-overhead), 1e3*iqr(extra), 1e3*median(drawn), 1e3*iqr(drawn), 1e3*overhead, close, n, 1e3*baseline)
 	switch {
-	case overhead > 0.004:
+	case overhead > 0.015:
 		return fmt.Sprintf("proxy overhead %.1f ms", 1e3*overhead)
 	case close < n/2:
-		return fmt.Sprintf("only %d of %d delays match the drawn ones within 1.5 ms", close, n)
-	case math.Abs(median(extra)-overhead-median(drawn)) > 0.002:
+		return fmt.Sprintf("only %d of %d delays match the drawn ones within 2.5 ms", close, n)
+	case math.Abs(median(extra)-overhead-median(drawn)) > 0.003:
 		return fmt.Sprintf("median added latency %.2f ms, drawn %.2f ms", 1e3*(median(extra)-overhead), 1e3*median(drawn))
-	case math.Abs(median(drawn)-2*latency) > 0.003:
+	case math.Abs(median(drawn)-2*latency) > 0.006:
 		return fmt.Sprintf("median drawn latency %.2f ms, configured %.0f ms", 1e3*median(drawn), 2e3*latency)
 	}
 	return ""
