@@ -226,32 +226,26 @@ func (a *AgentConfig) validateTrace(v *validator) {
 // top of the request path: every request starts here and its outcome comes
 // back here, where the slot is freed.
 //
-// Random quantities, each from its own keyed stream: an agent's start
-// ("start", agent), a request's workload type ("workload", agent, seq), the
-// think time after it ("think", agent, seq) and the backoff jitter after it
-// ("backoff", agent, seq).
+// Random quantities, each from its own keyed stream (see Draws): an
+// agent's start ("start", agent), a request's workload type ("workload",
+// agent, seq), the think time after it ("think", agent, seq) and the
+// backoff jitter after it ("backoff", agent, seq).
 type agents struct {
 	s       *System
 	client  *client
 	kWake   kernel.Kind
 	groupOf []int32 // each agent's group
 
-	state       []agentState
-	active      int // agents not yet done
-	spent       int // agents done or with their budget used up
-	budget      int32
-	horizon     kernel.Time // 0: none
-	arrival     string
-	burst       int
-	stagger     kernel.Duration
-	mixCum      []float64
-	think       sampler
-	backoff     Backoff
-	fStart      kernel.Family
-	fWorkload   kernel.Family
-	fThink      kernel.Family
-	fBackoffJit kernel.Family
-	trace       []kernel.Time // the trace's creation times, for arrival "trace"
+	state   []agentState
+	active  int // agents not yet done
+	spent   int // agents done or with their budget used up
+	budget  int32
+	horizon kernel.Time // 0: none
+	arrival string
+	burst   int
+	backoff Backoff
+	draws   *Draws
+	trace   []kernel.Time // the trace's creation times, for arrival "trace"
 }
 
 type agentState struct {
@@ -265,24 +259,9 @@ func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
 	a := &agents{s: s, state: make([]agentState, c.Count), active: c.Count,
 		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
-		stagger: kernel.Seconds(c.Stagger), backoff: NewBackoff(c.Backoff),
-		fStart:      kernel.NewFamily(s.cfg.Seed, "start"),
-		fWorkload:   kernel.NewFamily(s.cfg.Seed, "workload"),
-		fThink:      kernel.NewFamily(s.cfg.Seed, "think"),
-		fBackoffJit: kernel.NewFamily(s.cfg.Seed, "backoff")}
+		backoff: NewBackoff(c.Backoff), draws: s.draws}
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
-	}
-	if c.Arrival != TraceArrivals {
-		a.think = c.Think.compile()
-	}
-	total := 0.0
-	for _, w := range c.Mix {
-		total += w.Weight
-		a.mixCum = append(a.mixCum, total)
-	}
-	for i := range a.mixCum {
-		a.mixCum[i] /= total
 	}
 	a.groupOf = make([]int32, c.Count)
 	first := 0
@@ -309,39 +288,11 @@ func newAgents(s *System) *agents {
 	}
 	if c.Arrival == TraceArrivals { // rates: Poisson agents of rate 1/count each, paced by the rates
 		a.arrival = Poisson
-		a.think = Dist{Kind: Exponential, Mean: float64(c.Count)}.compile()
 	}
 	for i := range a.state {
-		s.sim.At(kernel.Time(a.startDelay(int32(i))), a.kWake, int64(i), 0)
+		s.sim.At(kernel.Time(a.draws.Start(int32(i))), a.kWake, int64(i), 0)
 	}
 	return a
-}
-
-// startDelay is agent's start: uniform in [0, Stagger).
-func (a *agents) startDelay(agent int32) kernel.Duration {
-	if a.stagger <= 0 {
-		return 0
-	}
-	r := a.fStart.Stream(uint64(agent))
-	return kernel.Duration(r.Uint64() % uint64(a.stagger))
-}
-
-// workload draws the type of agent's request seq from the mix.
-func (a *agents) workload(agent, seq int32) uint8 {
-	r := a.fWorkload.Stream(uint64(agent), uint64(seq))
-	u := r.Float64()
-	var w uint8
-	for int(w) < len(a.mixCum)-1 && u >= a.mixCum[w] {
-		w++
-	}
-	return w
-}
-
-// thinkTime is the agent's think time (or inter-arrival time) after its
-// request seq.
-func (a *agents) thinkTime(agent, seq int32) kernel.Duration {
-	r := a.fThink.Stream(uint64(agent), uint64(seq))
-	return kernel.Seconds(a.think.draw(&r))
 }
 
 // pause is how long a closed-loop agent waits after its request seq ends
@@ -352,11 +303,10 @@ func (a *agents) pause(agent, seq int32, outcome FailureKind) (d kernel.Duration
 	st := &a.state[agent]
 	if a.backoff.On(outcome) {
 		st.failures++
-		r := a.fBackoffJit.Stream(uint64(agent), uint64(seq))
-		return a.backoff.Delay(st.failures, r.Float64(), 0), false
+		return a.backoff.Delay(st.failures, a.draws.BackoffJitter(agent, seq), 0), false
 	}
 	st.failures = 0
-	return a.thinkTime(agent, seq), true
+	return a.draws.Think(agent, seq), true
 }
 
 // exhausted reports whether agent may create no more requests, and marks
@@ -392,12 +342,12 @@ func (a *agents) spend(st *agentState) {
 // wakeAfter schedules agent's next wake-up after a gap of think time,
 // taken at the scheduled load's pace, plus the throttle's delay.
 func (a *agents) wakeAfter(agent int32, gap kernel.Duration) {
-	at, ok := a.s.sched.advance(a.s.sim.Now(), gap)
+	at, ok := a.s.sched.Advance(a.s.sim.Now(), gap)
 	if !ok { // the load stays at 0: the agent never wakes again
 		a.retire(agent)
 		return
 	}
-	a.s.sim.At(at.Add(a.s.mon.Throttle.Delay()), a.kWake, int64(agent), 0)
+	a.s.sim.At(at.Add(a.s.rec.ThrottleDelay()), a.kWake, int64(agent), 0)
 }
 
 // wake: the agent creates its next request, or burst of requests; open
@@ -410,7 +360,7 @@ func (a *agents) wake(ev kernel.Event) {
 	switch a.arrival {
 	case Closed:
 		now := a.s.sim.Now()
-		at, ok := a.s.sched.activeFrom(now, agent)
+		at, ok := a.s.sched.ActiveFrom(now, agent)
 		switch {
 		case !ok:
 			a.retire(agent)
@@ -420,11 +370,11 @@ func (a *agents) wake(ev kernel.Event) {
 			a.create(agent)
 		}
 	case Poisson:
-		a.wakeAfter(agent, a.thinkTime(agent, a.create(agent)))
+		a.wakeAfter(agent, a.draws.Think(agent, a.create(agent)))
 	case Burst:
 		var gap kernel.Duration
 		for i := 0; i < a.burst && !a.exhausted(agent); i++ {
-			gap = a.thinkTime(agent, a.create(agent))
+			gap = a.draws.Think(agent, a.create(agent))
 		}
 		a.wakeAfter(agent, gap)
 	case TraceArrivals:
@@ -446,7 +396,7 @@ func (a *agents) create(agent int32) int32 {
 	if a.budget > 0 && st.next >= a.budget {
 		a.spend(st)
 	}
-	slot := a.s.newRequest(agent, seq, a.workload(agent, seq))
+	slot := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
 	a.s.emit(a.s.event(Created, slot))
 	a.client.start(slot, a.groupOf[agent])
 	return seq
@@ -461,7 +411,7 @@ func (a *agents) reply(slot int32, outcome FailureKind) {
 		if d, think := a.pause(r.agent, r.seq, outcome); think {
 			a.wakeAfter(r.agent, d)
 		} else {
-			a.s.sim.After(d+a.s.mon.Throttle.Delay(), a.kWake, int64(r.agent), 0)
+			a.s.sim.After(d+a.s.rec.ThrottleDelay(), a.kWake, int64(r.agent), 0)
 		}
 	}
 	a.s.reqs.free(slot)

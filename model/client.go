@@ -204,92 +204,197 @@ const (
 	phaseBackoff                    // waiting to retry
 )
 
+// ClientPolicy is one agent group's client decisions as a clock-free
+// value: the adaptive throttle and the circuit breaker before an attempt,
+// the retry policy, the retry budget and the backoff after a failure, and
+// the counts of what they did. The client stage schedules the waits they
+// decide on the kernel; package httplive on real timers. Not safe for
+// concurrent use.
+type ClientPolicy struct {
+	name       string
+	retry      RetryPolicy
+	backoff    Backoff
+	retryAfter bool
+	budget     RetryBudget
+	breaker    *Breaker
+	throttle   *AdaptiveThrottle
+	breakerOn  [numFailureKinds]bool
+	waits      *sketch // pool waits, ns; only with a pool
+
+	// Stats counts what the policies did (Sent and Abandoned are the
+	// driver's to count, Succeeded too).
+	Stats ClientStats
+}
+
+// NewClientPolicy returns the policies of agent group name's validated
+// client section.
+func NewClientPolicy(name string, cc *ClientConfig) *ClientPolicy {
+	p := &ClientPolicy{name: name, retry: NewRetryPolicy(cc.Retry), backoff: NewBackoff(cc.Retry.Backoff),
+		retryAfter: cc.Retry.RetryAfter, budget: unlimited{}}
+	switch cc.Budget.Kind {
+	case TokenBucketBudget:
+		p.budget = NewTokenBucket(cc.Budget.MaxTokens, cc.Budget.TokenRatio)
+	case RatioRetryBudget:
+		p.budget = NewRatioBudget(cc.Budget.PercentCanRetry, cc.Budget.MinRetriesPerSec, kernel.Seconds(cc.Budget.TTL))
+	}
+	if cc.Breaker.enabled() {
+		p.breaker = NewBreaker(cc.Breaker)
+		if len(cc.Breaker.On) == 0 {
+			for k := NoFailure + 1; k < numFailureKinds; k++ {
+				p.breakerOn[k] = k != CircuitOpen && k != PoolExhausted && k != DeadlineExceeded
+			}
+		}
+		for _, name := range cc.Breaker.On {
+			p.breakerOn[failureKind(name)] = true
+		}
+	}
+	if cc.Throttle.K > 0 {
+		w := cc.Throttle.Window
+		if w == 0 {
+			w = 120
+		}
+		p.throttle = NewAdaptiveThrottle(cc.Throttle.K, kernel.Seconds(w))
+	}
+	if cc.Pool.MaxConnections > 0 {
+		p.waits = new(sketch)
+	}
+	return p
+}
+
+// Request records that a request starts at now (the budget counts it).
+func (p *ClientPolicy) Request(now kernel.Time) { p.budget.Request(now) }
+
+// Admit decides at now whether attempt k of agent's request seq may be
+// sent: the adaptive throttle first (its draw from d), then the breaker. It
+// returns the breaker generation to record the attempt's outcome against,
+// or the failure that stops it (THROTTLED, CIRCUIT_OPEN). The throttle
+// comes first: a probe the breaker lets through must be sent, or its
+// half-open state would wait for it forever.
+func (p *ClientPolicy) Admit(now kernel.Time, d *Draws, agent, seq, k int32) (gen uint64, refused FailureKind) {
+	if th := p.throttle; th != nil {
+		prob := th.Probability(now)
+		th.Request(now)
+		if prob > 0 && d.ThrottleDraw(agent, seq, k) < prob {
+			th.Rejected++
+			p.Stats.Throttled++
+			return 0, Throttled
+		}
+	}
+	if p.breaker != nil {
+		gen, ok := p.breaker.Allow(now)
+		if !ok {
+			p.Stats.FastFailed++
+			return 0, CircuitOpen
+		}
+		return gen, NoFailure
+	}
+	return 0, NoFailure
+}
+
+// Record feeds at now the outcome of an attempt sent (let through in
+// breaker generation gen) to the budget, the adaptive throttle and the
+// breaker. A client that gives up on an attempt records ClientTimeout.
+func (p *ClientPolicy) Record(now kernel.Time, gen uint64, outcome FailureKind) {
+	p.budget.Outcome(now, outcome == NoFailure)
+	if p.throttle != nil && outcome != ClientTimeout && !outcome.Overload() {
+		p.throttle.Accept(now)
+	}
+	if p.breaker != nil && (outcome == NoFailure || p.breakerOn[outcome]) {
+		p.breaker.Record(now, gen, outcome == NoFailure)
+	}
+}
+
+// Unsent tells the breaker that the attempt let through in generation gen
+// was never sent.
+func (p *ClientPolicy) Unsent(gen uint64) {
+	if p.breaker != nil {
+		p.breaker.Forget(gen)
+	}
+}
+
+// Retry decides at now, after attempt k of agent's request seq failed with
+// cause, whether the request is tried again: the retry policy, then the
+// budget. If so it returns the wait before the retry — the backoff (its
+// jitter from d; prev is the request's previous backoff, for decorrelated
+// jitter), or the server's Retry-After if the policy honours it and it is
+// longer — and the backoff itself, the next prev.
+func (p *ClientPolicy) Retry(now kernel.Time, d *Draws, agent, seq, k int32, cause FailureKind, retryAfter, prev kernel.Duration) (wait, backoff kernel.Duration, ok bool) {
+	if !p.retry.Retries(k, cause) {
+		return 0, 0, false
+	}
+	if !p.budget.Retry(now) {
+		p.Stats.BudgetDenied++
+		return 0, 0, false
+	}
+	backoff = p.backoff.Delay(k+1, d.RetryJitter(agent, seq, k+1), prev)
+	wait = backoff
+	if p.retryAfter && retryAfter > wait {
+		wait = retryAfter
+	}
+	return wait, backoff, true
+}
+
+// PoolWait records a wait for a connection of the group's pool.
+func (p *ClientPolicy) PoolWait(d kernel.Duration) {
+	if p.waits != nil {
+		p.waits.Add(int64(d))
+	}
+}
+
+// ThrottleProbability returns the adaptive throttle's rejection
+// probability at now; false without a throttle.
+func (p *ClientPolicy) ThrottleProbability(now kernel.Time) (float64, bool) {
+	if p.throttle == nil {
+		return 0, false
+	}
+	return p.throttle.Probability(now), true
+}
+
 // client is the client stage: between the agents and the rest of the
 // request path, it turns each request into one or more attempts. Every
-// decision is a policy value of the request's agent group (RetryPolicy,
-// Backoff, RetryBudget, Breaker, Pool); this stage only schedules their
-// waits. Random quantities: the backoff before retry k of agent's request
-// seq from ("retry", agent, seq, k); the dial time of the connection that
-// attempt k opens from ("dial", agent, seq, k); the waiter a freed
-// connection goes to under the random discipline from ("pool", group, n)
-// for the group's n-th hand-off.
+// decision is a policy value of the request's agent group (ClientPolicy,
+// Pool); this stage only schedules their waits. Random quantities (see
+// Draws): the backoff before retry k of agent's request seq from ("retry",
+// agent, seq, k); the dial time of the connection that attempt k opens
+// from ("dial", agent, seq, k); the waiter a freed connection goes to under
+// the random discipline from ("pool", group, n) for the group's n-th
+// hand-off.
 type client struct {
-	s      *System
-	agents *agents
-	down   sender
-	groups []clientGroup
+	s        *System
+	agents   *agents
+	down     sender
+	groups   []clientGroup
+	policies []*ClientPolicy // the groups', in order
 
 	propagate string
 
 	kTimeout, kDeadline, kRetry, kDialed, kConnect, kPool kernel.Kind
-	fRetry, fDial, fPool, fThrottle                       kernel.Family
+	fPool                                                 kernel.Family
 }
 
 // clientGroup is one agent group's client: its settings and policy values.
 type clientGroup struct {
-	name                             string
+	*ClientPolicy
 	attempt, deadline, connect, wait kernel.Duration
-	retry                            RetryPolicy
-	backoff                          Backoff
-	retryAfter                       bool
-	budget                           RetryBudget
-	breaker                          *Breaker
-	throttle                         *AdaptiveThrottle
-	breakerOn                        [numFailureKinds]bool
 	pool                             *Pool
-	dial                             sampler
 	handoffs                         uint64
-
-	stats ClientStats
-	waits *sketch // pool waits, ns; only with a pool
 }
 
 func newClient(s *System) *client {
-	c := &client{s: s, fRetry: kernel.NewFamily(s.cfg.Seed, "retry"),
-		fDial: kernel.NewFamily(s.cfg.Seed, "dial"), fPool: kernel.NewFamily(s.cfg.Seed, "pool"),
-		fThrottle: kernel.NewFamily(s.cfg.Seed, "throttle")}
+	c := &client{s: s, fPool: kernel.NewFamily(s.cfg.Seed, "pool")}
 	for _, g := range s.cfg.groups() {
 		cc := g.client
-		grp := clientGroup{name: g.name, attempt: kernel.Seconds(cc.Timeouts.Attempt),
-			deadline: kernel.Seconds(cc.Timeouts.Deadline), connect: kernel.Seconds(cc.Timeouts.Connect),
-			retry: NewRetryPolicy(cc.Retry), backoff: NewBackoff(cc.Retry.Backoff), retryAfter: cc.Retry.RetryAfter,
-			budget: unlimited{}}
-		switch cc.Budget.Kind {
-		case TokenBucketBudget:
-			grp.budget = NewTokenBucket(cc.Budget.MaxTokens, cc.Budget.TokenRatio)
-		case RatioRetryBudget:
-			grp.budget = NewRatioBudget(cc.Budget.PercentCanRetry, cc.Budget.MinRetriesPerSec, kernel.Seconds(cc.Budget.TTL))
-		}
-		if cc.Breaker.enabled() {
-			grp.breaker = NewBreaker(cc.Breaker)
-			if len(cc.Breaker.On) == 0 {
-				for k := NoFailure + 1; k < numFailureKinds; k++ {
-					grp.breakerOn[k] = k != CircuitOpen && k != PoolExhausted && k != DeadlineExceeded
-				}
-			}
-			for _, name := range cc.Breaker.On {
-				grp.breakerOn[failureKind(name)] = true
-			}
-		}
-		if cc.Throttle.K > 0 {
-			w := cc.Throttle.Window
-			if w == 0 {
-				w = 120
-			}
-			grp.throttle = NewAdaptiveThrottle(cc.Throttle.K, kernel.Seconds(w))
-		}
+		grp := clientGroup{ClientPolicy: NewClientPolicy(g.name, cc), attempt: kernel.Seconds(cc.Timeouts.Attempt),
+			deadline: kernel.Seconds(cc.Timeouts.Deadline), connect: kernel.Seconds(cc.Timeouts.Connect)}
 		if cc.Pool.MaxConnections > 0 {
 			grp.pool = NewPool(cc.Pool)
-			grp.waits = new(sketch)
 			grp.wait = kernel.Seconds(cc.Pool.AcquireTimeout)
-			if cc.Pool.Dial != nil {
-				grp.dial = cc.Pool.Dial.compile()
-			}
 		}
 		if cc.Timeouts.Propagate != "" {
 			c.propagate = cc.Timeouts.Propagate // the server honours what any client sends
 		}
 		c.groups = append(c.groups, grp)
+		c.policies = append(c.policies, grp.ClientPolicy)
 	}
 	c.kTimeout = s.sim.Register(c.timedOut)
 	c.kDeadline = s.sim.Register(c.deadlineExceeded)
@@ -305,7 +410,7 @@ func (c *client) start(req int32, group int32) {
 	r := c.s.reqs.at(req)
 	r.group, r.att, r.conn = group, -1, -1
 	g := &c.groups[group]
-	g.budget.Request(c.s.sim.Now())
+	g.Request(c.s.sim.Now())
 	if g.deadline > 0 {
 		r.deadline = c.s.sim.After(g.deadline, c.kDeadline, int64(req), 0)
 	}
@@ -319,33 +424,13 @@ func (c *client) begin(req int32) {
 	g := &c.groups[r.group]
 	k := r.attempts
 	r.attempts++
-	// The adaptive throttle first: a probe the breaker lets through must be
-	// sent, or its half-open state would wait for it forever.
-	if th := g.throttle; th != nil {
-		now := s.sim.Now()
-		p := th.Probability(now)
-		th.Request(now)
-		if p > 0 {
-			st := c.fThrottle.Stream(uint64(r.agent), uint64(r.seq), uint64(k))
-			if st.Float64() < p {
-				th.Rejected++
-				g.stats.Throttled++
-				r.phase = phaseIdle
-				c.failed(req, k, Throttled, 0)
-				return
-			}
-		}
+	gen, refused := g.Admit(s.sim.Now(), s.draws, r.agent, r.seq, k)
+	if refused != NoFailure {
+		r.phase = phaseIdle
+		c.failed(req, k, refused, 0)
+		return
 	}
-	if g.breaker != nil {
-		gen, ok := g.breaker.Allow(s.sim.Now())
-		if !ok {
-			g.stats.FastFailed++
-			r.phase = phaseIdle
-			c.failed(req, k, CircuitOpen, 0)
-			return
-		}
-		r.breakerGen = gen
-	}
+	r.breakerGen = gen
 	att := s.newAttempt(req, k)
 	r.att = att
 	if g.attempt > 0 {
@@ -376,11 +461,7 @@ func (c *client) dial(req int32) {
 	s := c.s
 	r := s.reqs.at(req)
 	g := &c.groups[r.group]
-	var d kernel.Duration
-	if g.dial.kind != sNone {
-		st := c.fDial.Stream(uint64(r.agent), uint64(r.seq), uint64(r.attempts-1))
-		d = kernel.Seconds(g.dial.draw(&st))
-	}
+	d := s.draws.Dial(r.group, r.agent, r.seq, r.attempts-1)
 	switch {
 	case g.connect > 0 && d > g.connect:
 		r.phase = phaseDial
@@ -399,7 +480,7 @@ func (c *client) dialled(ev kernel.Event) { c.transmit(int32(ev.ID)) }
 func (c *client) transmit(req int32) {
 	r := c.s.reqs.at(req)
 	r.phase = phaseSent
-	c.groups[r.group].stats.Sent++
+	c.groups[r.group].Stats.Sent++
 	c.s.emit(c.s.attemptEvent(Sent, r.att))
 	c.down.send(r.att)
 }
@@ -419,24 +500,12 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	c.letGo(req, outcome != ConnectionReset)
 	s.leaveClient(att)
 	s.leavePath(att)
-	c.record(g, r, outcome)
+	g.Record(s.sim.Now(), r.breakerGen, outcome)
 	if outcome == NoFailure {
 		c.finish(req, NoFailure)
 		return
 	}
 	c.failed(req, k, outcome, retryAfter)
-}
-
-// record feeds an attempt's outcome to the breaker and the budget.
-func (c *client) record(g *clientGroup, r *request, outcome FailureKind) {
-	now := c.s.sim.Now()
-	g.budget.Outcome(now, outcome == NoFailure)
-	if g.throttle != nil && outcome != ClientTimeout && !outcome.Overload() {
-		g.throttle.Accept(now)
-	}
-	if g.breaker != nil && (outcome == NoFailure || g.breakerOn[outcome]) {
-		g.breaker.Record(now, r.breakerGen, outcome == NoFailure)
-	}
 }
 
 // letGo releases the connection of the request's attempt, reusable or
@@ -462,7 +531,7 @@ func (c *client) letGo(req int32, reusable bool) {
 	}
 	w := s.reqs.at(waiter)
 	s.sim.Cancel(w.wait)
-	g.waits.Add(int64(s.sim.Now().Sub(w.poolSince)))
+	g.PoolWait(s.sim.Now().Sub(w.poolSince))
 	w.conn = next
 	if dial {
 		c.dial(waiter)
@@ -482,35 +551,28 @@ func (c *client) abandon(req int32) {
 	s.sim.Cancel(r.timer)
 	switch r.phase {
 	case phasePool:
-		c.unsent(g, r)
+		g.Unsent(r.breakerGen)
 		s.sim.Cancel(r.wait)
 		g.pool.Abandon(r.poolTicket)
-		g.waits.Add(int64(s.sim.Now().Sub(r.poolSince)))
+		g.PoolWait(s.sim.Now().Sub(r.poolSince))
 		r.att = -1
 		s.leavePath(att) // never sent
 	case phaseDial:
-		c.unsent(g, r)
+		g.Unsent(r.breakerGen)
 		s.sim.Cancel(r.wait)
 		c.letGo(req, false)
 		s.leavePath(att)
 	case phaseSent:
 		s.atts.at(att).abandoned = true
-		g.stats.Abandoned++
+		g.Stats.Abandoned++
 		c.letGo(req, false) // a connection with an answer still due cannot carry another request
-		c.record(g, r, ClientTimeout)
+		g.Record(s.sim.Now(), r.breakerGen, ClientTimeout)
 		if c.propagate == PropagateService {
 			c.s.workers.drop(att)
 		}
 	}
 	s.leaveClient(att)
 	r.phase = phaseIdle
-}
-
-// unsent tells the breaker that the request's attempt was never sent.
-func (c *client) unsent(g *clientGroup, r *request) {
-	if g.breaker != nil {
-		g.breaker.Forget(r.breakerGen)
-	}
 }
 
 // timedOut: an attempt's timeout fired (ID = request, Arg = attempt).
@@ -526,7 +588,7 @@ func (c *client) poolTimedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	r := c.s.reqs.at(req)
 	k := c.s.atts.at(r.att).k
-	c.groups[r.group].stats.PoolExhausted++
+	c.groups[r.group].Stats.PoolExhausted++
 	c.abandon(req)
 	c.failed(req, k, PoolExhausted, 0)
 }
@@ -559,24 +621,15 @@ func (c *client) failed(req, k int32, cause FailureKind, retryAfter kernel.Durat
 	s := c.s
 	r := s.reqs.at(req)
 	g := &c.groups[r.group]
-	if !g.retry.Retries(k, cause) {
-		c.finish(req, cause)
-		return
-	}
-	if !g.budget.Retry(s.sim.Now()) {
-		g.stats.BudgetDenied++
+	d, backoff, ok := g.Retry(s.sim.Now(), s.draws, r.agent, r.seq, k, cause, retryAfter, r.backoff)
+	if !ok {
 		c.finish(req, cause)
 		return
 	}
 	e := s.event(Retried, req)
 	e.Failure, e.Attempt = cause, uint8(min(k, 255))
 	s.emit(e)
-	st := c.fRetry.Stream(uint64(r.agent), uint64(r.seq), uint64(k+1))
-	d := g.backoff.Delay(k+1, st.Float64(), r.backoff)
-	r.backoff = d
-	if g.retryAfter && retryAfter > d {
-		d = retryAfter
-	}
+	r.backoff = backoff
 	r.phase = phaseBackoff
 	r.wait = s.sim.After(d, c.kRetry, int64(req), 0)
 }
@@ -588,7 +641,7 @@ func (c *client) finish(req int32, outcome FailureKind) {
 	s := c.s
 	r := s.reqs.at(req)
 	if outcome == NoFailure {
-		c.groups[r.group].stats.Succeeded++
+		c.groups[r.group].Stats.Succeeded++
 	}
 	s.sim.Cancel(r.deadline)
 	r.phase = phaseIdle
@@ -615,12 +668,16 @@ type ClientStats struct {
 
 // sample records the clients' mean throttle probability in the period's
 // sample.
-func (c *client) sample(now kernel.Time, smp *Sample) {
+func (c *client) sample(now kernel.Time, smp *Sample) { SampleClients(now, smp, c.policies) }
+
+// SampleClients records the clients' mean adaptive-throttle rejection
+// probability at now in a control period's sample.
+func SampleClients(now kernel.Time, smp *Sample, policies []*ClientPolicy) {
 	var sum float64
 	n := 0
-	for i := range c.groups {
-		if th := c.groups[i].throttle; th != nil {
-			sum += th.Probability(now)
+	for _, p := range policies {
+		if x, ok := p.ThrottleProbability(now); ok {
+			sum += x
 			n++
 		}
 	}

@@ -21,7 +21,10 @@
 // waiting request goes next ([WaitingRoom]), how long an agent backs off
 // ([Backoff]), whether a fault fires ([FaultInjector]) — are clock-free
 // values: they take the time, when they need it, as an argument, so any
-// driver can call them.
+// driver can call them. So are the client's decisions ([ClientPolicy]),
+// the service-time law ([ServiceLaw]), the network's toxics ([Network]) and
+// the schedule ([Schedule]): package httplive calls the very same values
+// from real HTTP clients, a real server and a TCP proxy.
 //
 // # Random numbers
 //
@@ -35,17 +38,18 @@
 //	("spike", agent, seq, attempt)      its latency spike (a hit, then a duration)
 //	("fault", agent, seq, attempt)      its error draw
 //
-// so drawing or not drawing one quantity, or a sampler rejecting a variable
-// number of uniforms, never moves another's draws: two runs whose
+// ([Draws] gives each by its key) so drawing or not drawing one quantity,
+// or a sampler rejecting a variable number of uniforms, never moves
+// another's draws: two runs whose
 // configurations agree on a quantity see the same values of it (common
 // random numbers; see TestCommonRandomNumbers).
 //
 // # Observers
 //
 // Telemetry, detector, throttle and report are fed by the stream of
-// lifecycle [Event]s and a periodic control tick; they know nothing of the
-// stages. [Sink]s see the same events, and [SampleSink]s every control
-// period's [Sample] too.
+// lifecycle [Event]s and a periodic control tick through a [Recorder]; they
+// know nothing of the stages. [Sink]s see the same events, and
+// [SampleSink]s every control period's [Sample] too.
 //
 // Units: configuration durations are in seconds (float64); inside a run
 // every instant is a [kernel.Time] and every span a [kernel.Duration], in

@@ -116,10 +116,10 @@ func newFaults(s *System) *faults {
 func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
 	now := f.s.sim.Now()
 	errP, spikeP := f.inj.errP, f.inj.spikeP
-	if p, ok := override(f.s.sched.errP, now); ok {
+	if p, ok := f.s.sched.ErrorProbability(now); ok {
 		errP = p
 	}
-	if p, ok := override(f.s.sched.spikeP, now); ok {
+	if p, ok := f.s.sched.SpikeProbability(now); ok {
 		spikeP = p
 	}
 	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure, errP)

@@ -249,18 +249,33 @@ func (g *GilbertElliottLoss) LossRate() float64 {
 	return pb*g.LossBad + (1-pb)*g.LossGood
 }
 
-// fate is what the network does with one message.
-type fate uint8
+// Fate is what the network does with one message.
+type Fate uint8
 
+// Fates.
 const (
-	delivered fate = iota
-	lost
-	reset
-	stalled
+	Delivered Fate = iota // it arrives after its delay
+	Lost                  // it never arrives
+	Reset                 // the connection is cut after the delay: CONNECTION_RESET
+	Stalled               // it is held, and the connection closed after the delay
 )
+
+// Passage is what the network does with one message: its fate, and the
+// delay after which it arrives (Delivered) or its connection is cut (Reset,
+// Stalled). Bandwidth is the part of Delay the bandwidth toxics add for
+// the message's drawn size, and Rate the lowest rate (bytes/s) of those
+// that acted (0 if none): a real proxy paces the real bytes at Rate
+// instead.
+type Passage struct {
+	Fate      Fate
+	Delay     kernel.Duration
+	Bandwidth kernel.Duration
+	Rate      float64
+}
 
 // toxic is a compiled Toxic, with its per-agent state.
 type toxic struct {
+	name          string
 	typ           string
 	request, resp bool
 	toxicity      float64
@@ -290,28 +305,33 @@ type ToxicStats struct {
 	Delay    float64 `json:"delay,omitempty"` // seconds added in all
 }
 
-// network is the network stage, between the client and the server. The
-// draws for a message come from its toxic's own streams: ("network", i)
-// for toxic i, keyed (direction, agent, seq, attempt).
-type network struct {
-	s                        *System
-	up                       replier
-	down                     sender
-	toxics                   []toxic
-	partitioned              [2]uint64 // messages lost to a scheduled partition, by direction
-	kArrive, kReturn, kReset kernel.Kind
+// Network is the network's toxics as a clock-free value, with their
+// per-agent state (correlated jitter, Gilbert–Elliott chains) and counts.
+// The draws for a message come from its toxic's own streams: ("network/i")
+// for toxic i, keyed (direction, agent, seq, attempt). The network stage
+// passes every message of a simulated run through one; a real proxy can
+// pass the real messages through another. Not safe for concurrent use.
+type Network struct {
+	toxics      []toxic
+	sched       *Schedule
+	partitioned [2]uint64 // messages lost to a scheduled partition, by direction
 }
 
-func newNetwork(s *System) *network {
-	n := &network{s: s}
-	groups := s.cfg.groups()
-	agents := s.cfg.Agents.Count
-	for i := range s.cfg.Network.Toxics {
-		t := &s.cfg.Network.Toxics[i]
-		x := toxic{typ: t.Type, request: t.Direction != DirResponse, resp: t.Direction != DirRequest,
+// NewNetwork compiles the toxics of a validated configuration, which act
+// in the windows sched gives them.
+func NewNetwork(cfg *Config, sched *Schedule) *Network {
+	n := &Network{sched: sched}
+	groups := cfg.groups()
+	agents := cfg.Agents.Count
+	for i := range cfg.Network.Toxics {
+		t := &cfg.Network.Toxics[i]
+		x := toxic{name: t.Name, typ: t.Type, request: t.Direction != DirResponse, resp: t.Direction != DirRequest,
 			toxicity: 1, groups: make([]bool, len(groups)), jitter: t.Jitter, jitterKind: t.JitterDistribution,
 			correlation: t.Correlation, model: t.Model, p: t.P, timeout: kernel.Seconds(t.Timeout), rate: t.Rate,
-			fam: kernel.NewFamily(s.cfg.Seed, fmt.Sprintf("network/%d", i))}
+			fam: kernel.NewFamily(cfg.Seed, fmt.Sprintf("network/%d", i))}
+		if x.name == "" {
+			x.name = fmt.Sprintf("%s#%d", t.Type, i)
+		}
 		if t.Toxicity != nil {
 			x.toxicity = *t.Toxicity
 		}
@@ -346,27 +366,53 @@ func newNetwork(s *System) *network {
 		}
 		n.toxics = append(n.toxics, x)
 	}
+	return n
+}
+
+// Report returns what each toxic did, by direction.
+func (n *Network) Report() *NetworkReport {
+	nr := &NetworkReport{}
+	for i := range n.toxics {
+		t := &n.toxics[i]
+		nr.Toxics = append(nr.Toxics, ToxicReport{Name: t.name, Type: t.typ, Request: t.stats[0], Response: t.stats[1]})
+	}
+	return nr
+}
+
+// network is the network stage, between the client and the server: every
+// message goes through its Network.
+type network struct {
+	*Network
+	s                        *System
+	up                       replier
+	down                     sender
+	kArrive, kReturn, kReset kernel.Kind
+}
+
+func newNetwork(s *System) *network {
+	n := &network{s: s, Network: NewNetwork(s.cfg, s.sched)}
 	n.kArrive = s.sim.Register(n.arrive)
 	n.kReturn = s.sim.Register(n.returned)
 	n.kReset = s.sim.Register(n.resetNoticed)
 	return n
 }
 
-// pass takes one message of attempt a through the toxics in direction dir
-// (0 request, 1 response): its fate and the delay it meets first.
-func (n *network) pass(dir int, a *attempt, group int32) (fate, kernel.Duration) {
-	now := n.s.sim.Now()
-	if n.s.sched.partitioned(group, now) {
+// Pass takes one message of attempt k at agent's request seq, of agent
+// group group, through the toxics at now in direction dir (0 request, 1
+// response): its fate and delay. The first toxic that loses, resets or
+// stalls it decides its fate.
+func (n *Network) Pass(dir int, agent, seq, k, group int32, now kernel.Time) Passage {
+	if n.sched.Partitioned(group, now) {
 		n.partitioned[dir]++
-		return lost, 0
+		return Passage{Fate: Lost}
 	}
-	var delay float64
+	var delay, bandwidth, rate float64
 	for i := range n.toxics {
 		t := &n.toxics[i]
-		if (dir == 0 && !t.request) || (dir == 1 && !t.resp) || !t.groups[group] || !n.s.sched.toxicActive(i, now) {
+		if (dir == 0 && !t.request) || (dir == 1 && !t.resp) || !t.groups[group] || !n.sched.ToxicActive(i, now) {
 			continue
 		}
-		st := t.fam.Stream(uint64(dir), uint64(a.agent), uint64(a.seq), uint64(a.k))
+		st := t.fam.Stream(uint64(dir), uint64(agent), uint64(seq), uint64(k))
 		if t.toxicity < 1 && !(st.Float64() < t.toxicity) {
 			continue
 		}
@@ -381,7 +427,7 @@ func (n *network) pass(dir int, a *attempt, group int32) (fate, kernel.Duration)
 			if t.jitter > 0 {
 				u := st.OpenFloat64()
 				if t.correlation > 0 {
-					prev := &t.prevU[dir][a.agent]
+					prev := &t.prevU[dir][agent]
 					u = float64(t.correlation**prev) + float64((1-t.correlation)*u)
 					*prev = u
 				}
@@ -394,29 +440,39 @@ func (n *network) pass(dir int, a *attempt, group int32) (fate, kernel.Duration)
 			d := t.size.draw(&st) / t.rate
 			ts.Delay += d
 			delay += d
+			bandwidth += d
+			if rate == 0 || t.rate < rate {
+				rate = t.rate
+			}
 		case ToxicLoss:
 			var gone bool
 			if t.model == GilbertElliott {
-				gone = t.state[dir][a.agent].Lost(st.Float64(), st.Float64())
+				gone = t.state[dir][agent].Lost(st.Float64(), st.Float64())
 			} else {
 				gone = st.Float64() < t.p
 			}
 			if gone {
 				ts.Lost++
-				return lost, kernel.Seconds(delay)
+				return passage(Lost, delay, bandwidth, rate, 0)
 			}
 		case ToxicReset:
 			ts.Reset++
-			return reset, kernel.Seconds(delay)
+			return passage(Reset, delay, bandwidth, rate, 0)
 		case ToxicStall:
 			ts.Stalled++
 			if t.timeout == 0 {
-				return lost, kernel.Seconds(delay)
+				return passage(Lost, delay, bandwidth, rate, 0)
 			}
-			return stalled, kernel.Seconds(delay) + t.timeout
+			return passage(Stalled, delay, bandwidth, rate, t.timeout)
 		}
 	}
-	return delivered, kernel.Seconds(delay)
+	return passage(Delivered, delay, bandwidth, rate, 0)
+}
+
+// passage is a message's fate after delay seconds (bandwidth of them for
+// its size at rate), plus extra.
+func passage(f Fate, delay, bandwidth, rate float64, extra kernel.Duration) Passage {
+	return Passage{Fate: f, Delay: kernel.Seconds(delay) + extra, Bandwidth: kernel.Seconds(bandwidth), Rate: rate}
 }
 
 // jitterQuantile maps a uniform u in (0, 1) to a jitter of unit scale: ±1
@@ -466,22 +522,21 @@ func normalQuantile(u float64) float64 {
 // send: an attempt leaves its client for the server.
 func (n *network) send(att int32) {
 	a := n.s.atts.at(att)
-	f, d := n.pass(0, a, a.group)
-	n.route(att, f, d, n.kArrive, NoFailure)
+	n.route(att, n.Pass(0, a.agent, a.seq, a.k, a.group, n.s.sim.Now()), n.kArrive, NoFailure)
 }
 
 // reply: the server's answer to an attempt leaves for its client.
 func (n *network) reply(att int32, outcome FailureKind) {
 	a := n.s.atts.at(att)
-	f, d := n.pass(1, a, a.group)
-	n.route(att, f, d, n.kReturn, outcome)
+	n.route(att, n.Pass(1, a.agent, a.seq, a.k, a.group, n.s.sim.Now()), n.kReturn, outcome)
 }
 
 // route carries out a message's fate: delivery after its delay (event
 // kind k), a reset noticed after it, or nothing ever (lost).
-func (n *network) route(att int32, f fate, d kernel.Duration, k kernel.Kind, outcome FailureKind) {
-	switch f {
-	case delivered:
+func (n *network) route(att int32, p Passage, k kernel.Kind, outcome FailureKind) {
+	d := p.Delay
+	switch p.Fate {
+	case Delivered:
 		if d > 0 {
 			n.s.sim.After(d, k, int64(att), int64(outcome))
 		} else if k == n.kArrive {
@@ -489,9 +544,9 @@ func (n *network) route(att int32, f fate, d kernel.Duration, k kernel.Kind, out
 		} else {
 			n.up.reply(att, outcome)
 		}
-	case reset, stalled:
+	case Reset, Stalled:
 		n.s.sim.After(d, n.kReset, int64(att), 0)
-	case lost:
+	case Lost:
 		n.s.leavePath(att)
 	}
 }

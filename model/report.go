@@ -373,37 +373,27 @@ type DefenceReport struct {
 }
 
 // reportStages adds the client, server and network stages' figures to r.
-func (s *System) reportStages(r *Report) {
-	q := &s.cfg.Queue
-	if q.Discipline != "" || q.CoDel != nil || q.Limit != nil || len(s.queue.rooms) > 1 || s.cfg.throttles() {
-		d := &DefenceReport{Discipline: q.Discipline, ShedByLimit: s.queue.ShedBy[shedLimit],
-			ShedByCoDel: s.queue.ShedBy[shedCoDel], ShedByClass: s.queue.ShedBy[shedPriority]}
-		if s.queue.limiter != nil {
-			d.Limit = s.queue.limiter.limit
+func reportStages(r *Report, cfg *Config, t *telemetry, st *Stages) {
+	q := &cfg.Queue
+	if q.Discipline != "" || q.CoDel != nil || q.Limit != nil || st.Classes > 1 || cfg.throttles() {
+		d := &DefenceReport{Discipline: q.Discipline, ShedByLimit: st.ShedByLimit,
+			ShedByCoDel: st.ShedByCoDel, ShedByClass: st.ShedByClass}
+		if st.Limiter != nil {
+			d.Limit = st.Limiter.limit
 		}
-		for i := range s.client.groups {
-			d.Throttled += s.client.groups[i].stats.Throttled
+		for _, p := range st.Clients {
+			d.Throttled += p.Stats.Throttled
 		}
 		r.Defences = d
 	}
-	if s.network != nil {
-		nr := &NetworkReport{}
-		for i := range s.network.toxics {
-			t := &s.network.toxics[i]
-			name := s.cfg.Network.Toxics[i].Name
-			if name == "" {
-				name = fmt.Sprintf("%s#%d", t.typ, i)
-			}
-			nr.Toxics = append(nr.Toxics, ToxicReport{Name: name, Type: t.typ, Request: t.stats[0], Response: t.stats[1]})
-		}
-		r.Network = nr
+	if st.Network != nil {
+		r.Network = st.Network.Report()
 	}
-	if s.network == nil && !s.cfg.clientConfigured() && s.cfg.Queue.RetryAfter == 0 {
+	if st.Network == nil && !cfg.clientConfigured() && cfg.Queue.RetryAfter == 0 {
 		return
 	}
-	t := s.mon.Telemetry
 	cr := &ClientReport{Requests: t.Created, Attempts: t.Sent, RetriedBy: Outcomes{},
-		Zombies: s.workers.Zombies, ZombieWork: s.workers.ZombieWork.Seconds(), Dropped: t.Dropped}
+		Zombies: st.Zombies, ZombieWork: st.ZombieWork.Seconds(), Dropped: t.Dropped}
 	if t.Created > 0 {
 		cr.Amplification = float64(t.Sent) / float64(t.Created)
 	}
@@ -417,30 +407,28 @@ func (s *System) reportStages(r *Report) {
 		}
 	}
 	var waits *sketch
-	now := s.sim.Now()
-	for i := range s.client.groups {
-		g := &s.client.groups[i]
-		st := g.stats
-		cr.Sent += st.Sent
-		cr.Abandoned += st.Abandoned
-		cr.FastFailed += st.FastFailed
-		cr.BudgetDenied += st.BudgetDenied
-		cr.PoolExhausted += st.PoolExhausted
-		cr.Throttled += st.Throttled
-		cr.Succeeded += st.Succeeded
-		if g.waits != nil {
+	for _, p := range st.Clients {
+		stats := p.Stats
+		cr.Sent += stats.Sent
+		cr.Abandoned += stats.Abandoned
+		cr.FastFailed += stats.FastFailed
+		cr.BudgetDenied += stats.BudgetDenied
+		cr.PoolExhausted += stats.PoolExhausted
+		cr.Throttled += stats.Throttled
+		cr.Succeeded += stats.Succeeded
+		if p.waits != nil {
 			if waits == nil {
 				waits = new(sketch)
 			}
-			waits.merge(g.waits)
+			waits.merge(p.waits)
 		}
-		gr := GroupReport{Name: g.name, ClientStats: st}
-		if g.breaker != nil {
-			gr.BreakerTrips, gr.BreakerOpen = g.breaker.Trips, g.breaker.OpenTimeAt(now).Seconds()
+		gr := GroupReport{Name: p.name, ClientStats: stats}
+		if p.breaker != nil {
+			gr.BreakerTrips, gr.BreakerOpen = p.breaker.Trips, p.breaker.OpenTimeAt(st.Now).Seconds()
 			cr.BreakerTrips += gr.BreakerTrips
 			cr.BreakerOpen += gr.BreakerOpen
 		}
-		if len(s.client.groups) > 1 {
+		if len(st.Clients) > 1 {
 			cr.Groups = append(cr.Groups, gr)
 		}
 	}

@@ -418,11 +418,11 @@ func combine(base float64, ps []piece, op func(a, b float64) float64) *profile {
 	return pr
 }
 
-// schedule is the schedule stage: it compiles the actions into profiles of
-// time that the other stages read (load, agent cap, slowdown, fault
-// overrides, toxics and partitions) and fires the crashes.
-type schedule struct {
-	s          *System
+// Schedule is a scenario's schedule compiled into profiles of time that
+// the stages read (load, agent cap, slowdown, fault overrides, toxics and
+// partitions), a clock-free value: every method takes the time. The crash
+// actions are a System's to fire (System.armCrashes), or another driver's.
+type Schedule struct {
 	load       *profile   // rate multiplier; nil: 1
 	agentCap   *profile   // active closed agents; nil: all
 	slowdown   *profile   // service multiplier; nil: 1
@@ -431,16 +431,16 @@ type schedule struct {
 	toxicOn    []*profile // by toxic: 1 while a scheduled toxic acts
 	partition  []*profile // by group: 1 while cut off
 	crashes    []*Action
-	kCrash     kernel.Kind
-	kRestore   kernel.Kind
+	armed      bool        // there is something to schedule: crash events are registered
 	start, end kernel.Time // the first action's start and the last one's end; end 0 if none ends
 }
 
-func newSchedule(s *System) *schedule {
-	sc := &schedule{s: s, start: kernel.Forever}
-	acts := s.cfg.Schedule
+// NewSchedule compiles the schedule of a validated configuration.
+func NewSchedule(cfg *Config) *Schedule {
+	sc := &Schedule{start: kernel.Forever}
+	acts := cfg.Schedule
 	var load, cap, slow, errP, spikeP []piece
-	if tr := s.cfg.Agents.Trace; s.cfg.Agents.Arrival == TraceArrivals && tr != nil && len(tr.Rates) > 0 {
+	if tr := cfg.Agents.Trace; cfg.Agents.Arrival == TraceArrivals && tr != nil && len(tr.Rates) > 0 {
 		// Recorded rates pace Poisson agents of total rate 1/s.
 		if first := tr.Rates[0].T; first > 0 {
 			load = append(load, piece{0, kernel.Time(kernel.Seconds(first)), 0})
@@ -456,8 +456,9 @@ func newSchedule(s *System) *schedule {
 	if len(acts) == 0 && len(load) == 0 {
 		return sc
 	}
-	toxics := make([][]piece, len(s.cfg.Network.Toxics))
-	groups := s.cfg.groups()
+	sc.armed = true
+	toxics := make([][]piece, len(cfg.Network.Toxics))
+	groups := cfg.groups()
 	parts := make([][]piece, len(groups))
 	for i := range acts {
 		a := &acts[i]
@@ -470,7 +471,7 @@ func newSchedule(s *System) *schedule {
 		case a.Load != nil && a.Load.Agents != nil:
 			cap = append(cap, piece{from, to, float64(*a.Load.Agents)})
 		case a.Load != nil && a.Load.Diurnal != nil:
-			load = append(load, a.pieces(0, kernel.Time(kernel.Seconds(s.cfg.Agents.Horizon)))...)
+			load = append(load, a.pieces(0, kernel.Time(kernel.Seconds(cfg.Agents.Horizon)))...)
 		case a.Load != nil:
 			load = append(load, a.pieces(a.Load.Rate, kernel.Forever)...)
 		case a.Slowdown != 0:
@@ -484,7 +485,7 @@ func newSchedule(s *System) *schedule {
 			}
 		case a.Network != nil:
 			for _, name := range a.Network.Toxics {
-				for j, t := range s.cfg.Network.Toxics {
+				for j, t := range cfg.Network.Toxics {
 					if t.Name == name {
 						toxics[j] = append(toxics[j], piece{from, to, 1})
 					}
@@ -506,7 +507,7 @@ func newSchedule(s *System) *schedule {
 	sc.slowdown = combine(1, slow, mul)
 	sc.errP = combine(math.NaN(), errP, last)
 	sc.spikeP = combine(math.NaN(), spikeP, last)
-	for j, t := range s.cfg.Network.Toxics {
+	for j, t := range cfg.Network.Toxics {
 		if t.Scheduled {
 			p := combine(0, toxics[j], math.Max)
 			if p == nil {
@@ -520,39 +521,49 @@ func newSchedule(s *System) *schedule {
 	for g := range parts {
 		sc.partition = append(sc.partition, combine(0, parts[g], math.Max))
 	}
-	sc.kCrash = s.sim.Register(sc.crash)
-	sc.kRestore = s.sim.Register(sc.restore)
-	for i, a := range sc.crashes {
-		from, to := a.window()
-		s.sim.At(from, sc.kCrash, int64(i), 0)
-		if to != kernel.Forever {
-			s.sim.At(to, sc.kRestore, int64(i), 0)
-		}
-	}
 	return sc
 }
 
-func (sc *schedule) crash(ev kernel.Event) {
-	a := sc.crashes[ev.ID]
-	sc.s.workers.crash(a.Crash.Workers, a.Crash.InService == CrashRequeue)
+// armCrashes registers the crash actions' handlers and schedules their
+// crashes and restorations on the system's kernel.
+func (s *System) armCrashes() {
+	sc := s.sched
+	if !sc.armed {
+		return
+	}
+	kCrash := s.sim.Register(func(ev kernel.Event) {
+		a := sc.crashes[ev.ID]
+		s.workers.crash(a.Crash.Workers, a.Crash.InService == CrashRequeue)
+	})
+	kRestore := s.sim.Register(func(ev kernel.Event) { s.workers.restore(sc.crashes[ev.ID].Crash.Workers) })
+	for i, a := range sc.crashes {
+		from, to := a.window()
+		s.sim.At(from, kCrash, int64(i), 0)
+		if to != kernel.Forever {
+			s.sim.At(to, kRestore, int64(i), 0)
+		}
+	}
 }
 
-func (sc *schedule) restore(ev kernel.Event) {
-	sc.s.workers.restore(sc.crashes[ev.ID].Crash.Workers)
-}
+// Crashes returns the crash actions, in the order the schedule lists them.
+func (sc *Schedule) Crashes() []*Action { return sc.crashes }
 
-// advance returns when work (a think time or inter-arrival gap in the load's
+// Window returns the start and the end of the action's window: end is
+// kernel.Forever for an action without For.
+func (a *Action) Window() (from, to kernel.Time) { return a.window() }
+
+// Advance returns when work (a think time or inter-arrival gap in the load's
 // operational time) started at t0 ends; ok is false if the load stays at 0.
-func (sc *schedule) advance(t0 kernel.Time, work kernel.Duration) (kernel.Time, bool) {
+func (sc *Schedule) Advance(t0 kernel.Time, work kernel.Duration) (kernel.Time, bool) {
 	if sc.load == nil {
 		return t0.Add(work), true
 	}
 	return sc.load.advance(t0, work)
 }
 
-// activeFrom returns the first instant from t on when closed agent a may
+// ActiveFrom returns the first instant from t on when closed agent a may
 // be active under the agent cap; false if never again.
-func (sc *schedule) activeFrom(t kernel.Time, a int32) (kernel.Time, bool) {
+func (sc *Schedule) ActiveFrom(t kernel.Time, a int32) (kernel.Time, bool) {
 	if sc.agentCap == nil {
 		return t, true
 	}
@@ -568,12 +579,19 @@ func (sc *schedule) activeFrom(t kernel.Time, a int32) (kernel.Time, bool) {
 	}
 }
 
-// slowdownAt returns the service multiplier at t.
-func (sc *schedule) slowdownAt(t kernel.Time) float64 {
+// SlowdownAt returns the service multiplier at t.
+func (sc *Schedule) SlowdownAt(t kernel.Time) float64 {
 	if sc.slowdown == nil {
 		return 1
 	}
 	return sc.slowdown.at(t)
+}
+
+// ErrorProbability and SpikeProbability return the fault probabilities
+// scheduled at t; ok is false when none is.
+func (sc *Schedule) ErrorProbability(t kernel.Time) (p float64, ok bool) { return override(sc.errP, t) }
+func (sc *Schedule) SpikeProbability(t kernel.Time) (p float64, ok bool) {
+	return override(sc.spikeP, t)
 }
 
 // override returns the scheduled value of p at t; ok is false when there is none.
@@ -585,15 +603,15 @@ func override(p *profile, t kernel.Time) (float64, bool) {
 	return x, !math.IsNaN(x)
 }
 
-// toxicActive reports whether toxic i acts at t.
-func (sc *schedule) toxicActive(i int, t kernel.Time) bool {
+// ToxicActive reports whether toxic i acts at t.
+func (sc *Schedule) ToxicActive(i int, t kernel.Time) bool {
 	if sc.toxicOn == nil || sc.toxicOn[i] == nil {
 		return true
 	}
 	return sc.toxicOn[i].at(t) > 0
 }
 
-// partitioned reports whether group g is cut off at t.
-func (sc *schedule) partitioned(g int32, t kernel.Time) bool {
+// Partitioned reports whether group g is cut off at t.
+func (sc *Schedule) Partitioned(g int32, t kernel.Time) bool {
 	return sc.partition != nil && sc.partition[g] != nil && sc.partition[g].at(t) > 0
 }

@@ -246,7 +246,7 @@ func TestConcurrencyLaws(t *testing.T) {
 // The steady-state hypothesis on hand-built timelines.
 func TestSLOJudge(t *testing.T) {
 	l := &sloStage{cfg: SLOConfig{Goodput: 50, Recovery: RecoveryConfig{Tolerance: 0.1, Hold: 2}}, window: kernel.Second}
-	sc := &schedule{start: at(10), end: at(15)}
+	sc := &Schedule{start: at(10), end: at(15)}
 	period := kernel.Second
 	build := func(goodput func(t float64) float64) []Sample {
 		var tl []Sample

@@ -91,14 +91,14 @@ type sloEnd struct {
 	ok      bool
 }
 
-func newSLO(s *System) *sloStage {
-	c := s.cfg.SLO
+func newSLO(cfg *Config) *sloStage {
+	c := cfg.SLO
 	if !c.Enabled() {
 		return nil
 	}
 	w := c.Window
 	if w == 0 {
-		w = s.cfg.Detector.Window
+		w = cfg.Detector.Window
 	}
 	return &sloStage{cfg: c, window: kernel.Seconds(w)}
 }
@@ -176,7 +176,7 @@ type SLOReport struct {
 
 // judge reduces the timeline to the hypothesis's verdict. until bounds the
 // periods considered (the agents' horizon: later periods only drain).
-func (l *sloStage) judge(tl []Sample, sc *schedule, period kernel.Duration, until kernel.Time) *SLOReport {
+func (l *sloStage) judge(tl []Sample, sc *Schedule, period kernel.Duration, until kernel.Time) *SLOReport {
 	r := &SLOReport{HeldBefore: true}
 	sec := func(t kernel.Time) *float64 { x := t.Seconds(); return &x }
 	trigger := sc.start != kernel.Forever
@@ -224,7 +224,7 @@ func (l *sloStage) judge(tl []Sample, sc *schedule, period kernel.Duration, unti
 
 // recovery applies Huang et al.'s test to the periods after the last
 // action, filling in the baseline and the recovery figures.
-func (l *sloStage) recovery(r *SLOReport, tl []Sample, sc *schedule) string {
+func (l *sloStage) recovery(r *SLOReport, tl []Sample, sc *Schedule) string {
 	rc := l.cfg.Recovery
 	r.Measure = rc.Measure
 	if r.Measure == "" {

@@ -27,12 +27,11 @@ func drawsOf(t testing.TB, cfg *Config, agent, seq int32) draws {
 }
 
 func (s *System) drawsOf(agent, seq int32) draws {
-	jit := s.agents.fBackoffJit.Stream(uint64(agent), uint64(seq))
 	return draws{
-		Workload: s.agents.workload(agent, seq),
-		Think:    s.agents.thinkTime(agent, seq),
-		Backoff:  jit.Float64(),
-		Service:  s.workers.base(agent, seq, 0),
+		Workload: s.draws.Workload(agent, seq),
+		Think:    s.draws.Think(agent, seq),
+		Backoff:  s.draws.BackoffJitter(agent, seq),
+		Service:  s.draws.Service(agent, seq, 0),
 		Spike:    s.faults.inj.Spike(agent, seq, 0, s.faults.inj.spikeP),
 		Fault:    s.faults.inj.ErrorDraw(agent, seq, 0),
 	}
@@ -177,7 +176,7 @@ func BenchmarkRequestDraws(b *testing.B) {
 			rs := kernel.NewStream(cfg.Seed, "request", uint64(i%1000), uint64(i/1000))
 			var d draws
 			u := rs.Float64()
-			for int(d.Workload) < len(s.agents.mixCum)-1 && u >= s.agents.mixCum[d.Workload] {
+			for int(d.Workload) < len(s.draws.mixCum)-1 && u >= s.draws.mixCum[d.Workload] {
 				d.Workload++
 			}
 			d.Service = service.draw(&rs)

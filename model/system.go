@@ -54,21 +54,20 @@ type (
 type System struct {
 	cfg   *Config
 	sim   *kernel.Sim
-	mon   *monitor
-	sinks []Sink
+	rec   *Recorder
+	mon   *monitor // rec's
+	draws *Draws
 	hash  kernel.TraceHash
 
-	reqs      table[request] // the agents' requests, from creation to outcome
-	atts      table[attempt] // attempts, from sending until both ends let go
-	inSystem  int            // attempts admitted to the server and not yet answered or dropped
-	depth     int            // attempts waiting in the queue
-	lastEvent kernel.Time
-	period    kernel.Duration
-	kTick     kernel.Kind
+	reqs     table[request] // the agents' requests, from creation to outcome
+	atts     table[attempt] // attempts, from sending until both ends let go
+	inSystem int            // attempts admitted to the server and not yet answered or dropped
+	depth    int            // attempts waiting in the queue
+	period   kernel.Duration
+	kTick    kernel.Kind
 
 	agents  *agents
-	sched   *schedule
-	slo     *sloStage
+	sched   *Schedule
 	client  *client
 	network *network // nil without toxics
 	queue   *queue
@@ -113,7 +112,9 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
+	sched := NewSchedule(cfg)
+	rec := NewRecorder(cfg, sched, opt.Sinks)
+	s := &System{cfg: cfg, sim: kernel.New(), rec: rec, mon: rec.mon, draws: NewDraws(cfg), sched: sched,
 		period: kernel.Seconds(cfg.Detector.Period)}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
@@ -137,8 +138,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	}
 	c.down, q.up = toServer, fromServer
 	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
-	s.sched = newSchedule(s)
-	s.slo = newSLO(s)
+	s.armCrashes()
 
 	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
 	return s, nil
@@ -158,33 +158,16 @@ func (s *System) Settled() bool {
 
 // Report assembles the report of the run so far, in the given mode.
 func (s *System) Report(mode string) Report {
-	r := buildReport(s.cfg, s.mon, s.lastEvent, mode)
+	r := s.rec.Report(mode, s.stages())
 	r.Events = s.sim.Fired()
 	if mode == Simulated {
 		r.TraceHash = fmt.Sprintf("%016x", s.hash.Sum())
 	}
-	s.reportStages(&r)
-	if s.slo != nil {
-		var until kernel.Time
-		if h := s.cfg.Agents.Horizon; h > 0 {
-			until = kernel.Time(kernel.Seconds(h))
-		}
-		r.SLO = s.slo.judge(s.mon.Timeline, s.sched, s.period, until)
-	}
 	return r
 }
 
-// emit sends one lifecycle event to the monitor and the extra sinks.
-func (s *System) emit(e Event) {
-	s.lastEvent = e.T
-	s.mon.Observe(e)
-	if s.slo != nil {
-		s.slo.observe(e)
-	}
-	for _, k := range s.sinks {
-		k.Observe(e)
-	}
-}
+// emit sends one lifecycle event to the recorder.
+func (s *System) emit(e Event) { s.rec.Observe(e) }
 
 // event returns the lifecycle event of request slot at the current time.
 func (s *System) event(t EventType, req int32) Event {
@@ -237,20 +220,16 @@ func (s *System) leavePath(att int32) {
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
-	smp := s.mon.Tick(now)
-	if s.slo != nil {
-		s.slo.sample(now, smp)
-	}
-	s.queue.sample(smp)
-	s.client.sample(now, smp)
-	for _, k := range s.sinks {
-		if ss, ok := k.(SampleSink); ok {
-			ss.ObserveSample(smp)
-		}
-	}
+	s.rec.Tick(now, s.sampleStages)
 	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
 		s.sim.After(s.period, s.kTick, 0, 0)
 	}
+}
+
+// sampleStages records the stages' state at the end of a control period.
+func (s *System) sampleStages(smp *Sample) {
+	s.queue.sample(smp)
+	s.client.sample(smp.T, smp)
 }
 
 // table is a slab of records addressed by int32 slots, reused LIFO.

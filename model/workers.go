@@ -137,13 +137,7 @@ type workers struct {
 	busy      int     // workers in service
 	unbounded bool
 
-	buffer      float64
-	overhead    float64
-	alpha, gama float64
-	law         ConcurrencyLaw
-	work        []float64 // work units of each workload type
-	service     sampler
-	fService    kernel.Family
+	law ServiceLaw
 
 	// Zombies counts attempts a worker finished after their client had
 	// given up; ZombieWork sums the worker time spent on attempts whose
@@ -154,18 +148,10 @@ type workers struct {
 
 func newWorkers(s *System) *workers {
 	c := &s.cfg.Workers
-	w := &workers{s: s, idle: NewIdleWorkers(c.Count), buffer: float64(s.cfg.Queue.Buffer),
-		overhead: c.Overhead, alpha: c.Slowdown.Alpha, gama: c.Slowdown.Gamma, unbounded: c.Unbounded,
-		serving: make([]int32, c.Count), down: make([]bool, c.Count),
-		service: c.Service.compile(), fService: kernel.NewFamily(s.cfg.Seed, "service")}
-	if c.Concurrency != nil {
-		w.law = *c.Concurrency
-	}
+	w := &workers{s: s, idle: NewIdleWorkers(c.Count), unbounded: c.Unbounded,
+		serving: make([]int32, c.Count), down: make([]bool, c.Count), law: NewServiceLaw(s.cfg)}
 	for i := range w.serving {
 		w.serving[i] = -1
-	}
-	for _, t := range s.cfg.Agents.Mix {
-		w.work = append(w.work, t.Work)
 	}
 	w.kDone = s.sim.Register(w.done)
 	return w
@@ -187,40 +173,65 @@ func (w *workers) take() (int32, bool) {
 
 // pressure is the queue's fill, depth/Buffer, in [0, 1]; 0 without a
 // waiting room.
-func (w *workers) pressure() float64 {
-	if w.buffer == 0 {
+func (w *workers) pressure() float64 { return Pressure(w.s.depth, w.s.cfg.Queue.Buffer) }
+
+// Pressure is a queue's fill, depth/buffer, as the service law and the
+// fault injector read it; 0 without a waiting room.
+func Pressure(depth, buffer int) float64 {
+	if buffer == 0 {
 		return 0
 	}
-	return float64(w.s.depth) / w.buffer
+	return float64(depth) / float64(buffer)
 }
 
-// base draws the base service time per work unit of attempt k of agent's
-// request seq, in seconds.
-func (w *workers) base(agent, seq, k int32) float64 {
-	st := w.fService.Stream(uint64(agent), uint64(seq), uint64(k))
-	return w.service.draw(&st)
+// ServiceLaw is the workers' service-time law as a clock-free value.
+type ServiceLaw struct {
+	overhead, alpha, gamma float64
+	law                    ConcurrencyLaw
+	work                   []float64 // work units of each workload type
+}
+
+// NewServiceLaw returns the law of a validated configuration.
+func NewServiceLaw(cfg *Config) ServiceLaw {
+	c := &cfg.Workers
+	l := ServiceLaw{overhead: c.Overhead, alpha: c.Slowdown.Alpha, gamma: c.Slowdown.Gamma}
+	if c.Concurrency != nil {
+		l.law = *c.Concurrency
+	}
+	for _, t := range cfg.Agents.Mix {
+		l.work = append(l.work, t.Work)
+	}
+	return l
+}
+
+// Time is the service of an attempt of the given workload type and base
+// demand (Draws.Service) starting at the given pressure with n attempts in
+// service (itself included) under the scheduled slowdown factor:
+// (Overhead + work·base)·(1 + α·pressure^γ), then the concurrency law, then
+// the slowdown.
+func (l *ServiceLaw) Time(workload uint8, base, pressure float64, n int, slowdown float64) kernel.Duration {
+	svc := l.overhead + float64(l.work[workload]*base)
+	if l.alpha > 0 && pressure > 0 {
+		svc = float64(svc * (1 + float64(l.alpha*kernel.Pow(pressure, l.gamma))))
+	}
+	switch l.law.Kind {
+	case LinearCost:
+		svc += float64(l.law.Slope * float64(n))
+	case USL:
+		m := float64(n - 1)
+		svc = float64(svc * (1 + float64(l.law.Sigma*m) + float64(float64(l.law.Kappa*float64(n))*m)))
+	}
+	if slowdown != 1 {
+		svc = float64(svc * slowdown)
+	}
+	return kernel.Seconds(svc)
 }
 
 // serviceTime is the service of attempt a starting now at the given
-// pressure with n attempts in service (itself included):
-// (Overhead + work·base)·(1 + α·pressure^γ), then the concurrency law, then
-// the scheduled slowdown.
+// pressure with n attempts in service (itself included).
 func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Duration {
-	svc := w.overhead + float64(w.work[a.workload]*w.base(a.agent, a.seq, a.k))
-	if w.alpha > 0 && pressure > 0 {
-		svc = float64(svc * (1 + float64(w.alpha*kernel.Pow(pressure, w.gama))))
-	}
-	switch w.law.Kind {
-	case LinearCost:
-		svc += float64(w.law.Slope * float64(n))
-	case USL:
-		m := float64(n - 1)
-		svc = float64(svc * (1 + float64(w.law.Sigma*m) + float64(float64(w.law.Kappa*float64(n))*m)))
-	}
-	if f := w.s.sched.slowdownAt(w.s.sim.Now()); f != 1 {
-		svc = float64(svc * f)
-	}
-	return kernel.Seconds(svc)
+	base := w.s.draws.Service(a.agent, a.seq, a.k)
+	return w.law.Time(a.workload, base, pressure, n, w.s.sched.SlowdownAt(w.s.sim.Now()))
 }
 
 // start puts worker on attempt att. The service time and the fault

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/agentchaos/agentchaos/model/live"
+	"github.com/agentchaos/agentchaos/model/live/httplive"
 	"github.com/agentchaos/agentchaos/validate/crossval"
 )
 
@@ -34,6 +35,11 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *f.http {
+		if err := httplive.Check(cfg, httplive.Options{Scale: *f.scale}); err != nil {
+			return err
+		}
+	}
 	if !(*wall > 0) {
 		return usageError{fmt.Errorf("--wall: must be above 0, got %g", *wall)}
 	}
@@ -48,11 +54,16 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	start := time.Now()
 	p := startProgress(stderr, "crossval "+cfg.Name, cfg, 0)
-	cv, err := crossval.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})
+	var cv *crossval.Result
+	if *f.http {
+		cv, err = crossval.RunHTTP(ctx, cfg, httplive.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})
+	} else {
+		cv, err = crossval.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})
+	}
 	p.stop()
 	if err != nil {
 		if ctx.Err() != nil {
-			return errors.New("interrupted; no comparison")
+			return exitError{exitInterrupted, errors.New("interrupted; no comparison")}
 		}
 		return err
 	}

@@ -30,6 +30,7 @@ type liveFlags struct {
 	scale    *float64
 	requests *int
 	asJSON   *bool
+	http     *bool
 }
 
 func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
@@ -39,6 +40,7 @@ func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
 		scale:    fs.Float64("scale", scale, "run `k` times slower than simulated time (sleeps ×k, timestamps ÷k)"),
 		requests: fs.Int("requests", 0, "override agents.requests_per_agent with `N`"),
 		asJSON:   fs.Bool("json", false, "print JSON"),
+		http:     fs.Bool("http", false, "over real HTTP: net/http clients and server on 127.0.0.1, faults through a TCP proxy"),
 	}
 }
 
@@ -151,6 +153,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	f := newLiveFlags("live", 1, stderr)
 	force := f.fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	ot := addOtelFlags(f.fs, false)
+	h := newHTTPFlags(f.fs)
 	cfg, err := f.load(args)
 	if err != nil {
 		return err
@@ -158,15 +161,17 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if err := ot.check(*force); err != nil {
 		return err
 	}
+	if *f.http || *h.target != "" {
+		if ot.enabled() {
+			return usageError{errors.New("--otel and --otlp-endpoint are not available with --http or --target yet")}
+		}
+		return liveHTTP(cfg, f, h, stdout, stderr)
+	}
 	ctx, stop := interruptible()
 	defer stop()
-	var expect float64
-	if isTerminal(stderr) {
-		sim, err := model.Run(cfg, model.Options{})
-		if err != nil {
-			return err
-		}
-		expect = sim.Duration * *f.scale
+	expect, err := expectedWall(cfg, *f.scale, stderr)
+	if err != nil {
+		return err
 	}
 	export, err := ot.start(*force)
 	if err != nil {
@@ -187,18 +192,41 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if err := export.finish(context.Background(), nil); err != nil {
 		return err
 	}
-	interrupted := err != nil
+	tail := fmt.Sprintf("lateness       services ended late by mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms (simulated time, scale %g, %d services)\n",
+		1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
+	return printLive(ctx, err, &rep, *f.asJSON, liveOutput{rep, late}, tail, stdout, stderr)
+}
+
+// expectedWall is how long a live run of cfg at scale k should take, in
+// wall seconds, for the progress line: the simulation's length times k;
+// 0 when stderr is not a terminal (no progress is drawn).
+func expectedWall(cfg *model.Config, k float64, stderr io.Writer) (float64, error) {
+	if !isTerminal(stderr) {
+		return 0, nil
+	}
+	sim, err := model.Run(cfg, model.Options{})
+	return sim.Duration * k, err
+}
+
+// printLive prints a live run's report and tail (or asJSON, out) after the
+// run ended with runErr. A run that ctx's cancellation stopped prints the
+// report so far and fails with exit status 130.
+func printLive(ctx context.Context, runErr error, rep *model.Report, asJSON bool, out any, tail string, stdout, stderr io.Writer) error {
+	if runErr != nil && ctx.Err() == nil {
+		return runErr
+	}
+	interrupted := runErr != nil
 	if interrupted {
 		fmt.Fprintf(stderr, "agentchaos live: interrupted after %.1fs of simulated time; the report covers that part only\n", rep.Duration)
 	}
-	if *f.asJSON {
-		err = writeJSON(stdout, liveOutput{rep, late})
+	var err error
+	if asJSON {
+		err = writeJSON(stdout, out)
 	} else if err = rep.WriteText(stdout); err == nil {
-		_, err = fmt.Fprintf(stdout, "lateness       services ended late by mean %.3gms, p50 %.3gms, p95 %.3gms, max %.3gms (simulated time, scale %g, %d services)\n",
-			1e3*late.Mean, 1e3*late.P50, 1e3*late.P95, 1e3*late.Max, *f.scale, late.Count)
+		_, err = io.WriteString(stdout, tail)
 	}
 	if err == nil && interrupted {
-		err = errors.New("interrupted")
+		err = exitError{exitInterrupted, errors.New("interrupted")}
 	}
 	return err
 }

@@ -23,8 +23,8 @@ type Lateness struct {
 	Max   float64 `json:"max"`
 }
 
-// summarize sorts ns (simulated nanoseconds) in place and summarises it.
-func summarize(ns []int64) Lateness {
+// Summarize sorts ns (simulated nanoseconds) in place and summarises it.
+func Summarize(ns []int64) Lateness {
 	l := Lateness{Count: len(ns)}
 	if len(ns) == 0 {
 		return l

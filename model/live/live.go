@@ -50,9 +50,9 @@ func Run(ctx context.Context, cfg *model.Config, opt Options) (model.Report, Lat
 	if err != nil {
 		return model.Report{}, Lateness{}, err
 	}
-	clk := clock{start: time.Now(), k: k}
-	late, err := drive(ctx, sys.Sim(), sys.Settled, &clk)
-	return sys.Report(Mode), summarize(late), err
+	clk := NewClock(k)
+	late, err := drive(ctx, sys.Sim(), sys.Settled, clk)
+	return sys.Report(Mode), Summarize(late), err
 }
 
 // drive fires sim's events on the wall clock: it sleeps until the next
@@ -62,7 +62,7 @@ func Run(ctx context.Context, cfg *model.Config, opt Options) (model.Report, Lat
 // fires what remains at once, on simulated time. It returns the lateness of
 // every event it fired on the wall clock, in simulated ns, and ctx.Err() if
 // ctx was done first.
-func drive(ctx context.Context, sim *kernel.Sim, settled func() bool, clk *clock) ([]int64, error) {
+func drive(ctx context.Context, sim *kernel.Sim, settled func() bool, clk *Clock) ([]int64, error) {
 	var late []int64
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -76,7 +76,7 @@ func drive(ctx context.Context, sim *kernel.Sim, settled func() bool, clk *clock
 			sim.Run()
 			return late, nil
 		}
-		if d := time.Until(clk.wall(next)); d > 0 {
+		if d := time.Until(clk.Wall(next)); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-timer.C:
@@ -86,7 +86,7 @@ func drive(ctx context.Context, sim *kernel.Sim, settled func() bool, clk *clock
 		} else if err := ctx.Err(); err != nil {
 			return late, err
 		}
-		now := max(clk.now(), next) // the clock may read a rounding below next
+		now := max(clk.Now(), next) // the clock may read a rounding below next
 		for {
 			at, ok := sim.Next()
 			if !ok || at > now {
@@ -98,15 +98,20 @@ func drive(ctx context.Context, sim *kernel.Sim, settled func() bool, clk *clock
 	}
 }
 
-// clock maps simulated time to the wall clock: simulated t is wall time
-// start + k·t. It reads the monotonic clock only.
-type clock struct {
+// Clock maps simulated time to the wall clock: simulated t is wall time
+// start + k·t. It reads the monotonic clock only, and is safe for
+// concurrent use.
+type Clock struct {
 	start time.Time
 	k     float64
 }
 
-// now returns the simulated time of the current instant.
-func (c *clock) now() kernel.Time {
+// NewClock starts a clock now at scale k (k times slower than simulated
+// time).
+func NewClock(k float64) *Clock { return &Clock{start: time.Now(), k: k} }
+
+// Now returns the simulated time of the current instant.
+func (c *Clock) Now() kernel.Time {
 	d := time.Since(c.start)
 	if c.k == 1 {
 		return kernel.Time(d)
@@ -114,10 +119,26 @@ func (c *clock) now() kernel.Time {
 	return kernel.Time(math.Floor(float64(d) / c.k))
 }
 
-// wall returns the wall-clock instant of simulated time t.
-func (c *clock) wall(t kernel.Time) time.Time {
+// Wall returns the wall-clock instant of simulated time t.
+func (c *Clock) Wall(t kernel.Time) time.Time {
 	if c.k == 1 {
 		return c.start.Add(time.Duration(t))
 	}
 	return c.start.Add(time.Duration(math.Ceil(float64(t) * c.k)))
+}
+
+// Span returns the wall-clock length of a simulated span.
+func (c *Clock) Span(d kernel.Duration) time.Duration {
+	if c.k == 1 {
+		return time.Duration(d)
+	}
+	return time.Duration(math.Ceil(float64(d) * c.k))
+}
+
+// Sim returns the simulated length of a wall-clock span.
+func (c *Clock) Sim(d time.Duration) kernel.Duration {
+	if c.k == 1 {
+		return kernel.Duration(d)
+	}
+	return kernel.Duration(math.Floor(float64(d) / c.k))
 }

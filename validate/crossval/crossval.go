@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
+	"github.com/agentchaos/agentchaos/model/live/httplive"
 	"github.com/agentchaos/agentchaos/validate/stats"
 )
 
@@ -77,7 +78,10 @@ const (
 // Result is the outcome of comparing a live run with the
 // simulation of the same configuration and seed.
 type Result struct {
-	Scenario    string        `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Mode is the live run's: "live" (package live) or "http" (package
+	// httplive).
+	Mode        string        `json:"mode"`
 	Seed        uint64        `json:"seed"`
 	Scale       float64       `json:"scale"`
 	Requests    int           `json:"requests_per_agent"`
@@ -88,23 +92,58 @@ type Result struct {
 	Pass        bool          `json:"pass"`
 	Sim         model.Report  `json:"sim"`
 	Live        model.Report  `json:"live"`
+	// HTTP is what an HTTP run measured: its lateness (which is Lateness
+	// here: the time each answered attempt took beyond what the model
+	// accounts for), its service timers' lateness, the connections the
+	// server saw at once.
+	HTTP *httplive.Stats `json:"http,omitempty"`
 }
 
 // Run runs cfg as a simulation and live, with exact percentiles,
 // and compares them. The configuration is copied, not changed. A cancelled
 // ctx returns ctx's error and no comparison.
 func Run(ctx context.Context, cfg *model.Config, opt live.Options, tol Tolerances) (*Result, error) {
+	return runBoth(cfg, opt.Scale, tol, func(c *model.Config) (model.Report, live.Lateness, error) {
+		return live.Run(ctx, c, opt)
+	})
+}
+
+// RunHTTP runs cfg as a simulation and over real HTTP (package httplive:
+// real clients, connection pools, a real server and a fault proxy), with
+// exact percentiles, and compares them. The tolerances come from the HTTP
+// run's lateness: for each attempt a worker answered, the time its client
+// measured beyond what the model accounts for (timers, sockets, the HTTP
+// stack), as the package doc describes for timer lateness. A target run
+// (opt.Target) is not a cross-validation: it is refused.
+func RunHTTP(ctx context.Context, cfg *model.Config, opt httplive.Options, tol Tolerances) (*Result, error) {
+	if opt.Target != "" {
+		return nil, fmt.Errorf("validate: cross-validation runs the built-in server, not a target")
+	}
+	var st httplive.Stats
+	res, err := runBoth(cfg, opt.Scale, tol, func(c *model.Config) (rep model.Report, late live.Lateness, err error) {
+		rep, st, err = httplive.Run(ctx, c, opt)
+		return rep, st.Lateness, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.HTTP = &st
+	return res, nil
+}
+
+// runBoth runs a copy of cfg, with exact percentiles, as a simulation and
+// with run at the given scale (0 means 1), and compares them.
+func runBoth(cfg *model.Config, scale float64, tol Tolerances, run func(*model.Config) (model.Report, live.Lateness, error)) (*Result, error) {
 	c := *cfg
 	c.Telemetry.Percentiles = model.ExactPercentiles
 	sim, err := model.Run(&c, model.Options{})
 	if err != nil {
 		return nil, err
 	}
-	lv, late, err := live.Run(ctx, &c, opt)
+	lv, late, err := run(&c)
 	if err != nil {
 		return nil, err
 	}
-	scale := opt.Scale
 	if scale == 0 {
 		scale = 1
 	}
@@ -141,7 +180,7 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	if (sim.Served > 0 && sim.Latencies == nil) || (lv.Served > 0 && lv.Latencies == nil) {
 		return nil, fmt.Errorf("validate: cross-validation needs exact latencies (telemetry.percentiles %q)", model.ExactPercentiles)
 	}
-	cv := &Result{Scenario: cfg.Name, Seed: cfg.Seed, Scale: scale, Requests: cfg.Agents.RequestsPerAgent,
+	cv := &Result{Scenario: cfg.Name, Mode: lv.Mode, Seed: cfg.Seed, Scale: scale, Requests: cfg.Agents.RequestsPerAgent,
 		Lateness: late, MeanService: meanService(cfg), Sim: *sim, Live: *lv}
 
 	// The replicas: δ spread evenly over [P5, P95] of Λ. Without
@@ -297,14 +336,31 @@ func (cv *Result) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, sv, lv string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", k, sv, lv) }
 	f := func(format string, a ...any) string { return fmt.Sprintf(format, a...) }
-	fmt.Fprintf(tw, "%s (seed %d, %d requests per agent, live at scale %g)\n", cv.Scenario, cv.Seed, cv.Requests, cv.Scale)
-	row("", "SIMULATED", "LIVE")
+	fmt.Fprintf(tw, "%s (seed %d, %d requests per agent, %s at scale %g)\n", cv.Scenario, cv.Seed, cv.Requests, cv.Mode, cv.Scale)
+	row("", "SIMULATED", strings.ToUpper(cv.Mode))
 	row("created", f("%d", s.Created), f("%d", l.Created))
 	row("served", f("%d", s.Served), f("%d", l.Served))
 	row("failed", f("%d", s.Failed), f("%d", l.Failed))
 	row("  QUEUE_OVERFLOW", f("%d", s.FailedBy.QueueOverflow), f("%d", l.FailedBy.QueueOverflow))
 	row("  FAULT_ERROR", f("%d", s.FailedBy.FaultError), f("%d", l.FailedBy.FaultError))
 	row("  QUEUE_TIMEOUT", f("%d", s.FailedBy.QueueTimeout), f("%d", l.FailedBy.QueueTimeout))
+	for _, k := range []struct {
+		name string
+		s, l uint64
+	}{{"CLIENT_TIMEOUT", s.FailedBy.ClientTimeout, l.FailedBy.ClientTimeout},
+		{"DEADLINE_EXCEEDED", s.FailedBy.DeadlineExceeded, l.FailedBy.DeadlineExceeded},
+		{"POOL_EXHAUSTED", s.FailedBy.PoolExhausted, l.FailedBy.PoolExhausted},
+		{"CONNECT_TIMEOUT", s.FailedBy.ConnectTimeout, l.FailedBy.ConnectTimeout},
+		{"CONNECTION_RESET", s.FailedBy.ConnectionReset, l.FailedBy.ConnectionReset},
+		{"CIRCUIT_OPEN", s.FailedBy.CircuitOpen, l.FailedBy.CircuitOpen}, {"SHED", s.FailedBy.Shed, l.FailedBy.Shed}} {
+		if k.s+k.l > 0 {
+			row("  "+k.name, f("%d", k.s), f("%d", k.l))
+		}
+	}
+	if s.Client != nil && l.Client != nil {
+		row("attempts", f("%d", s.Client.Attempts), f("%d", l.Client.Attempts))
+		row("retried", s.Client.RetriedBy.String(), l.Client.RetriedBy.String())
+	}
 	row("error rate", f("%.2f%%", 100*s.ErrorRate), f("%.2f%%", 100*l.ErrorRate))
 	for _, q := range []struct {
 		name string
@@ -334,8 +390,18 @@ func (cv *Result) WriteText(w io.Writer) error {
 		return err
 	}
 	lt := cv.Lateness
-	fmt.Fprintf(w, "\nlive service lateness Λ (simulated time): mean %.3gms, median %.3gms, p95 %.3gms, max %.3gms over %d services; %d replicas\n\n",
-		1e3*lt.Mean, 1e3*lt.P50, 1e3*lt.P95, 1e3*lt.Max, lt.Count, cv.Replicas)
+	what := "services"
+	if cv.HTTP != nil {
+		what = "answered attempts (timers, sockets, HTTP, scheduling)"
+	}
+	fmt.Fprintf(w, "\n%s lateness Λ (simulated time): mean %.3gms, median %.3gms, p95 %.3gms, max %.3gms over %d %s; %d replicas\n",
+		cv.Mode, 1e3*lt.Mean, 1e3*lt.P50, 1e3*lt.P95, 1e3*lt.Max, lt.Count, what, cv.Replicas)
+	if h := cv.HTTP; h != nil {
+		sv := h.Service
+		fmt.Fprintf(w, "of which the server's service timers: median %.3gms, p95 %.3gms; at most %d connections open at the server, %d in a client's pool\n",
+			1e3*sv.P50, 1e3*sv.P95, h.MaxConnections, h.PoolConnections)
+	}
+	fmt.Fprintln(w)
 
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHECK\tSIM\tLIVE\tDIFF\tALLOWED\tRESULT")
@@ -366,9 +432,15 @@ func (cv *Result) WriteText(w io.Writer) error {
 		return err
 	}
 	if cv.Pass {
-		_, err := fmt.Fprintln(w, "\nPASS: the live run agrees with the simulation within tolerances")
+		_, err := fmt.Fprintf(w, "\nPASS: the %s run agrees with the simulation within tolerances\n", cv.Mode)
 		return err
 	}
-	_, err := fmt.Fprintln(w, "\nFAIL: the live run differs from the simulation beyond tolerances")
+	var failed []string
+	for _, c := range cv.Checks {
+		if !c.Pass {
+			failed = append(failed, c.Name)
+		}
+	}
+	_, err := fmt.Fprintf(w, "\nFAIL: the %s run differs from the simulation beyond tolerances: %s\n", cv.Mode, strings.Join(failed, ", "))
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,6 +14,7 @@ import (
 	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
+	"github.com/agentchaos/agentchaos/model/live/httplive"
 	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/validate/queueing"
 )
@@ -193,6 +195,40 @@ func TestCrossvalWallClock(t *testing.T) {
 	require.Equal(t, 5, cv.Replicas)
 	require.Len(t, cv.Checks, 6)
 	require.True(t, slices.IsSorted(cv.Live.Latencies))
+	requireNoneLeft(t, before)
+}
+
+// TestCrossvalHTTP runs a small cross-validation over real HTTP on
+// 127.0.0.1 (about a second): the same requests are created, the lateness
+// of every answered attempt is measured, the replicas run and every check
+// is made. Whether it passes depends on the machine's load, so only the
+// mechanics are checked; `agentchaos crossval --http` is the real test.
+func TestCrossvalHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wall-clock run")
+	}
+	before := runtime.NumGoroutine()
+	cfg := mmc(40, 1/0.02, 2, 30)
+	cv, err := RunHTTP(context.Background(), cfg, httplive.Options{}, Tolerances{Replicas: 5})
+	require.NoError(t, err)
+	require.Equal(t, httplive.Mode, cv.Mode)
+	require.Equal(t, cv.Sim.Created, cv.Live.Created)
+	require.Equal(t, cv.Live.Served, uint64(cv.Lateness.Count), "a lateness for every answered attempt")
+	require.Equal(t, cv.HTTP.Lateness, cv.Lateness)
+	require.Equal(t, 5, cv.Replicas)
+	require.Len(t, cv.Checks, 6)
+	var b strings.Builder
+	require.NoError(t, cv.WriteText(&b))
+	require.Contains(t, b.String(), "HTTP")
+	_, err = RunHTTP(context.Background(), cfg, httplive.Options{Target: "http://127.0.0.1:1/"}, Tolerances{})
+	require.Error(t, err, "a target is no cross-validation")
+	requireNoneLeft(t, before)
+}
+
+// requireNoneLeft waits up to two seconds for the goroutines to come back
+// to before.
+func requireNoneLeft(t *testing.T, before int) {
+	t.Helper()
 	n := runtime.NumGoroutine()
 	for i := 0; i < 200 && n > before; i++ {
 		time.Sleep(10 * time.Millisecond)

@@ -39,6 +39,18 @@
 //  4. Λ's p95 must stay below MaxLateness of the mean zero-pressure service
 //     time, or the comparison says little: raise the scale.
 //
+// Over HTTP ([RunHTTP], `agentchaos crossval --http`) the live run is
+// package httplive's: real net/http clients with the scenario's pools, a
+// real server and a fault proxy. Its Λ is measured per answered attempt:
+// the time the client saw from sending it to reading its answer, less the
+// network delays the proxy drew and the wait and drawn service the server
+// accounts for — timer lateness at the server and in the proxy, sockets,
+// the HTTP stack and goroutine scheduling together. The replicas and
+// checks are the same. Two proxy hops and a round trip per attempt make Λ
+// larger than the in-process live mode's (a wall-clock p95 of 10–16 ms on
+// the development machine at a load average of 10), so the HTTP runs need
+// a scale of 8 to 16 against services of 10–20 ms.
+//
 // Measurements behind the defaults (development machine: 2 cores shared
 // with other jobs, Go 1.26.8, Linux). time.Sleep overshoot for sleeps of 1,
 // 2, 5, 10 and 20 ms: median 80–180 µs and p95 90–230 µs for one sleeper in

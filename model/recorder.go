@@ -1,0 +1,105 @@
+package model
+
+import "github.com/agentchaos/agentchaos/kernel"
+
+// Recorder turns a run's lifecycle events and control periods into its
+// Report: the telemetry, the detector, the throttle and the steady-state
+// judge, with the extra sinks. A System records through one; so does any
+// other driver of the same configuration (package httplive, whose events
+// come from real sockets). Not safe for concurrent use: a concurrent driver
+// serialises its calls.
+type Recorder struct {
+	cfg   *Config
+	mon   *monitor
+	slo   *sloStage // nil without a steady-state hypothesis
+	sched *Schedule
+	sinks []Sink
+	last  kernel.Time // the last event's time
+}
+
+// NewRecorder returns the recorder of a validated configuration whose
+// schedule is sched; sinks see every event after the telemetry, and every
+// control period's Sample if they are SampleSinks.
+func NewRecorder(cfg *Config, sched *Schedule, sinks []Sink) *Recorder {
+	return &Recorder{cfg: cfg, mon: newMonitor(cfg), slo: newSLO(cfg), sched: sched, sinks: sinks}
+}
+
+// Observe records one lifecycle event. Events must come in time order.
+func (r *Recorder) Observe(e Event) {
+	r.last = e.T
+	r.mon.Observe(e)
+	if r.slo != nil {
+		r.slo.observe(e)
+	}
+	for _, k := range r.sinks {
+		k.Observe(e)
+	}
+}
+
+// Tick ends the control period at now: the detector classifies it and sets
+// the throttle, the steady-state hypothesis is read, stages (if not nil)
+// adds the stages' own state to the sample, and the SampleSinks see it.
+func (r *Recorder) Tick(now kernel.Time, stages func(*Sample)) {
+	smp := r.mon.Tick(now)
+	if r.slo != nil {
+		r.slo.sample(now, smp)
+	}
+	if stages != nil {
+		stages(smp)
+	}
+	for _, k := range r.sinks {
+		if ss, ok := k.(SampleSink); ok {
+			ss.ObserveSample(smp)
+		}
+	}
+}
+
+// ThrottleDelay returns the throttle's extra wait before an agent's next
+// request and counts it as used.
+func (r *Recorder) ThrottleDelay() kernel.Duration { return r.mon.Throttle.Delay() }
+
+// Stages are the stages' own figures that a Report shows beside the
+// telemetry's: what the clients' policies did, the network's toxics, and
+// the server's load shedding and zombie work.
+type Stages struct {
+	Clients []*ClientPolicy // by agent group
+	Network *Network        // nil without toxics
+	// The server's load shedding: attempts shed by the concurrency limit,
+	// by CoDel and by priority; the limiter (nil without one); its
+	// priority classes.
+	ShedByLimit, ShedByCoDel, ShedByClass uint64
+	Limiter                               *Limiter
+	Classes                               int
+	// Zombies counts attempts a worker finished after their client had
+	// given up; ZombieWork the worker time spent on such attempts.
+	Zombies    uint64
+	ZombieWork kernel.Duration
+	// Now is the run's clock as the report is made (breakers' open time).
+	Now kernel.Time
+}
+
+// Report assembles the report of the run so far, in the given mode, with
+// the stages' figures.
+func (r *Recorder) Report(mode string, st *Stages) Report {
+	rep := buildReport(r.cfg, r.mon, r.last, mode)
+	reportStages(&rep, r.cfg, r.mon.Telemetry, st)
+	if r.slo != nil {
+		var until kernel.Time
+		if h := r.cfg.Agents.Horizon; h > 0 {
+			until = kernel.Time(kernel.Seconds(h))
+		}
+		rep.SLO = r.slo.judge(r.mon.Timeline, r.sched, kernel.Seconds(r.cfg.Detector.Period), until)
+	}
+	return rep
+}
+
+// stages returns the system's stage figures.
+func (s *System) stages() *Stages {
+	st := &Stages{Clients: s.client.policies, ShedByLimit: s.queue.ShedBy[shedLimit], ShedByCoDel: s.queue.ShedBy[shedCoDel],
+		ShedByClass: s.queue.ShedBy[shedPriority], Limiter: s.queue.limiter, Classes: len(s.queue.rooms),
+		Zombies: s.workers.Zombies, ZombieWork: s.workers.ZombieWork, Now: s.sim.Now()}
+	if s.network != nil {
+		st.Network = s.network.Network
+	}
+	return st
+}
