@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	_ "github.com/agentchaos/agentchaos/kernel/goldentest" // every test binary knows -update
 )
 
 // Reference digits computed independently with mpmath (its own exp, log,
