@@ -220,7 +220,8 @@ func (l *Limiter) Admit(inflight int) bool {
 }
 
 // Update adapts the limit to one answer: its time in the server, whether it
-// failed, and how many attempts the server held when it left.
+// failed, and how many attempts the server held when it arrived, itself
+// included (as Netflix's limiters sample it: the load the answer saw).
 func (l *Limiter) Update(rtt kernel.Duration, failed bool, inflight int) {
 	drop := failed || rtt > l.timeout
 	switch l.kind {

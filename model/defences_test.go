@@ -162,3 +162,17 @@ func TestCoDelInARun(t *testing.T) {
 	require.Equal(t, r.Defences.ShedByCoDel, r.FailedBy.Shed)
 	require.Equal(t, uint64(10), r.Served+r.Failed)
 }
+
+// The limit learns from the load each answer saw as it arrived: at a
+// limit of 1 the lone attempt in flight is half the limit and more, so AIMD
+// grows again (it stayed at 1 when it was told the load after the attempt
+// had left: 0).
+func TestAIMDGrowsFromOne(t *testing.T) {
+	cfg := testConfig()
+	cfg.Agents = AgentConfig{Count: 4, Arrival: Closed, RequestsPerAgent: 20,
+		Think: Dist{Kind: Deterministic, Mean: 0.05}, Mix: []WorkloadType{{"A", 1, 1}}}
+	cfg.Workers = WorkerConfig{Count: 4, Service: Dist{Kind: Deterministic, Mean: 0.1}}
+	cfg.Queue = QueueConfig{Buffer: 10, Limit: &LimitConfig{Kind: LimitAIMD, Initial: 1, Min: 1, Max: 10}}
+	r, _ := run(t, cfg)
+	require.Greater(t, r.Defences.Limit, 1.0)
+}

@@ -223,6 +223,7 @@ type serverAttempt struct {
 	service    kernel.EventID  // the end of its service, while in service
 	startedAt  kernel.Time
 	retryAfter kernel.Duration // the Retry-After the server answered with
+	inflight   int32           // attempts in the server as it arrived, itself included (for the limiter)
 }
 
 // queue is the bounded async queue stage: it admits attempts to an idle
@@ -311,6 +312,7 @@ func (q *queue) send(att int32) {
 		q.reject(att, Shed)
 		return
 	}
+	a.inflight = int32(s.inSystem + 1)
 	if w, ok := q.workers.take(); ok {
 		s.inSystem++
 		s.emit(s.attemptEvent(Enqueued, att))
@@ -379,7 +381,7 @@ func (q *queue) answer(att, worker int32, outcome FailureKind) {
 		a.retryAfter = q.retryAfter
 	}
 	if q.limiter != nil {
-		q.limiter.Update(e.Latency, outcome != NoFailure, s.inSystem)
+		q.limiter.Update(e.Latency, outcome != NoFailure, int(a.inflight))
 	}
 	q.up.reply(att, outcome)
 }

@@ -66,6 +66,7 @@ type attempt struct {
 	answered  bool
 	outcome   model.FailureKind
 	dropped   bool
+	inflight  int // attempts in the server as it arrived, itself included (for the limiter)
 }
 
 func startServer(r *run) (*server, error) {
@@ -241,6 +242,7 @@ func (s *server) arrive(a *attempt) {
 		s.reject(a, model.Shed)
 		return
 	}
+	a.inflight = s.inSystem + 1
 	if w, ok := s.take(); ok {
 		s.inSystem++
 		r.emit(s.event(model.Enqueued, a))
@@ -303,7 +305,7 @@ func (s *server) answer(a *attempt, worker int32, outcome model.FailureKind) {
 	e.Latency = r.now().Sub(a.arrived)
 	r.emit(e)
 	if s.limiter != nil {
-		s.limiter.Update(e.Latency, outcome != model.NoFailure, s.inSystem)
+		s.limiter.Update(e.Latency, outcome != model.NoFailure, a.inflight)
 	}
 	a.answered, a.outcome = true, outcome
 }
