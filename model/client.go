@@ -36,6 +36,14 @@ type TimeoutConfig struct {
 	// attempt when a worker would take it, "service" also stops one in
 	// service; "" (the default) lets the server finish it (zombie work).
 	Propagate string `json:"propagate,omitempty"`
+	// AttemptLaw is how long each attempt is given: "deterministic" (the
+	// default) exactly Attempt seconds, as real clients do; "exponential" a
+	// fresh exponential draw of mean Attempt for every attempt, from its
+	// own stream ("timeout", agent, seq, attempt). The exponential law is
+	// queueing theory's impatient customer (Erlang-A): with it a closed
+	// system with exponential think and service times and retries is a
+	// continuous-time Markov chain, which validate/markov solves.
+	AttemptLaw string `json:"attempt_law,omitempty"`
 }
 
 // Deadline propagation modes.
@@ -95,6 +103,12 @@ func (b *BreakerConfig) enabled() bool { return b.ConsecutiveFailures > 0 || b.F
 func (c *ClientConfig) validate(v *validator, path string) {
 	t := &c.Timeouts
 	v.nonNeg(path+".timeouts.attempt", t.Attempt)
+	switch t.AttemptLaw {
+	case "", Deterministic, Exponential:
+	default:
+		v.fail(path+".timeouts.attempt_law", fmt.Sprintf("must be %q or %q, not %q", Deterministic, Exponential, t.AttemptLaw))
+	}
+	v.unused(path+".timeouts.attempt_law", t.AttemptLaw != "" && t.Attempt == 0, "needs timeouts.attempt (its mean)")
 	v.nonNeg(path+".timeouts.deadline", t.Deadline)
 	v.nonNeg(path+".timeouts.connect", t.Connect)
 	switch t.Propagate {
@@ -212,7 +226,8 @@ const (
 // seq from ("retry", agent, seq, k); the dial time of the connection that
 // attempt k opens from ("dial", agent, seq, k); the waiter a freed
 // connection goes to under the random discipline from ("pool", group, n)
-// for the group's n-th hand-off.
+// for the group's n-th hand-off; an exponential attempt timeout from
+// ("timeout", agent, seq, k).
 type client struct {
 	s      *System
 	agents *agents
@@ -222,13 +237,15 @@ type client struct {
 	propagate string
 
 	kTimeout, kDeadline, kRetry, kDialed, kConnect, kPool kernel.Kind
-	fRetry, fDial, fPool, fThrottle                       kernel.Family
+	fRetry, fDial, fPool, fThrottle, fTimeout             kernel.Family
 }
 
 // clientGroup is one agent group's client: its settings and policy values.
 type clientGroup struct {
 	name                             string
 	attempt, deadline, connect, wait kernel.Duration
+	attemptExp                       bool    // exponential attempt timeouts
+	attemptMean                      float64 // their mean, seconds
 	retry                            RetryPolicy
 	backoff                          Backoff
 	retryAfter                       bool
@@ -247,13 +264,13 @@ type clientGroup struct {
 func newClient(s *System) *client {
 	c := &client{s: s, fRetry: kernel.NewFamily(s.cfg.Seed, "retry"),
 		fDial: kernel.NewFamily(s.cfg.Seed, "dial"), fPool: kernel.NewFamily(s.cfg.Seed, "pool"),
-		fThrottle: kernel.NewFamily(s.cfg.Seed, "throttle")}
+		fThrottle: kernel.NewFamily(s.cfg.Seed, "throttle"), fTimeout: kernel.NewFamily(s.cfg.Seed, "timeout")}
 	for _, g := range s.cfg.groups() {
 		cc := g.client
 		grp := clientGroup{name: g.name, attempt: kernel.Seconds(cc.Timeouts.Attempt),
 			deadline: kernel.Seconds(cc.Timeouts.Deadline), connect: kernel.Seconds(cc.Timeouts.Connect),
 			retry: NewRetryPolicy(cc.Retry), backoff: NewBackoff(cc.Retry.Backoff), retryAfter: cc.Retry.RetryAfter,
-			budget: unlimited{}}
+			budget: unlimited{}, attemptExp: cc.Timeouts.AttemptLaw == Exponential, attemptMean: cc.Timeouts.Attempt}
 		switch cc.Budget.Kind {
 		case TokenBucketBudget:
 			grp.budget = NewTokenBucket(cc.Budget.MaxTokens, cc.Budget.TokenRatio)
@@ -349,7 +366,7 @@ func (c *client) begin(req int32) {
 	att := s.newAttempt(req, k)
 	r.att = att
 	if g.attempt > 0 {
-		r.timer = s.sim.After(g.attempt, c.kTimeout, int64(req), int64(att))
+		r.timer = s.sim.After(c.attemptTimeout(g, r, k), c.kTimeout, int64(req), int64(att))
 	}
 	if g.pool == nil {
 		c.transmit(req)
@@ -369,6 +386,16 @@ func (c *client) begin(req int32) {
 			r.wait = s.sim.After(g.wait, c.kPool, int64(req), int64(att))
 		}
 	}
+}
+
+// attemptTimeout is how long the client gives attempt k of request r: the
+// group's attempt timeout, or under the exponential law a draw of that mean.
+func (c *client) attemptTimeout(g *clientGroup, r *request, k int32) kernel.Duration {
+	if !g.attemptExp {
+		return g.attempt
+	}
+	st := c.fTimeout.Stream(uint64(r.agent), uint64(r.seq), uint64(k))
+	return kernel.Seconds(st.Exp(g.attemptMean))
 }
 
 // dial sets up the new connection the request's attempt holds.

@@ -34,6 +34,7 @@
 //	("service", agent, seq, attempt)    an attempt's base service demand
 //	("spike", agent, seq, attempt)      its latency spike (a hit, then a duration)
 //	("fault", agent, seq, attempt)      its error draw
+//	("timeout", agent, seq, attempt)    its exponential attempt timeout (client.timeouts.attempt_law)
 //
 // so drawing or not drawing one quantity, or a sampler rejecting a variable
 // number of uniforms, never moves another's draws: two runs whose
