@@ -6,13 +6,14 @@ import (
 	"os"
 
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate/markov"
 	"github.com/agentchaos/agentchaos/validate/stats"
 	"github.com/agentchaos/agentchaos/validate/textbook"
 )
 
 func init() {
 	register(command{"validate", "[name|file ...]",
-		"check the simulator against queueing theory (M/M/c, M/M/c/B, Erlang B, M/G/1) with confidence intervals", cmdValidate})
+		"check the simulator against queueing theory (M/M/c, M/M/c/B, Erlang B, M/G/1; pools, lossy and slow networks) and Markov chains of retries, with confidence intervals", cmdValidate})
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) error {
@@ -32,9 +33,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *budget < 0 || *relErr < 0 || *relErr >= 1 {
 		return usageError{fmt.Errorf("--budget must be ≥ 0 and --rel-err in [0, 1)")}
 	}
-	queues := textbook.Suite()
+	cases := textbook.Cases(append(textbook.Suite(), textbook.ClientNetworkSuite()...))
+	cases = append(cases, textbook.Cases(markov.Suite())...)
 	if len(pos) > 0 {
-		queues = nil
+		cases = nil
 		for _, p := range pos {
 			cfg, err := scenarios.Load(p)
 			if err != nil {
@@ -44,7 +46,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return usageError{err}
 			}
-			queues = append(queues, q)
+			cases = append(cases, q)
 		}
 	}
 	opt := textbook.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
@@ -57,7 +59,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	rep, err := textbook.RunSuite(queues, opt)
+	rep, err := textbook.RunSuite(cases, opt)
 	if err != nil {
 		return usageError{err}
 	}
