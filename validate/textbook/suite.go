@@ -458,6 +458,11 @@ func (r *SuiteReport) WriteText(w io.Writer) error {
 	if errs.Len() > 0 {
 		b.WriteString("\n" + errs.String())
 	}
+	for _, c := range r.Configurations {
+		if c.Distribution != nil && c.Error == "" {
+			c.Distribution.write(&b, c.Name)
+		}
+	}
 	fmt.Fprintf(&b, "\n%d configurations, %d checks: %d passed, %d capped, %d outside their own %s%% interval (about %.1f expected by chance).\n",
 		len(r.Configurations), r.Checks, r.Passed, r.Capped, r.Outside, pctString(r.Confidence), float64(r.Checks)*(1-r.Confidence))
 	for _, l := range r.Legends {
@@ -475,6 +480,28 @@ func (r *SuiteReport) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// write prints the distribution as a table with a bar per state, scaled to
+// the largest probability, so that its shape shows at a glance.
+func (d *Distribution) write(b *strings.Builder, name string) {
+	fmt.Fprintf(b, "\n%s: %s n, stationary probability and simulated time share\n", name, d.Of)
+	fmt.Fprintf(b, "%5s  %6s  %6s\n", "n", "P(n)", "share")
+	top := 0.0
+	for _, p := range d.Analytic {
+		top = math.Max(top, p)
+	}
+	for n, p := range d.Analytic {
+		var sim float64
+		if n < len(d.Simulated) {
+			sim = d.Simulated[n]
+		}
+		bar := 0
+		if top > 0 {
+			bar = int(math.Round(40 * p / top))
+		}
+		fmt.Fprintf(b, "%5d  %.4f  %.4f  %s\n", n, p, sim, strings.Repeat("█", bar))
+	}
 }
 
 func pctString(x float64) string {

@@ -189,6 +189,8 @@ func TestWriteText(t *testing.T) {
 			{Measure: "sojourn p95", Analytic: 11.89, Mean: 11.61, HalfWidth: 0.09},
 		}},
 		{Name: "broken", Error: "validate: broken: no request accepted after the warm-up; run longer"},
+		{Name: "chain", Reps: 20, Measures: []MeasureResult{{Measure: "mean in system", Analytic: 1.5, Mean: 1.49, HalfWidth: 0.02}},
+			Distribution: &Distribution{Of: "attempts at the server", Analytic: []float64{0.4, 0.1, 0.5}, Simulated: []float64{0.41, 0.1, 0.49}}},
 	}}
 	r.judge()
 	var b bytes.Buffer
