@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -16,9 +17,11 @@ import (
 // Tolerances are the knobs of a cross-validation's derived tolerances. Zero
 // fields take the defaults noted.
 type Tolerances struct {
-	Replicas     int     // perturbed simulations; default 30
-	Confidence   float64 // of the prediction bands over them; default 0.99
-	LatencyFloor float64 // added relative tolerance on mean and p95 latency; default 0.03
+	Replicas   int     // perturbed simulations; default 30
+	Confidence float64 // of the prediction bands over them; default 0.99
+	// LatencyFloor is the added relative tolerance on mean and p95 latency
+	// and, with a client, on its amplification and goodput; default 0.03.
+	LatencyFloor float64
 	ErrorFloor   float64 // added tolerance on the error rate, a fraction; default 0.005
 	KSAlpha      float64 // significance of the KS critical value; default 0.001
 	MaxLateness  float64 // largest p95 of Λ over the mean service time; default 0.10
@@ -47,22 +50,26 @@ func (t Tolerances) withDefaults() Tolerances {
 }
 
 // Check is one comparison of a cross-validation: it passes when Diff lies
-// in [Lo, Hi]. For latencies Diff, Lo and Hi are relative to the
-// simulation's value (0.05 is 5%); for the error rate they are differences
-// of fractions (0.01 is one percentage point); for a KS distance Diff is the
-// distance; for the lateness it is p95 Λ over the mean service time. The
-// final state's check has Diff, Lo and Hi 0; its Note says what was
-// accepted.
+// in [Lo, Hi]. For latencies, and a client's amplification (attempts per
+// request) and goodput (successes per second), Diff, Lo and Hi are relative
+// to the simulation's value (0.05 is 5%); for the error rate they are
+// differences of fractions (0.01 is one percentage point); for a KS
+// distance Diff is the distance; for the lateness it is p95 Λ over the
+// mean service time. The final state's check and the steady-state
+// hypothesis's verdict have Diff, Lo and Hi 0; their Note says what was
+// accepted, and a verdict's SimText and LiveText are the verdicts.
 type Check struct {
-	Name string  `json:"name"`
-	Unit string  `json:"unit"` // one of the Unit constants
-	Sim  float64 `json:"sim"`
-	Live float64 `json:"live"`
-	Diff float64 `json:"diff"`
-	Lo   float64 `json:"lo"`
-	Hi   float64 `json:"hi"`
-	Pass bool    `json:"pass"`
-	Note string  `json:"note,omitempty"`
+	Name     string  `json:"name"`
+	Unit     string  `json:"unit"` // one of the Unit constants
+	Sim      float64 `json:"sim"`
+	Live     float64 `json:"live"`
+	SimText  string  `json:"sim_text,omitempty"`
+	LiveText string  `json:"live_text,omitempty"`
+	Diff     float64 `json:"diff"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	Pass     bool    `json:"pass"`
+	Note     string  `json:"note,omitempty"`
 }
 
 // Units of a Check's Diff, Lo and Hi.
@@ -71,6 +78,7 @@ const (
 	UnitPoints   = "fraction" // live − sim, fractions; Sim and Live fractions
 	UnitDistance = "distance" // a KS distance in [0, 1]
 	UnitState    = "state"    // Sim and Live are model.State values
+	UnitVerdict  = "verdict"  // SimText and LiveText are SLO verdicts
 	UnitLateness = "lateness" // p95 Λ / mean service; Live is p95 Λ in seconds
 )
 
@@ -194,6 +202,16 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	errC.Pass = errC.Lo <= errC.Diff && errC.Diff <= errC.Hi
 	cv.Checks = append(cv.Checks, errC)
 
+	// The client's figures, when it has a timeout, retries, a budget, a
+	// breaker or a pool (or the network has toxics): what timeouts, retries
+	// and pools do to the load.
+	if sim.Client != nil && lv.Client != nil {
+		cv.Checks = append(cv.Checks,
+			rel("amplification", sim.Client.Amplification, lv.Client.Amplification,
+				func(r *model.Report) float64 { return r.Client.Amplification }),
+			rel("goodput", sim.Client.Goodput, lv.Client.Goodput, func(r *model.Report) float64 { return r.Client.Goodput }))
+	}
+
 	simLat, liveLat := seconds(sim.Latencies), seconds(lv.Latencies)
 	d := stats.KS(simLat, liveLat)
 	ksC := Check{Name: "KS distance", Unit: UnitDistance, Live: d, Diff: d, Hi: 1}
@@ -218,6 +236,20 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	}
 	cv.Checks = append(cv.Checks, Check{Name: "final state", Unit: UnitState, Sim: float64(sim.FinalState), Live: float64(lv.FinalState),
 		Pass: states[lv.FinalState], Note: "accepted: " + strings.Join(seen, ", ")})
+
+	// The steady-state hypothesis's verdict, when the scenario states one:
+	// one the simulation or a replica reached.
+	if sim.SLO != nil && lv.SLO != nil {
+		accepted := []string{sim.SLO.Verdict}
+		for _, r := range reps {
+			if r.SLO != nil && !slices.Contains(accepted, r.SLO.Verdict) {
+				accepted = append(accepted, r.SLO.Verdict)
+			}
+		}
+		cv.Checks = append(cv.Checks, Check{Name: "SLO verdict", Unit: UnitVerdict, SimText: sim.SLO.Verdict,
+			LiveText: lv.SLO.Verdict, Pass: slices.Contains(accepted, lv.SLO.Verdict),
+			Note: "accepted: " + strings.Join(accepted, ", ")})
+	}
 
 	lateC := Check{Name: "p95 lateness", Unit: UnitLateness, Live: late.P95, Hi: tol.MaxLateness,
 		Note: fmt.Sprintf("of the mean service %.4gs; raise the scale if it fails", cv.MeanService)}
@@ -330,6 +362,21 @@ func (cv *Result) WriteText(w io.Writer) error {
 	row("stable/degraded/collapsed", tis(s), tis(l))
 	row("throttle delayed", f("%d", s.Throttle.Delayed), f("%d", l.Throttle.Delayed))
 	row("little's law L", f("%.4f", s.Little.L), f("%.4f", l.Little.L))
+	if s.Client != nil && l.Client != nil {
+		sc, lc := s.Client, l.Client
+		row("attempts", f("%d", sc.Attempts), f("%d", lc.Attempts))
+		row("amplification", f("%.3f×", sc.Amplification), f("%.3f×", lc.Amplification))
+		row("goodput", f("%.2f req/s", sc.Goodput), f("%.2f req/s", lc.Goodput))
+		row("retried", sc.RetriedBy.String(), lc.RetriedBy.String())
+		row("zombies", f("%d", sc.Zombies), f("%d", lc.Zombies))
+		if sc.PoolWait != nil && lc.PoolWait != nil {
+			row("pool wait p95", f("%.4fs", sc.PoolWait.P95), f("%.4fs", lc.PoolWait.P95))
+			row("pool exhausted", f("%d", sc.PoolExhausted), f("%d", lc.PoolExhausted))
+		}
+	}
+	if s.SLO != nil && l.SLO != nil {
+		row("SLO verdict", s.SLO.Verdict, l.SLO.Verdict)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -354,6 +401,8 @@ func (cv *Result) WriteText(w io.Writer) error {
 			dv, lim = f("%.4f", c.Diff), f("≤ %.4f", c.Hi)
 		case UnitState:
 			sv, lv = model.State(c.Sim).String(), model.State(c.Live).String()
+		case UnitVerdict:
+			sv, lv = c.SimText, c.LiveText
 		case UnitLateness:
 			lv, dv, lim = f("%.3gms", 1e3*c.Live), f("%.1f%%", 100*c.Diff), f("≤ %.0f%%", 100*c.Hi)
 		}
