@@ -21,7 +21,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	seed := fs.Uint64("seed", 1, "root seed of the replications")
 	workers := fs.Int("workers", 0, "goroutines (default: the number of CPUs); results do not depend on it")
-	budget := fs.Float64("budget", 0, "cap on simulated requests per configuration (default 1.5e7)")
+	budget := fs.Float64("budget", 0, "cap on simulated requests per configuration (default 1e7)")
 	relErr := fs.Float64("rel-err", 0, "target relative half-width of every 99% interval (default 0.03)")
 	pos, err := parse(fs, args)
 	if err != nil {

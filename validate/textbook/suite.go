@@ -33,7 +33,7 @@ type SuiteOptions struct {
 	Precision stats.Precision
 	// Budget caps the requests simulated for one configuration (warm-up
 	// included): MaxReps = Budget / (requests per replication), at least
-	// MinReps. Default 1.5·10⁷.
+	// MinReps. Default 10⁷.
 	Budget float64
 	// Family is the family-wise confidence of the pass verdict: every check
 	// is judged at 1 − (1−Family)/m for m checks (Bonferroni), so that with
@@ -63,7 +63,7 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 	}
 	o.Precision = o.Precision.WithDefaults()
 	if o.Budget == 0 {
-		o.Budget = 1.5e7
+		o.Budget = 1e7
 	}
 	if o.Family == 0 {
 		o.Family = o.Precision.Confidence
@@ -589,9 +589,9 @@ func Suite() []Queue {
 //     2d, and every sojourn exactly 2d above the same replication's
 //     without the network.
 func ClientNetworkSuite() []Queue {
-	pool := mmQueue(8, Infinite, 0.4, 1, 0.95) // λ = 3.2
+	pool := mmQueue(8, Infinite, 0.35, 1, 0.95) // λ = 2.8
 	pool.Pool = 4
-	pool.Name = "M/M/8 pool=4 ρ=0.80"
+	pool.Name = "M/M/8 pool=4 ρ=0.70"
 	loss := mmQueue(1, Infinite, 0.5, 1, 0)
 	loss.Loss, loss.Timeout, loss.Attempts = 0.2, 60, 100
 	loss.Name = "M/M/1 loss=0.2 T=60"
