@@ -524,3 +524,16 @@ func TestFrontReplications(t *testing.T) {
 	_, err = r.replicate(short, 3, 100, 5000)
 	require.ErrorContains(t, err, "timed out")
 }
+
+// TestFrontReplicationGolden pins one short replication of each client and
+// network variant bit for bit, on every architecture.
+func TestFrontReplicationGolden(t *testing.T) {
+	var b strings.Builder
+	pool, loss, lossK, delay := frontQueues()
+	for _, q := range []Queue{pool, loss, lossK, delay} {
+		rep, err := q.simulate(replicate.Seed(q.seed(1), 0), 100, 1000)
+		require.NoError(t, err)
+		fmt.Fprintf(&b, "%s: counted %d values %v\n", q.Name, rep.Counted, rep.Values)
+	}
+	goldentest.Check(t, "testdata/front.golden", []byte(b.String()))
+}
