@@ -50,17 +50,21 @@ func TestTextbookProfiles(t *testing.T) {
 	require.GreaterOrEqual(t, n, 2)
 }
 
+// lossyScenario is an M/M/1 at ρ = 0.5 behind a network that loses a
+// quarter of the requests, with a client that retries them.
+const lossyScenario = `{"name": "lossy",
+	"agents": {"count": 1, "arrival": "poisson", "think": {"kind": "exponential", "mean": 2}, "horizon": 10,
+		"mix": [{"name": "u", "weight": 1, "work": 1}]},
+	"queue": {"buffer": 100000000}, "workers": {"count": 1, "service": {"kind": "exponential", "mean": 1}},
+	"throttle": {"enabled": false},
+	"client": {"timeouts": {"attempt": 60}, "retry": {"max_attempts": 4, "on": ["CLIENT_TIMEOUT"]}},
+	"network": {"toxics": [{"type": "loss", "direction": "request", "p": 0.25}]}}`
+
 // TestValidateLossyScenario: a scenario file with a lossy network and a
 // retrying client is recognised and checked against the geometric law.
 func TestValidateLossyScenario(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "lossy.json")
-	require.NoError(t, os.WriteFile(file, []byte(`{"name": "lossy",
-		"agents": {"count": 1, "arrival": "poisson", "think": {"kind": "exponential", "mean": 2}, "horizon": 10,
-			"mix": [{"name": "u", "weight": 1, "work": 1}]},
-		"queue": {"buffer": 100000000}, "workers": {"count": 1, "service": {"kind": "exponential", "mean": 1}},
-		"throttle": {"enabled": false},
-		"client": {"timeouts": {"attempt": 60}, "retry": {"max_attempts": 4, "on": ["CLIENT_TIMEOUT"]}},
-		"network": {"toxics": [{"type": "loss", "direction": "request", "p": 0.25}]}}`), 0o644))
+	require.NoError(t, os.WriteFile(file, []byte(lossyScenario), 0o644))
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"validate", "--json", "--budget", "3e5", file}, &stdout, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
@@ -78,13 +82,8 @@ func TestValidateBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte(`{"name": "closed", "agents": {"count": 2, "requests_per_agent": 5},
 		"queue": {"buffer": 4}, "workers": {"count": 1}}`), 0o644))
 	breaker := filepath.Join(t.TempDir(), "breaker.json")
-	require.NoError(t, os.WriteFile(breaker, []byte(`{"name": "breaker",
-		"agents": {"count": 1, "arrival": "poisson", "think": {"kind": "exponential", "mean": 2}, "horizon": 10,
-			"mix": [{"name": "u", "weight": 1, "work": 1}]},
-		"queue": {"buffer": 10}, "workers": {"count": 1, "service": {"kind": "exponential", "mean": 1}},
-		"throttle": {"enabled": false},
-		"client": {"timeouts": {"attempt": 60}, "breaker": {"consecutive_failures": 3, "open_for": 1}},
-		"network": {"toxics": [{"type": "loss", "direction": "request", "p": 0.25}]}}`), 0o644))
+	require.NoError(t, os.WriteFile(breaker, []byte(strings.Replace(lossyScenario, `"retry": {"max_attempts": 4, "on": ["CLIENT_TIMEOUT"]}`,
+		`"breaker": {"consecutive_failures": 3, "open_for": 1}`, 1)), 0o644))
 	for _, tc := range []struct {
 		args []string
 		msg  string

@@ -202,6 +202,11 @@ func TestCrossvalWallClock(t *testing.T) {
 	require.LessOrEqual(t, n, before, "goroutines left behind")
 }
 
+// smallDetector is the detector of the small scenarios below: a 50 ms
+// period over a half-second window.
+var smallDetector = model.DetectorConfig{Period: 0.05, Window: 0.5, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
+	GrowthSamples: 3, MinWindowSamples: 10, FinalFraction: 0.05}
+
 // clientScenario has everything of issue 12's client in front of a small
 // overloaded server: a pool of 3 connections for 4 workers, with an acquire
 // timeout; an attempt timeout shorter than a busy queue's wait (zombie
@@ -213,10 +218,9 @@ func clientScenario() *model.Config {
 		Agents: model.AgentConfig{Count: 30, Arrival: model.Closed, RequestsPerAgent: 20,
 			Think: model.Dist{Kind: model.Exponential, Mean: 0.05},
 			Mix:   []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}}},
-		Queue:   model.QueueConfig{Buffer: 20},
-		Workers: model.WorkerConfig{Count: 4, Service: model.Dist{Kind: model.Exponential, Mean: 0.02}},
-		Detector: model.DetectorConfig{Period: 0.05, Window: 0.5, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
-			GrowthSamples: 3, MinWindowSamples: 10, FinalFraction: 0.05},
+		Queue:     model.QueueConfig{Buffer: 20},
+		Workers:   model.WorkerConfig{Count: 4, Service: model.Dist{Kind: model.Exponential, Mean: 0.02}},
+		Detector:  smallDetector,
 		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
 		Client: model.ClientConfig{
 			Timeouts: model.TimeoutConfig{Attempt: 0.1},
@@ -239,10 +243,9 @@ func scheduledScenario(horizon float64) *model.Config {
 		Agents: model.AgentConfig{Count: 10, Arrival: model.Poisson, Horizon: horizon,
 			Think: model.Dist{Kind: model.Exponential, Mean: 0.1},
 			Mix:   []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}}},
-		Queue:   model.QueueConfig{Buffer: 100},
-		Workers: model.WorkerConfig{Count: 2, Service: model.Dist{Kind: model.Exponential, Mean: 0.015}},
-		Detector: model.DetectorConfig{Period: 0.05, Window: 0.5, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
-			GrowthSamples: 3, MinWindowSamples: 10, FinalFraction: 0.05},
+		Queue:     model.QueueConfig{Buffer: 100},
+		Workers:   model.WorkerConfig{Count: 2, Service: model.Dist{Kind: model.Exponential, Mean: 0.015}},
+		Detector:  smallDetector,
 		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
 		Client: model.ClientConfig{
 			Timeouts: model.TimeoutConfig{Attempt: 0.1},

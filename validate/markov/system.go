@@ -237,7 +237,6 @@ func (s *System) Config(seed uint64, horizon float64) *model.Config {
 	if attempts == 0 {
 		attempts = ModelMaxAttempts
 	}
-	period := 50.0 // the detector only observes: few ticks
 	return &model.Config{
 		Name:        s.Name,
 		Description: "closed system with retries, for the Markov-chain check",
@@ -249,12 +248,9 @@ func (s *System) Config(seed uint64, horizon float64) *model.Config {
 			Horizon: horizon,
 			Mix:     []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}},
 		},
-		Queue:   model.QueueConfig{Buffer: s.Buffer},
-		Workers: model.WorkerConfig{Count: s.Servers, Service: model.Dist{Kind: model.Exponential, Mean: s.Service}},
-		Detector: model.DetectorConfig{
-			Period: period, Window: period, DegradedSaturation: 1, CollapseSaturation: 1,
-			GrowthSamples: 1, MinWindowSamples: 1, FinalFraction: 1,
-		},
+		Queue:     model.QueueConfig{Buffer: s.Buffer},
+		Workers:   model.WorkerConfig{Count: s.Servers, Service: model.Dist{Kind: model.Exponential, Mean: s.Service}},
+		Detector:  textbook.ObservingDetector(50),
 		Telemetry: model.TelemetryConfig{Percentiles: model.SketchPercentiles},
 		Client: model.ClientConfig{
 			Timeouts: model.TimeoutConfig{Attempt: s.Timeout, AttemptLaw: model.Exponential},

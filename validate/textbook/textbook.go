@@ -372,16 +372,21 @@ func (q Queue) config(seed uint64, horizon float64) *model.Config {
 			Horizon: horizon,
 			Mix:     []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}},
 		},
-		Queue:   model.QueueConfig{Buffer: buffer},
-		Workers: model.WorkerConfig{Count: q.Servers, Service: q.Service},
-		Detector: model.DetectorConfig{
-			Period: period, Window: period, DegradedSaturation: 1, CollapseSaturation: 1,
-			GrowthSamples: 1, MinWindowSamples: 1, FinalFraction: 1,
-		},
+		Queue:     model.QueueConfig{Buffer: buffer},
+		Workers:   model.WorkerConfig{Count: q.Servers, Service: q.Service},
+		Detector:  ObservingDetector(period),
 		Telemetry: model.TelemetryConfig{Percentiles: model.SketchPercentiles},
 		Client:    q.client(),
 		Network:   q.network(),
 	}
+}
+
+// ObservingDetector is the detector of a validation scenario: its ticks
+// every period seconds only observe (the throttle is off in such a
+// scenario), so the period is long, and its rules never fire.
+func ObservingDetector(period float64) model.DetectorConfig {
+	return model.DetectorConfig{Period: period, Window: period, DegradedSaturation: 1, CollapseSaturation: 1,
+		GrowthSamples: 1, MinWindowSamples: 1, FinalFraction: 1}
 }
 
 // client returns the client in front of the queue: a pool, or a timeout
