@@ -305,16 +305,17 @@ func (e editedReplicator) Replicate(seed uint64, warmUp, length float64) (textbo
 // two on two, and the bimodal system's distribution has its two modes in
 // the chain and in the simulated time shares alike.
 func TestSuite(t *testing.T) {
-	cases := textbook.Cases([]*System{Suite()[1], Suite()[3]})
+	cases := textbook.Cases([]*System{Suite()[2], Suite()[3]})
+	prec := stats.Precision{MinReps: 20, MaxReps: 20}
 	prev := runtime.GOMAXPROCS(2)
 	defer runtime.GOMAXPROCS(prev)
-	two, err := textbook.RunSuite(cases, textbook.SuiteOptions{Seed: 1, Workers: 2})
+	two, err := textbook.RunSuite(cases, textbook.SuiteOptions{Seed: 1, Workers: 2, Precision: prec})
 	require.NoError(t, err)
 	require.True(t, two.Pass)
-	small, err := textbook.RunSuite(cases[:1], textbook.SuiteOptions{Seed: 1, Workers: 2})
+	small, err := textbook.RunSuite(cases[:1], textbook.SuiteOptions{Seed: 1, Workers: 2, Precision: prec})
 	require.NoError(t, err)
 	runtime.GOMAXPROCS(1)
-	one, err := textbook.RunSuite(cases[:1], textbook.SuiteOptions{Seed: 1, Workers: 1})
+	one, err := textbook.RunSuite(cases[:1], textbook.SuiteOptions{Seed: 1, Workers: 1, Precision: prec})
 	require.NoError(t, err)
 	require.Equal(t, small, one)
 
