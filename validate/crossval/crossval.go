@@ -20,7 +20,7 @@ type Tolerances struct {
 	Replicas   int     // perturbed simulations; default 30
 	Confidence float64 // of the prediction bands over them; default 0.99
 	// LatencyFloor is the added relative tolerance on mean and p95 latency
-	// and, with a client, on its amplification and goodput; default 0.03.
+	// and, with a client, on its amplification and pool wait; default 0.03.
 	LatencyFloor float64
 	ErrorFloor   float64 // added tolerance on the error rate, a fraction; default 0.005
 	KSAlpha      float64 // significance of the KS critical value; default 0.001
@@ -50,9 +50,10 @@ func (t Tolerances) withDefaults() Tolerances {
 }
 
 // Check is one comparison of a cross-validation: it passes when Diff lies
-// in [Lo, Hi]. For latencies, and a client's amplification (attempts per
-// request) and goodput (successes per second), Diff, Lo and Hi are relative
-// to the simulation's value (0.05 is 5%); for the error rate they are
+// in [Lo, Hi]. For latencies, a client's amplification (attempts per
+// request) and its pool's p95 wait, Diff, Lo and Hi are relative to the
+// simulation's value (0.05 is 5%), and SimUnit is the unit of Sim and Live
+// ("" for seconds); for the error rate they are
 // differences of fractions (0.01 is one percentage point); for a KS
 // distance Diff is the distance; for the lateness it is p95 Λ over the
 // mean service time. The final state's check and the steady-state
@@ -63,6 +64,7 @@ type Check struct {
 	Unit     string  `json:"unit"` // one of the Unit constants
 	Sim      float64 `json:"sim"`
 	Live     float64 `json:"live"`
+	SimUnit  string  `json:"sim_unit,omitempty"`
 	SimText  string  `json:"sim_text,omitempty"`
 	LiveText string  `json:"live_text,omitempty"`
 	Diff     float64 `json:"diff"`
@@ -203,13 +205,20 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	cv.Checks = append(cv.Checks, errC)
 
 	// The client's figures, when it has a timeout, retries, a budget, a
-	// breaker or a pool (or the network has toxics): what timeouts, retries
-	// and pools do to the load.
+	// breaker or a pool (or the network has toxics): what timeouts and
+	// retries do to the load, and how long attempts wait for a connection.
+	// (Its goodput is not compared: a rate over the run's duration, it
+	// moves with the lateness of every timer at the run's end, which the
+	// replicas do not model; the error rate already says how many requests
+	// failed.)
 	if sim.Client != nil && lv.Client != nil {
-		cv.Checks = append(cv.Checks,
-			rel("amplification", sim.Client.Amplification, lv.Client.Amplification,
-				func(r *model.Report) float64 { return r.Client.Amplification }),
-			rel("goodput", sim.Client.Goodput, lv.Client.Goodput, func(r *model.Report) float64 { return r.Client.Goodput }))
+		c := rel("amplification", sim.Client.Amplification, lv.Client.Amplification,
+			func(r *model.Report) float64 { return r.Client.Amplification })
+		c.SimUnit = "×"
+		cv.Checks = append(cv.Checks, c)
+		if poolWaitP95(sim) > 0 && poolWaitP95(lv) > 0 {
+			cv.Checks = append(cv.Checks, rel("pool wait p95", poolWaitP95(sim), poolWaitP95(lv), poolWaitP95))
+		}
 	}
 
 	simLat, liveLat := seconds(sim.Latencies), seconds(lv.Latencies)
@@ -265,6 +274,15 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 		cv.Pass = cv.Pass && c.Pass
 	}
 	return cv, nil
+}
+
+// poolWaitP95 returns the p95 of the waits for a connection, 0 without a
+// pool or without waits.
+func poolWaitP95(r *model.Report) float64 {
+	if r.Client == nil || r.Client.PoolWait == nil {
+		return 0
+	}
+	return r.Client.PoolWait.P95
 }
 
 // relDiff is (l − s)/s, 0 when both are 0 and +Inf when only s is.
@@ -337,6 +355,24 @@ func (cv *Result) WriteText(w io.Writer) error {
 	row("  QUEUE_OVERFLOW", f("%d", s.FailedBy.QueueOverflow), f("%d", l.FailedBy.QueueOverflow))
 	row("  FAULT_ERROR", f("%d", s.FailedBy.FaultError), f("%d", l.FailedBy.FaultError))
 	row("  QUEUE_TIMEOUT", f("%d", s.FailedBy.QueueTimeout), f("%d", l.FailedBy.QueueTimeout))
+	for _, k := range []struct {
+		name string
+		s, l uint64
+	}{
+		{"CLIENT_TIMEOUT", s.FailedBy.ClientTimeout, l.FailedBy.ClientTimeout},
+		{"DEADLINE_EXCEEDED", s.FailedBy.DeadlineExceeded, l.FailedBy.DeadlineExceeded},
+		{"POOL_EXHAUSTED", s.FailedBy.PoolExhausted, l.FailedBy.PoolExhausted},
+		{"CONNECT_TIMEOUT", s.FailedBy.ConnectTimeout, l.FailedBy.ConnectTimeout},
+		{"CONNECTION_RESET", s.FailedBy.ConnectionReset, l.FailedBy.ConnectionReset},
+		{"CIRCUIT_OPEN", s.FailedBy.CircuitOpen, l.FailedBy.CircuitOpen},
+		{"CRASHED", s.FailedBy.Crashed, l.FailedBy.Crashed},
+		{"SHED", s.FailedBy.Shed, l.FailedBy.Shed},
+		{"THROTTLED", s.FailedBy.Throttled, l.FailedBy.Throttled},
+	} {
+		if k.s > 0 || k.l > 0 { // the client's, the network's and the defences' kinds when there are any
+			row("  "+k.name, f("%d", k.s), f("%d", k.l))
+		}
+	}
 	row("error rate", f("%.2f%%", 100*s.ErrorRate), f("%.2f%%", 100*l.ErrorRate))
 	for _, q := range []struct {
 		name string
@@ -394,7 +430,11 @@ func (cv *Result) WriteText(w io.Writer) error {
 		var sv, lv, dv, lim string
 		switch c.Unit {
 		case UnitRelative:
-			sv, lv, dv, lim = f("%.4fs", c.Sim), f("%.4fs", c.Live), f("%+.1f%%", 100*c.Diff), f("%+.1f%% .. %+.1f%%", 100*c.Lo, 100*c.Hi)
+			unit := c.SimUnit
+			if unit == "" {
+				unit = "s"
+			}
+			sv, lv, dv, lim = f("%.4f%s", c.Sim, unit), f("%.4f%s", c.Live, unit), f("%+.1f%%", 100*c.Diff), f("%+.1f%% .. %+.1f%%", 100*c.Lo, 100*c.Hi)
 		case UnitPoints:
 			sv, lv, dv, lim = f("%.2f%%", 100*c.Sim), f("%.2f%%", 100*c.Live), f("%+.2f pt", 100*c.Diff), f("%+.2f .. %+.2f pt", 100*c.Lo, 100*c.Hi)
 		case UnitDistance:

@@ -39,10 +39,10 @@
 //     so must the verdict of a steady-state hypothesis (a scheduled
 //     experiment: held, recovered, did not recover).
 //  4. With a client (a timeout, retries, a budget, a breaker or a pool, or
-//     network toxics), its amplification (attempts sent per request) and
-//     goodput (successes per second) get bands like the latencies, with the
-//     same floor: late timers move when timeouts fire, retries are sent and
-//     connections come back, as they move services.
+//     network toxics), its amplification (attempts sent per request) and,
+//     with a pool, the p95 wait for a connection get bands like the
+//     latencies, with the same floor: late timers move when timeouts fire,
+//     retries are sent and connections come back, as they move services.
 //  5. Λ's p95 must stay below MaxLateness of the mean zero-pressure service
 //     time, or the comparison says little: raise the scale.
 //
