@@ -44,8 +44,9 @@
 //
 // Unlimited retries are simulated with the model's largest
 // retry.max_attempts, 100; a replication in which a request uses them all
-// fails, since the chain has no such limit (in the configurations of Suite
-// none came near it).
+// fails, since the chain has no such limit. In the configurations of Suite
+// none comes near it: over 26 replications of the bimodal system (190,000
+// requests) the most any request used was 31.
 //
 // # Solution and measures
 //
