@@ -26,6 +26,14 @@ type TimeoutConfig struct {
 	// Attempt bounds each attempt, from its start (waiting for a
 	// connection and dialling included) to its answer: CLIENT_TIMEOUT.
 	Attempt float64 `json:"attempt,omitempty"`
+	// AttemptLaw is how long each attempt is given: "deterministic" (the
+	// default) exactly Attempt seconds, as real clients do; "exponential" a
+	// fresh exponential draw of mean Attempt for every attempt, from its
+	// own stream ("timeout", agent, seq, attempt). The exponential law is
+	// queueing theory's impatient customer (Erlang-A): with it a closed
+	// system with exponential think and service times and retries is a
+	// continuous-time Markov chain, which validate/markov solves.
+	AttemptLaw string `json:"attempt_law,omitempty"`
 	// Deadline bounds the request, from its creation over every attempt
 	// and backoff: DEADLINE_EXCEEDED.
 	Deadline float64 `json:"deadline,omitempty"`
@@ -97,6 +105,12 @@ func (c *ClientConfig) validate(v *validator, path string) {
 	v.nonNeg(path+".timeouts.attempt", t.Attempt)
 	v.nonNeg(path+".timeouts.deadline", t.Deadline)
 	v.nonNeg(path+".timeouts.connect", t.Connect)
+	switch t.AttemptLaw {
+	case "", Deterministic, Exponential:
+	default:
+		v.fail(path+".timeouts.attempt_law", fmt.Sprintf("must be %q or %q, not %q", Deterministic, Exponential, t.AttemptLaw))
+	}
+	v.unused(path+".timeouts.attempt_law", t.AttemptLaw != "" && t.Attempt == 0, "needs timeouts.attempt (its mean)")
 	switch t.Propagate {
 	case "", PropagateDequeue, PropagateService:
 	default:
@@ -434,7 +448,7 @@ func (c *client) begin(req int32) {
 	att := s.newAttempt(req, k)
 	r.att = att
 	if g.attempt > 0 {
-		r.timer = s.sim.After(g.attempt, c.kTimeout, int64(req), int64(att))
+		r.timer = s.sim.After(s.draws.AttemptTimeout(r.group, r.agent, r.seq, k), c.kTimeout, int64(req), int64(att))
 	}
 	if g.pool == nil {
 		c.transmit(req)

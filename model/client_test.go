@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,6 +60,38 @@ func TestTimeoutRetriesAndZombies(t *testing.T) {
 	require.Equal(t, Outcomes{"CLIENT_TIMEOUT": 2}, c.RetriedBy)
 	require.Zero(t, r.Served)
 	require.Equal(t, uint64(1), r.FailedBy.ClientTimeout)
+}
+
+// Exponential attempt timeouts: attempt k of a request is given a draw of
+// the mean from its own stream ("timeout", agent, seq, k), so a request
+// nobody answers is retried at the running sums of those draws.
+func TestExponentialAttemptTimeouts(t *testing.T) {
+	cfg := oneAgent(2, 1)
+	cfg.Client = ClientConfig{Timeouts: TimeoutConfig{Attempt: 0.5, AttemptLaw: Exponential},
+		Retry: RetryConfig{MaxAttempts: 4, On: []string{"CLIENT_TIMEOUT"}}}
+	cfg.Network.Toxics = []Toxic{{Type: ToxicLoss, Direction: DirRequest, P: 1}} // nothing is ever answered
+	_, rec := run(t, cfg)
+	fam := kernel.NewFamily(cfg.Seed, "timeout")
+	var want []kernel.Time
+	for seq := range 2 {
+		var at kernel.Time
+		if seq == 1 {
+			at = want[len(want)-1]
+		}
+		for k := range 4 {
+			st := fam.Stream(0, uint64(seq), uint64(k))
+			at = at.Add(kernel.Seconds(st.Exp(0.5)))
+			want = append(want, at)
+		}
+	}
+	var got []kernel.Time
+	for _, e := range rec.evs {
+		if e.Type == Retried || e.Type == Failed {
+			got = append(got, e.T)
+		}
+	}
+	require.Equal(t, want, got)
+	require.NotEqual(t, want[1].Sub(want[0]), want[2].Sub(want[1]), "a fresh draw per attempt")
 }
 
 // Deadline propagation into service stops the abandoned work at once.
@@ -248,6 +281,10 @@ func TestClientValidation(t *testing.T) {
 		"network.toxics[0].groups[0]": func(c *Config) { c.Network.Toxics = []Toxic{{Type: ToxicReset, Groups: []string{"nope"}}} },
 		"network.toxics[0].loss_good": func(c *Config) { c.Network.Toxics = []Toxic{{Type: ToxicLoss, P: 0.1, LossGood: 0.5}} },
 		"client.timeouts.connect":     func(c *Config) { c.Client.Timeouts.Connect = 1 },
+		"client.timeouts.attempt_law": func(c *Config) { c.Client.Timeouts.AttemptLaw = Exponential },
+		"client.timeouts.attempt_law ": func(c *Config) {
+			c.Client.Timeouts = TimeoutConfig{Attempt: 1, AttemptLaw: Uniform}
+		},
 		"agents.groups[1].client.retry.on": func(c *Config) {
 			c.Agents.Groups = []AgentGroup{{Name: "a", Count: 0}, {Name: "b", Count: 1, Client: &ClientConfig{Retry: RetryConfig{MaxAttempts: 3}}}}
 			c.Agents.Groups[0].Count = 0
@@ -263,6 +300,6 @@ func TestClientValidation(t *testing.T) {
 			require.Equal(t, "agents.groups[0].count", fe.Path)
 			continue
 		}
-		require.Equal(t, want, fe.Path, "%v", err)
+		require.Equal(t, strings.TrimSpace(want), fe.Path, "%v", err)
 	}
 }

@@ -37,6 +37,7 @@
 //	("service", agent, seq, attempt)    an attempt's base service demand
 //	("spike", agent, seq, attempt)      its latency spike (a hit, then a duration)
 //	("fault", agent, seq, attempt)      its error draw
+//	("timeout", agent, seq, attempt)    its exponential attempt timeout (client.timeouts.attempt_law)
 //
 // ([Draws] gives each by its key) so drawing or not drawing one quantity,
 // or a sampler rejecting a variable number of uniforms, never moves

@@ -13,10 +13,19 @@ type Draws struct {
 	mixCum  []float64 // the mix's cumulative weights, normalised
 	think   sampler
 	service sampler
-	dial    []sampler // by agent group; kind sNone without a dial time
+	dial    []sampler    // by agent group; kind sNone without a dial time
+	attempt []attemptLaw // by agent group
 
 	fStart, fWorkload, fThink, fBackoff kernel.Family
 	fRetry, fDial, fThrottle, fService  kernel.Family
+	fTimeout                            kernel.Family
+}
+
+// attemptLaw is an agent group's attempt timeout: fixed, or exponential
+// of that mean.
+type attemptLaw struct {
+	fixed kernel.Duration
+	mean  float64 // seconds; 0 for a fixed timeout
 }
 
 // NewDraws returns the draws of a validated configuration.
@@ -27,7 +36,8 @@ func NewDraws(cfg *Config) *Draws {
 		fStart: kernel.NewFamily(seed, "start"), fWorkload: kernel.NewFamily(seed, "workload"),
 		fThink: kernel.NewFamily(seed, "think"), fBackoff: kernel.NewFamily(seed, "backoff"),
 		fRetry: kernel.NewFamily(seed, "retry"), fDial: kernel.NewFamily(seed, "dial"),
-		fThrottle: kernel.NewFamily(seed, "throttle"), fService: kernel.NewFamily(seed, "service")}
+		fThrottle: kernel.NewFamily(seed, "throttle"), fService: kernel.NewFamily(seed, "service"),
+		fTimeout: kernel.NewFamily(seed, "timeout")}
 	switch {
 	case c.Arrival != TraceArrivals:
 		d.think = c.Think.compile()
@@ -49,8 +59,26 @@ func NewDraws(cfg *Config) *Draws {
 			s = p.Dial.compile()
 		}
 		d.dial = append(d.dial, s)
+		t := g.client.Timeouts
+		law := attemptLaw{fixed: kernel.Seconds(t.Attempt)}
+		if t.AttemptLaw == Exponential {
+			law.mean = t.Attempt
+		}
+		d.attempt = append(d.attempt, law)
 	}
 	return d
+}
+
+// AttemptTimeout is how long the client of agent group group gives attempt
+// k of agent's request seq: the group's attempt timeout, or under the
+// exponential law a draw of that mean from ("timeout", agent, seq, k).
+func (d *Draws) AttemptTimeout(group, agent, seq, k int32) kernel.Duration {
+	law := d.attempt[group]
+	if law.mean == 0 {
+		return law.fixed
+	}
+	st := d.fTimeout.Stream(uint64(agent), uint64(seq), uint64(k))
+	return kernel.Seconds(st.Exp(law.mean))
 }
 
 // Start is agent's start, uniform in [0, agents.stagger): ("start", agent).

@@ -8,8 +8,12 @@
 //     replications, the relative-precision stopping rule, MSER-5, the
 //     regression band and the Kolmogorov–Smirnov distance.
 //   - textbook: the simulator against queueing theory — textbook queues run
-//     as ordinary scenarios, measured and compared by replications
-//     (`agentchaos validate`).
+//     as ordinary scenarios, alone or behind a connection pool, a lossy
+//     network with retries or a delay, measured and compared by
+//     replications (`agentchaos validate`).
+//   - markov: the retry model against continuous-time Markov chains —
+//     closed systems with zombie work and retries, solved exactly, in the
+//     same suite.
 //   - crossval: the simulation against the real-concurrency mode of
 //     model/live on the same seed (`agentchaos crossval`).
 //   - reproduce: the seed system's published EXP-001/002/003 table, the

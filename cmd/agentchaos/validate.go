@@ -6,13 +6,14 @@ import (
 	"os"
 
 	"github.com/agentchaos/agentchaos/scenarios"
+	"github.com/agentchaos/agentchaos/validate/markov"
 	"github.com/agentchaos/agentchaos/validate/stats"
 	"github.com/agentchaos/agentchaos/validate/textbook"
 )
 
 func init() {
 	register(command{"validate", "[name|file ...]",
-		"check the simulator against queueing theory (M/M/c, M/M/c/B, Erlang B, M/G/1) with confidence intervals", cmdValidate})
+		"check the simulator against queueing theory (M/M/c, M/M/c/B, Erlang B, M/G/1; pools, lossy and slow networks) and Markov chains of retries, with confidence intervals", cmdValidate})
 }
 
 func cmdValidate(args []string, stdout, stderr io.Writer) error {
@@ -20,7 +21,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	seed := fs.Uint64("seed", 1, "root seed of the replications")
 	workers := fs.Int("workers", 0, "goroutines (default: the number of CPUs); results do not depend on it")
-	budget := fs.Float64("budget", 0, "cap on simulated requests per configuration (default 1.5e7)")
+	budget := fs.Float64("budget", 0, "cap on simulated requests per configuration (default 1e7)")
 	relErr := fs.Float64("rel-err", 0, "target relative half-width of every 99% interval (default 0.03)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -32,9 +33,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *budget < 0 || *relErr < 0 || *relErr >= 1 {
 		return usageError{fmt.Errorf("--budget must be ≥ 0 and --rel-err in [0, 1)")}
 	}
-	queues := textbook.Suite()
+	cases := textbook.Cases(append(textbook.Suite(), textbook.ClientNetworkSuite()...))
+	cases = append(cases, textbook.Cases(markov.Suite())...)
 	if len(pos) > 0 {
-		queues = nil
+		cases = nil
 		for _, p := range pos {
 			cfg, err := scenarios.Load(p)
 			if err != nil {
@@ -44,7 +46,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return usageError{err}
 			}
-			queues = append(queues, q)
+			cases = append(cases, q)
 		}
 	}
 	opt := textbook.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
@@ -57,7 +59,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	rep, err := textbook.RunSuite(queues, opt)
+	rep, err := textbook.RunSuite(cases, opt)
 	if err != nil {
 		return usageError{err}
 	}

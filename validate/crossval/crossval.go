@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -17,9 +18,11 @@ import (
 // Tolerances are the knobs of a cross-validation's derived tolerances. Zero
 // fields take the defaults noted.
 type Tolerances struct {
-	Replicas     int     // perturbed simulations; default 30
-	Confidence   float64 // of the prediction bands over them; default 0.99
-	LatencyFloor float64 // added relative tolerance on mean and p95 latency; default 0.03
+	Replicas   int     // perturbed simulations; default 30
+	Confidence float64 // of the prediction bands over them; default 0.99
+	// LatencyFloor is the added relative tolerance on mean and p95 latency
+	// and, with a client, on its amplification and pool wait; default 0.03.
+	LatencyFloor float64
 	ErrorFloor   float64 // added tolerance on the error rate, a fraction; default 0.005
 	KSAlpha      float64 // significance of the KS critical value; default 0.001
 	MaxLateness  float64 // largest p95 of Λ over the mean service time; default 0.10
@@ -48,22 +51,28 @@ func (t Tolerances) withDefaults() Tolerances {
 }
 
 // Check is one comparison of a cross-validation: it passes when Diff lies
-// in [Lo, Hi]. For latencies Diff, Lo and Hi are relative to the
-// simulation's value (0.05 is 5%); for the error rate they are differences
-// of fractions (0.01 is one percentage point); for a KS distance Diff is the
-// distance; for the lateness it is p95 Λ over the mean service time. The
-// final state's check has Diff, Lo and Hi 0; its Note says what was
-// accepted.
+// in [Lo, Hi]. For latencies, a client's amplification (attempts per
+// request) and its pool's p95 wait, Diff, Lo and Hi are relative to the
+// simulation's value (0.05 is 5%), and SimUnit is the unit of Sim and Live
+// ("" for seconds); for the error rate they are
+// differences of fractions (0.01 is one percentage point); for a KS
+// distance Diff is the distance; for the lateness it is p95 Λ over the
+// mean service time. The final state's check and the steady-state
+// hypothesis's verdict have Diff, Lo and Hi 0; their Note says what was
+// accepted, and a verdict's SimText and LiveText are the verdicts.
 type Check struct {
-	Name string  `json:"name"`
-	Unit string  `json:"unit"` // one of the Unit constants
-	Sim  float64 `json:"sim"`
-	Live float64 `json:"live"`
-	Diff float64 `json:"diff"`
-	Lo   float64 `json:"lo"`
-	Hi   float64 `json:"hi"`
-	Pass bool    `json:"pass"`
-	Note string  `json:"note,omitempty"`
+	Name     string  `json:"name"`
+	Unit     string  `json:"unit"` // one of the Unit constants
+	Sim      float64 `json:"sim"`
+	Live     float64 `json:"live"`
+	SimUnit  string  `json:"sim_unit,omitempty"`
+	SimText  string  `json:"sim_text,omitempty"`
+	LiveText string  `json:"live_text,omitempty"`
+	Diff     float64 `json:"diff"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	Pass     bool    `json:"pass"`
+	Note     string  `json:"note,omitempty"`
 }
 
 // Units of a Check's Diff, Lo and Hi.
@@ -72,6 +81,7 @@ const (
 	UnitPoints   = "fraction" // live − sim, fractions; Sim and Live fractions
 	UnitDistance = "distance" // a KS distance in [0, 1]
 	UnitState    = "state"    // Sim and Live are model.State values
+	UnitVerdict  = "verdict"  // SimText and LiveText are SLO verdicts
 	UnitLateness = "lateness" // p95 Λ / mean service; Live is p95 Λ in seconds
 )
 
@@ -233,6 +243,23 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	errC.Pass = errC.Lo <= errC.Diff && errC.Diff <= errC.Hi
 	cv.Checks = append(cv.Checks, errC)
 
+	// The client's figures, when it has a timeout, retries, a budget, a
+	// breaker or a pool (or the network has toxics): what timeouts and
+	// retries do to the load, and how long attempts wait for a connection.
+	// (Its goodput is not compared: a rate over the run's duration, it
+	// moves with the lateness of every timer at the run's end, which the
+	// replicas do not model; the error rate already says how many requests
+	// failed.)
+	if sim.Client != nil && lv.Client != nil {
+		c := rel("amplification", sim.Client.Amplification, lv.Client.Amplification,
+			func(r *model.Report) float64 { return r.Client.Amplification })
+		c.SimUnit = "×"
+		cv.Checks = append(cv.Checks, c)
+		if poolWaitP95(sim) > 0 && poolWaitP95(lv) > 0 {
+			cv.Checks = append(cv.Checks, rel("pool wait p95", poolWaitP95(sim), poolWaitP95(lv), poolWaitP95))
+		}
+	}
+
 	simLat, liveLat := seconds(sim.Latencies), seconds(lv.Latencies)
 	d := stats.KS(simLat, liveLat)
 	ksC := Check{Name: "KS distance", Unit: UnitDistance, Live: d, Diff: d, Hi: 1}
@@ -258,6 +285,20 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 	cv.Checks = append(cv.Checks, Check{Name: "final state", Unit: UnitState, Sim: float64(sim.FinalState), Live: float64(lv.FinalState),
 		Pass: states[lv.FinalState], Note: "accepted: " + strings.Join(seen, ", ")})
 
+	// The steady-state hypothesis's verdict, when the scenario states one:
+	// one the simulation or a replica reached.
+	if sim.SLO != nil && lv.SLO != nil {
+		accepted := []string{sim.SLO.Verdict}
+		for _, r := range reps {
+			if r.SLO != nil && !slices.Contains(accepted, r.SLO.Verdict) {
+				accepted = append(accepted, r.SLO.Verdict)
+			}
+		}
+		cv.Checks = append(cv.Checks, Check{Name: "SLO verdict", Unit: UnitVerdict, SimText: sim.SLO.Verdict,
+			LiveText: lv.SLO.Verdict, Pass: slices.Contains(accepted, lv.SLO.Verdict),
+			Note: "accepted: " + strings.Join(accepted, ", ")})
+	}
+
 	lateC := Check{Name: "p95 lateness", Unit: UnitLateness, Live: late.P95, Hi: tol.MaxLateness,
 		Note: fmt.Sprintf("of the mean service %.4gs; raise the scale if it fails", cv.MeanService)}
 	lateC.Diff = late.P95 / cv.MeanService // +Inf (fail) for a zero service with lateness
@@ -272,6 +313,15 @@ func compareLive(cfg *model.Config, scale float64, sim, lv *model.Report, late l
 		cv.Pass = cv.Pass && c.Pass
 	}
 	return cv, nil
+}
+
+// poolWaitP95 returns the p95 of the waits for a connection, 0 without a
+// pool or without waits.
+func poolWaitP95(r *model.Report) float64 {
+	if r.Client == nil || r.Client.PoolWait == nil {
+		return 0
+	}
+	return r.Client.PoolWait.P95
 }
 
 // relDiff is (l − s)/s, 0 when both are 0 and +Inf when only s is.
@@ -347,19 +397,20 @@ func (cv *Result) WriteText(w io.Writer) error {
 	for _, k := range []struct {
 		name string
 		s, l uint64
-	}{{"CLIENT_TIMEOUT", s.FailedBy.ClientTimeout, l.FailedBy.ClientTimeout},
+	}{
+		{"CLIENT_TIMEOUT", s.FailedBy.ClientTimeout, l.FailedBy.ClientTimeout},
 		{"DEADLINE_EXCEEDED", s.FailedBy.DeadlineExceeded, l.FailedBy.DeadlineExceeded},
 		{"POOL_EXHAUSTED", s.FailedBy.PoolExhausted, l.FailedBy.PoolExhausted},
 		{"CONNECT_TIMEOUT", s.FailedBy.ConnectTimeout, l.FailedBy.ConnectTimeout},
 		{"CONNECTION_RESET", s.FailedBy.ConnectionReset, l.FailedBy.ConnectionReset},
-		{"CIRCUIT_OPEN", s.FailedBy.CircuitOpen, l.FailedBy.CircuitOpen}, {"SHED", s.FailedBy.Shed, l.FailedBy.Shed}} {
-		if k.s+k.l > 0 {
+		{"CIRCUIT_OPEN", s.FailedBy.CircuitOpen, l.FailedBy.CircuitOpen},
+		{"CRASHED", s.FailedBy.Crashed, l.FailedBy.Crashed},
+		{"SHED", s.FailedBy.Shed, l.FailedBy.Shed},
+		{"THROTTLED", s.FailedBy.Throttled, l.FailedBy.Throttled},
+	} {
+		if k.s > 0 || k.l > 0 { // the client's, the network's and the defences' kinds when there are any
 			row("  "+k.name, f("%d", k.s), f("%d", k.l))
 		}
-	}
-	if s.Client != nil && l.Client != nil {
-		row("attempts", f("%d", s.Client.Attempts), f("%d", l.Client.Attempts))
-		row("retried", s.Client.RetriedBy.String(), l.Client.RetriedBy.String())
 	}
 	row("error rate", f("%.2f%%", 100*s.ErrorRate), f("%.2f%%", 100*l.ErrorRate))
 	for _, q := range []struct {
@@ -386,6 +437,21 @@ func (cv *Result) WriteText(w io.Writer) error {
 	row("stable/degraded/collapsed", tis(s), tis(l))
 	row("throttle delayed", f("%d", s.Throttle.Delayed), f("%d", l.Throttle.Delayed))
 	row("little's law L", f("%.4f", s.Little.L), f("%.4f", l.Little.L))
+	if s.Client != nil && l.Client != nil {
+		sc, lc := s.Client, l.Client
+		row("attempts", f("%d", sc.Attempts), f("%d", lc.Attempts))
+		row("amplification", f("%.3f×", sc.Amplification), f("%.3f×", lc.Amplification))
+		row("goodput", f("%.2f req/s", sc.Goodput), f("%.2f req/s", lc.Goodput))
+		row("retried", sc.RetriedBy.String(), lc.RetriedBy.String())
+		row("zombies", f("%d", sc.Zombies), f("%d", lc.Zombies))
+		if sc.PoolWait != nil && lc.PoolWait != nil {
+			row("pool wait p95", f("%.4fs", sc.PoolWait.P95), f("%.4fs", lc.PoolWait.P95))
+			row("pool exhausted", f("%d", sc.PoolExhausted), f("%d", lc.PoolExhausted))
+		}
+	}
+	if s.SLO != nil && l.SLO != nil {
+		row("SLO verdict", s.SLO.Verdict, l.SLO.Verdict)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -413,13 +479,19 @@ func (cv *Result) WriteText(w io.Writer) error {
 		var sv, lv, dv, lim string
 		switch c.Unit {
 		case UnitRelative:
-			sv, lv, dv, lim = f("%.4fs", c.Sim), f("%.4fs", c.Live), f("%+.1f%%", 100*c.Diff), f("%+.1f%% .. %+.1f%%", 100*c.Lo, 100*c.Hi)
+			unit := c.SimUnit
+			if unit == "" {
+				unit = "s"
+			}
+			sv, lv, dv, lim = f("%.4f%s", c.Sim, unit), f("%.4f%s", c.Live, unit), f("%+.1f%%", 100*c.Diff), f("%+.1f%% .. %+.1f%%", 100*c.Lo, 100*c.Hi)
 		case UnitPoints:
 			sv, lv, dv, lim = f("%.2f%%", 100*c.Sim), f("%.2f%%", 100*c.Live), f("%+.2f pt", 100*c.Diff), f("%+.2f .. %+.2f pt", 100*c.Lo, 100*c.Hi)
 		case UnitDistance:
 			dv, lim = f("%.4f", c.Diff), f("≤ %.4f", c.Hi)
 		case UnitState:
 			sv, lv = model.State(c.Sim).String(), model.State(c.Live).String()
+		case UnitVerdict:
+			sv, lv = c.SimText, c.LiveText
 		case UnitLateness:
 			lv, dv, lim = f("%.3gms", 1e3*c.Live), f("%.1f%%", 100*c.Diff), f("≤ %.0f%%", 100*c.Hi)
 		}

@@ -236,3 +236,181 @@ func requireNoneLeft(t *testing.T, before int) {
 	}
 	require.LessOrEqual(t, n, before, "goroutines left behind")
 }
+
+// smallDetector is the detector of the small scenarios below: a 50 ms
+// period over a half-second window.
+var smallDetector = model.DetectorConfig{Period: 0.05, Window: 0.5, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
+	GrowthSamples: 3, MinWindowSamples: 10, FinalFraction: 0.05}
+
+// clientScenario has everything of issue 12's client in front of a small
+// overloaded server: a pool of 3 connections for 4 workers, with an acquire
+// timeout; an attempt timeout shorter than a busy queue's wait (zombie
+// work); retries with full jitter on timeouts, pool exhaustion and 503s;
+// and a jittery network hop.
+func clientScenario() *model.Config {
+	return &model.Config{
+		Name: "client", Seed: 5,
+		Agents: model.AgentConfig{Count: 30, Arrival: model.Closed, RequestsPerAgent: 20,
+			Think: model.Dist{Kind: model.Exponential, Mean: 0.05},
+			Mix:   []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}}},
+		Queue:     model.QueueConfig{Buffer: 20},
+		Workers:   model.WorkerConfig{Count: 4, Service: model.Dist{Kind: model.Exponential, Mean: 0.02}},
+		Detector:  smallDetector,
+		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
+		Client: model.ClientConfig{
+			Timeouts: model.TimeoutConfig{Attempt: 0.1},
+			Retry: model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT", "POOL_EXHAUSTED", "QUEUE_OVERFLOW"},
+				Backoff: model.BackoffConfig{Base: 0.01, Multiplier: 2, Max: 0.05, Jitter: 1}},
+			Pool: model.PoolConfig{MaxConnections: 3, AcquireTimeout: 0.05},
+		},
+		Network: model.NetworkConfig{Toxics: []model.Toxic{{Type: model.ToxicLatency,
+			Latency: &model.Dist{Kind: model.Deterministic, Mean: 0.005}, Jitter: 0.002}}},
+	}
+}
+
+// scheduledScenario is issue 13's experiment in small: Poisson load at 75%
+// of two workers, clients that retry timeouts, a load spike ×2 and then a
+// worker crash, and a steady-state hypothesis with a recovery test.
+func scheduledScenario(horizon float64) *model.Config {
+	at := horizon / 5
+	return &model.Config{
+		Name: "scheduled", Seed: 7,
+		Agents: model.AgentConfig{Count: 10, Arrival: model.Poisson, Horizon: horizon,
+			Think: model.Dist{Kind: model.Exponential, Mean: 0.1},
+			Mix:   []model.WorkloadType{{Name: "unit", Weight: 1, Work: 1}}},
+		Queue:     model.QueueConfig{Buffer: 100},
+		Workers:   model.WorkerConfig{Count: 2, Service: model.Dist{Kind: model.Exponential, Mean: 0.015}},
+		Detector:  smallDetector,
+		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
+		Client: model.ClientConfig{
+			Timeouts: model.TimeoutConfig{Attempt: 0.1},
+			Retry: model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT"},
+				Backoff: model.BackoffConfig{Base: 0.005, Multiplier: 2, Max: 0.05, Jitter: 1}},
+		},
+		Schedule: model.ScheduleConfig{
+			{Name: "spike", At: at, For: at / 2, Load: &model.LoadAction{Rate: 2}},
+			{Name: "crash", At: 2 * at, For: at / 4, Crash: &model.CrashAction{Workers: 1}},
+		},
+		SLO: model.SLOConfig{Window: 0.5, P99: 0.2, Recovery: model.RecoveryConfig{Hold: 0.5}},
+	}
+}
+
+func checkNamed(t *testing.T, cv *Result, name string) Check {
+	t.Helper()
+	for _, c := range cv.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	require.Failf(t, "no check", "%s in %+v", name, cv.Checks)
+	return Check{}
+}
+
+// TestCrossvalClient: crossval covers a scenario with timeouts, retries and
+// a pool. Under testing/synctest's exact clock the live run is the
+// simulation, client figures included, so every check passes with no
+// difference; the scenario does exercise what it is meant to.
+func TestCrossvalClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cv, err := Run(context.Background(), clientScenario(), live.Options{}, Tolerances{})
+		require.NoError(t, err)
+		require.True(t, cv.Pass, "%+v", cv.Checks)
+		require.Len(t, cv.Checks, 8)
+		for _, name := range []string{"amplification", "pool wait p95"} {
+			c := checkNamed(t, cv, name)
+			require.True(t, c.Pass)
+			require.Zero(t, c.Diff, name)
+			require.Equal(t, UnitRelative, c.Unit)
+		}
+		require.Equal(t, cv.Sim.Client, cv.Live.Client)
+		c := cv.Sim.Client
+		require.Positive(t, c.RetriedBy["CLIENT_TIMEOUT"])
+		require.Positive(t, c.RetriedBy["POOL_EXHAUSTED"])
+		require.Positive(t, c.PoolExhausted)
+		require.Positive(t, c.Zombies)
+		require.Positive(t, c.PoolWait.Count)
+		var b strings.Builder
+		require.NoError(t, cv.WriteText(&b))
+		for _, row := range []string{"amplification", "goodput", "pool wait p95", "zombies", "  POOL_EXHAUSTED"} {
+			require.Contains(t, b.String(), row)
+		}
+		require.Regexp(t, `amplification +\d\.\d{4}× +\d\.\d{4}× +\+0\.0%`, b.String())
+	})
+}
+
+// TestCrossvalScheduled: crossval covers a scheduled scenario (issue 13):
+// the schedule's actions run on the live clock at their times, and the
+// steady-state hypothesis's verdict is compared.
+func TestCrossvalScheduled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cv, err := Run(context.Background(), scheduledScenario(10), live.Options{}, Tolerances{})
+		require.NoError(t, err)
+		require.True(t, cv.Pass, "%+v", cv.Checks)
+		v := checkNamed(t, cv, "SLO verdict")
+		require.Equal(t, UnitVerdict, v.Unit)
+		require.Equal(t, cv.Sim.SLO.Verdict, v.SimText)
+		require.Equal(t, v.SimText, v.LiveText)
+		require.NotNil(t, cv.Sim.SLO.FirstViolation, "the spike and the crash violate the SLO")
+		require.Equal(t, cv.Sim.SLO, cv.Live.SLO)
+		require.Equal(t, cv.Sim.Latencies, cv.Live.Latencies)
+	})
+}
+
+// TestCompareLiveClientAndVerdict: a live run with half again as many
+// attempts per request, or another verdict than any replica reached, fails.
+func TestCompareLiveClientAndVerdict(t *testing.T) {
+	cfg := scheduledScenario(10)
+	sim, err := model.Run(cfg, model.Options{})
+	require.NoError(t, err)
+	late := live.Lateness{Count: 2000, Mean: 0.0002, P5: 0.0001, P50: 0.0002, P95: 0.0004, P99: 0.0006, Max: 0.001}
+	ok := lateReport(sim, late.Mean)
+	cv, err := compareLive(cfg, 1, &sim, &ok, late, Tolerances{Replicas: 5})
+	require.NoError(t, err)
+	for _, name := range []string{"amplification", "SLO verdict"} {
+		require.True(t, checkNamed(t, cv, name).Pass, name)
+	}
+
+	storm := ok
+	client := *sim.Client
+	client.Amplification *= 1.5
+	storm.Client = &client
+	cv, err = compareLive(cfg, 1, &sim, &storm, late, Tolerances{Replicas: 5})
+	require.NoError(t, err)
+	require.False(t, cv.Pass)
+	require.False(t, checkNamed(t, cv, "amplification").Pass)
+	require.True(t, checkNamed(t, cv, "mean latency").Pass)
+
+	stuck := ok
+	slo := *sim.SLO
+	slo.Verdict = "not a verdict any run reached"
+	stuck.SLO = &slo
+	cv, err = compareLive(cfg, 1, &sim, &stuck, late, Tolerances{Replicas: 5})
+	require.NoError(t, err)
+	require.False(t, checkNamed(t, cv, "SLO verdict").Pass)
+}
+
+// TestCrossvalWallClockClientAndSchedule cross-validates both scenarios on
+// the real clock, briefly (about a second each): the lateness is measured,
+// the replicas run, and the client and verdict checks get their bands.
+// Whether they pass depends on the machine's load, so only the mechanics
+// are required; the verdicts are logged.
+func TestCrossvalWallClockClientAndSchedule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("wall-clock run")
+	}
+	client := clientScenario()
+	client.Agents.RequestsPerAgent = 8
+	for _, cfg := range []*model.Config{client, scheduledScenario(1)} {
+		cv, err := Run(context.Background(), cfg, live.Options{Scale: 1}, Tolerances{Replicas: 5})
+		require.NoError(t, err)
+		require.Equal(t, 5, cv.Replicas)
+		require.Positive(t, cv.Lateness.Count)
+		amp := checkNamed(t, cv, "amplification")
+		require.LessOrEqual(t, amp.Lo, amp.Hi)
+		require.Less(t, amp.Lo, 0.0, "the floor makes room below the simulation")
+		if cfg.SLO.P99 > 0 {
+			require.NotEmpty(t, checkNamed(t, cv, "SLO verdict").Note)
+		}
+		t.Logf("%s: pass %v, lateness p95 %.2g ms; %+v", cfg.Name, cv.Pass, 1e3*cv.Lateness.P95, cv.Checks)
+	}
+}

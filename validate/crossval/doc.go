@@ -35,8 +35,15 @@
 //     top of the same band for the replicas' own distances to the
 //     simulation, plus the critical value c(α)·√((n+m)/(n·m)),
 //     c(α) = √(−ln(α/2)/2), at significance KSAlpha.
-//  3. The live final state must be one the simulation or a replica reached.
-//  4. Λ's p95 must stay below MaxLateness of the mean zero-pressure service
+//  3. The live final state must be one the simulation or a replica reached;
+//     so must the verdict of a steady-state hypothesis (a scheduled
+//     experiment: held, recovered, did not recover).
+//  4. With a client (a timeout, retries, a budget, a breaker or a pool, or
+//     network toxics), its amplification (attempts sent per request) and,
+//     with a pool, the p95 wait for a connection get bands like the
+//     latencies, with the same floor: late timers move when timeouts fire,
+//     retries are sent and connections come back, as they move services.
+//  5. Λ's p95 must stay below MaxLateness of the mean zero-pressure service
 //     time, or the comparison says little: raise the scale.
 //
 // Over HTTP ([RunHTTP], `agentchaos crossval --http`) the live run is

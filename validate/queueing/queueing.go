@@ -221,7 +221,7 @@ func MM1SojournQuantile(lambda, mu, p float64) float64 {
 // P(Wq > t) = ρe^{−(μ−λ)t}; it is exactly 0 when p ≤ 1−ρ. It panics like
 // MM1SojournQuantile.
 func mm1WaitQuantile(lambda, mu, p float64) float64 {
-	return mmcWaitQuantile(lambda, mu, 1, p)
+	return MMcWaitQuantile(lambda, mu, 1, p)
 }
 
 // mmcParams validates an M/M/c queue for the distribution functions and
@@ -247,11 +247,11 @@ func mmcWaitCDF(lambda, mu float64, c int, t float64) float64 {
 	return 1 - pw*math.Exp(-theta*t)
 }
 
-// mmcWaitQuantile returns the p-quantile of the M/M/c wait. Because the wait
+// MMcWaitQuantile returns the p-quantile of the M/M/c wait. Because the wait
 // has an atom 1−C at 0, the quantile is exactly 0 for p ≤ 1−C, and
 // ln(C/(1−p))/θ above. It panics if ρ ≥ 1, on invalid rates, c < 1, or p
 // outside [0, 1].
-func mmcWaitQuantile(lambda, mu float64, c int, p float64) float64 {
+func MMcWaitQuantile(lambda, mu float64, c int, p float64) float64 {
 	pw, theta := mmcParams(lambda, mu, c)
 	checkProb(p)
 	q := 1 - p

@@ -389,8 +389,8 @@ func TestMMcSojournQuantile(t *testing.T) {
 func TestMMcWaitQuantile(t *testing.T) {
 	const lambda, mu, c = 3.0, 1.0, 4
 	pw := erlangC(lambda/mu, c)
-	assert.Zero(t, mmcWaitQuantile(lambda, mu, c, 1-pw))
-	q := mmcWaitQuantile(lambda, mu, c, 0.9)
+	assert.Zero(t, MMcWaitQuantile(lambda, mu, c, 1-pw))
+	q := MMcWaitQuantile(lambda, mu, c, 0.9)
 	near(t, 0.1, pw*math.Exp(-(c*mu-lambda)*q), 1e-12, 0)
 	near(t, 0.9, mmcWaitCDF(lambda, mu, c, q), 1e-12, 0)
 	near(t, 1-pw, mmcWaitCDF(lambda, mu, c, 0), 1e-15, 0)
@@ -467,7 +467,7 @@ func TestMMcBQuantileLimits(t *testing.T) {
 	for _, p := range []float64{0.1, 0.5, 0.95, 0.999} {
 		// Huge buffer, light enough load: the infinite-buffer answers.
 		near(t, MMcSojournQuantile(3.2, 1, 4, p), MMcBSojournQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 0)
-		near(t, mmcWaitQuantile(3.2, 1, 4, p), mmcbWaitQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 1e-14)
+		near(t, MMcWaitQuantile(3.2, 1, 4, p), mmcbWaitQuantile(3.2, 1, 4, 1<<20, p), 1e-10, 1e-14)
 		near(t, -math.Log1p(-p)/(1-0.7), MMcBSojournQuantile(0.7, 1, 1, 5000, p), 1e-10, 0)
 		near(t, mm1WaitQuantile(0.7, 1, p), mmcbWaitQuantile(0.7, 1, 1, 5000, p), 1e-10, 1e-14)
 	}

@@ -8,7 +8,21 @@
 // waiting room of B places ([Infinite] for none), run as an ordinary
 // model.Config; [QueueFromConfig] recognises a scenario that is one, and a
 // collector sink measures a run from its lifecycle events. [Suite] lists
-// the configurations of `agentchaos validate`.
+// the textbook configurations of `agentchaos validate`.
+//
+// Issue 12's client and network stand in front of an M/M/c queue
+// ([ClientNetworkSuite]), one at a time: a connection pool of N < c (the
+// queue behaves as M/M/N, its waiting in the pool, none at the server); a
+// network losing attempts on the request path, with a timeout T and
+// immediate retries (a truncated geometric number of attempts, each lost
+// one adding T to the latency, the server fed a thinned Poisson stream);
+// and a constant delay d each way (d added to every wait, exactly 2d to
+// every sojourn, checked request by request, to the nanosecond, against
+// the same replication without the network).
+//
+// The suite runs [Case]s, of which Queue is one: package markov adds
+// closed systems with retries solved as Markov chains. Every case of a run
+// shares the replications' method below and one Bonferroni family.
 //
 // The method:
 //
@@ -21,7 +35,9 @@
 //     system.
 //   - Per replication: the blocking fraction, the mean wait and mean sojourn
 //     of accepted requests, and the empirical percentile of their sojourns
-//     (of waits for M/D/1). A percentile's interval is over these
+//     (of waits for M/D/1, of both behind a pool); behind a lossy network,
+//     the attempts per request and the share of requests that lost every
+//     attempt. A percentile's interval is over these
 //     per-replication percentiles; their mean is biased by O(τ/length), which
 //     is why replications are long (SuiteOptions.RepRelaxations).
 //   - Student-t intervals over replications, with stats.Precision.Replicate's

@@ -6,9 +6,11 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/validate/stats"
@@ -31,7 +33,7 @@ type SuiteOptions struct {
 	Precision stats.Precision
 	// Budget caps the requests simulated for one configuration (warm-up
 	// included): MaxReps = Budget / (requests per replication), at least
-	// MinReps. Default 1.5·10⁷.
+	// MinReps. Default 10⁷.
 	Budget float64
 	// Family is the family-wise confidence of the pass verdict: every check
 	// is judged at 1 − (1−Family)/m for m checks (Bonferroni), so that with
@@ -61,7 +63,7 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 	}
 	o.Precision = o.Precision.WithDefaults()
 	if o.Budget == 0 {
-		o.Budget = 1.5e7
+		o.Budget = 1e7
 	}
 	if o.Family == 0 {
 		o.Family = o.Precision.Confidence
@@ -73,6 +75,69 @@ func (o SuiteOptions) withDefaults() SuiteOptions {
 		o.RepArrivals = 20000
 	}
 	return o
+}
+
+// Case is one configuration of a suite: a system that model.Run simulates by
+// independent replications, and the exact value of each of its measures.
+// Queue is one; package markov adds the Markov-chain cases.
+type Case interface {
+	// Describe checks the case and returns the descriptive part of its
+	// result (Name and whatever of Lambda … Model applies), or an error if
+	// it cannot be run or solved.
+	Describe() (CaseResult, error)
+	// Measures names the checks, in the order of Theory's values and of
+	// every replication's.
+	Measures() []string
+	// Theory returns the exact value of each measure.
+	Theory() ([]float64, error)
+	// Plan returns the warm-up and the measured length of every replication,
+	// in seconds, and the requests one replication creates (warm-up
+	// included), under opt with its defaults set.
+	Plan(opt SuiteOptions) (warmUp, length, requests float64)
+	// NewReplicator returns a replicator with buffers of its own: every
+	// worker goroutine gets one.
+	NewReplicator() Replicator
+}
+
+// Replicator runs replications of one Case, one at a time.
+type Replicator interface {
+	// Replicate runs the replication whose root seed is seed: a warm-up
+	// of warmUp seconds, whose requests are discarded, then length seconds
+	// measured.
+	Replicate(seed uint64, warmUp, length float64) (Replication, error)
+}
+
+// Replication is the outcome of one replication.
+type Replication struct {
+	Values  []float64 // one per measure
+	Counted int       // requests created after the warm-up
+	// Shares is, for a Distributed case, the share of the measured time
+	// spent in each state.
+	Shares []float64
+}
+
+// Distributed is a Case with a stationary distribution to show beside the
+// simulated time shares (Replication.Shares, averaged over replications).
+type Distributed interface {
+	Case
+	// Distribution says what the states count and returns their
+	// stationary probabilities.
+	Distribution() (of string, p []float64)
+}
+
+// Legended is a Case with a line of legend under the suite's table (once
+// per distinct line).
+type Legended interface {
+	Legend() string
+}
+
+// Cases returns queues (or any cases) as a []Case.
+func Cases[C Case](cs []C) []Case {
+	out := make([]Case, len(cs))
+	for i, c := range cs {
+		out[i] = c
+	}
+	return out
 }
 
 // SuiteReport is the outcome of RunSuite: one entry per configuration, in
@@ -91,6 +156,8 @@ type SuiteReport struct {
 	CheckConfidence float64 `json:"check_confidence"`
 
 	Configurations []CaseResult `json:"configurations"`
+	// Legends explain the configurations' notation, one line each.
+	Legends []string `json:"legends,omitempty"`
 
 	Checks  int `json:"checks"`
 	Passed  int `json:"passed"`
@@ -103,12 +170,16 @@ type SuiteReport struct {
 // CaseResult is one configuration's outcome.
 type CaseResult struct {
 	Name    string  `json:"configuration"`
-	Lambda  float64 `json:"lambda"`  // arrivals per second
+	Lambda  float64 `json:"lambda"`  // arrivals per second (closed systems: N/think, at most)
 	Service string  `json:"service"` // e.g. "exponential mean 1"
 	Servers int     `json:"servers"`
 	Buffer  int     `json:"buffer"` // waiting places; -1 for none
 	Sources int     `json:"sources"`
-	Rho     float64 `json:"rho"`
+	Rho     float64 `json:"rho,omitempty"`
+	// Model describes what is in front of the queue or around it, when
+	// anything is: a pool, a lossy network, a delay, closed agents with
+	// retries.
+	Model string `json:"model,omitempty"`
 
 	WarmUp  float64 `json:"warm_up"` // seconds discarded at the start of each replication
 	Length  float64 `json:"length"`  // seconds measured after it
@@ -119,8 +190,20 @@ type CaseResult struct {
 	Requests int `json:"requests"`
 
 	Measures []MeasureResult `json:"measures"`
+	// Distribution is, for a case that has one, its stationary
+	// distribution beside the simulated time shares.
+	Distribution *Distribution `json:"distribution,omitempty"`
 	// Error is set if the configuration could not be run; it then fails.
 	Error string `json:"error,omitempty"`
+}
+
+// Distribution is a stationary distribution, P(n) for n = 0, 1, …, beside
+// the share of the simulated time spent in each state, over all
+// replications.
+type Distribution struct {
+	Of        string    `json:"of"`
+	Analytic  []float64 `json:"analytic"`
+	Simulated []float64 `json:"simulated"`
 }
 
 // MeasureResult is one check: a simulated measure against its analytic
@@ -150,13 +233,13 @@ type MeasureResult struct {
 // (package replicate); the report does not depend on how many. It returns
 // an error only if a configuration is invalid (see QueueFromConfig) or two share
 // a name; a configuration whose run fails is reported in its Error.
-func RunSuite(queues []Queue, opt SuiteOptions) (*SuiteReport, error) {
-	return runSuite(queues, queues, opt)
+func RunSuite(cases []Case, opt SuiteOptions) (*SuiteReport, error) {
+	return runSuite(cases, cases, opt)
 }
 
-// runSuite simulates queues[i] and compares it with the theory of
+// runSuite simulates cases[i] and compares it with the theory of
 // models[i]; they differ only in tests that check that a wrong model fails.
-func runSuite(queues, models []Queue, opt SuiteOptions) (*SuiteReport, error) {
+func runSuite(cases, models []Case, opt SuiteOptions) (*SuiteReport, error) {
 	opt = opt.withDefaults()
 	p := opt.Precision
 	if !(p.Confidence > 0 && p.Confidence < 1) || !(p.MaxRelErr > 0) || !(p.AbsErr >= 0) ||
@@ -167,30 +250,35 @@ func runSuite(queues, models []Queue, opt SuiteOptions) (*SuiteReport, error) {
 		return nil, fmt.Errorf("validate: family confidence %g outside (0, 1)", opt.Family)
 	}
 	names := map[string]bool{}
-	theory := make([][]float64, len(queues))
-	for i, q := range queues {
-		if names[q.Name] {
-			return nil, fmt.Errorf("validate: two configurations named %q", q.Name)
-		}
-		names[q.Name] = true
-		if err := q.check(); err != nil {
+	theory := make([][]float64, len(cases))
+	heads := make([]CaseResult, len(cases))
+	rep := &SuiteReport{Seed: opt.Seed, Confidence: p.Confidence, MaxRelErr: p.MaxRelErr, Family: opt.Family,
+		Configurations: make([]CaseResult, len(cases))}
+	for i, c := range cases {
+		head, err := c.Describe()
+		if err != nil {
 			return nil, err
 		}
-		var err error
+		if names[head.Name] {
+			return nil, fmt.Errorf("validate: two configurations named %q", head.Name)
+		}
+		names[head.Name] = true
+		heads[i] = head
 		if theory[i], err = models[i].Theory(); err != nil {
 			return nil, err
 		}
-		if len(theory[i]) != len(q.measures()) {
-			return nil, fmt.Errorf("validate: %s: model %s has other measures", q.Name, models[i].Name)
+		if len(theory[i]) != len(c.Measures()) {
+			other, _ := models[i].Describe()
+			return nil, fmt.Errorf("validate: %s: model %s has other measures", head.Name, other.Name)
+		}
+		if l, ok := c.(Legended); ok && !slices.Contains(rep.Legends, l.Legend()) {
+			rep.Legends = append(rep.Legends, l.Legend())
 		}
 	}
-
-	rep := &SuiteReport{Seed: opt.Seed, Confidence: p.Confidence, MaxRelErr: p.MaxRelErr, Family: opt.Family,
-		Configurations: make([]CaseResult, len(queues))}
-	for i, q := range queues {
-		rep.Configurations[i] = runCase(q, theory[i], opt)
+	for i, c := range cases {
+		rep.Configurations[i] = runCase(c, heads[i], theory[i], opt)
 		if opt.Progress != nil {
-			opt.Progress(i+1, len(queues), q.Name)
+			opt.Progress(i+1, len(cases), heads[i].Name)
 		}
 	}
 	rep.judge()
@@ -231,26 +319,33 @@ func (r *SuiteReport) judge() {
 	}
 }
 
-// casePlan returns the warm-up, the measured length and the replication cap of q.
-func casePlan(q Queue, opt SuiteOptions) (warmUp, length float64, maxReps int) {
-	warmUp = q.warmUp()
-	length = math.Min(opt.RepRelaxations*q.relaxationTime(), opt.Budget/float64(opt.Precision.MinReps)/q.Lambda-warmUp)
-	length = roundUp2(math.Max(length, opt.RepArrivals/q.Lambda))
-	perRep := q.Lambda * (warmUp + length)
+// casePlan returns the warm-up, the measured length and the replication
+// cap of c: as many replications as the request budget pays for, within
+// the precision's bounds.
+func casePlan(c Case, opt SuiteOptions) (warmUp, length float64, maxReps int) {
+	warmUp, length, perRep := c.Plan(opt)
 	maxReps = int(math.Min(float64(opt.Precision.MaxReps), math.Max(float64(opt.Precision.MinReps), math.Floor(opt.Budget/perRep))))
 	return warmUp, length, maxReps
+}
+
+// caseSeed returns the root seed of the case named name in a suite whose
+// root seed is root: the first value of the stream (root, name).
+func caseSeed(root uint64, name string) uint64 {
+	s := kernel.NewStream(root, name)
+	return s.Uint64()
 }
 
 // replicationPanic carries a replication's error out of stats.Precision.Replicate.
 type replicationPanic struct{ err error }
 
-func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
-	warmUp, length, maxReps := casePlan(q, opt)
-	res = CaseResult{Name: q.Name, Lambda: q.Lambda, Service: describeDist(q.Service), Servers: q.Servers,
-		Buffer: q.Buffer, Sources: q.sources(), Rho: q.rho(), WarmUp: warmUp, Length: length, MaxReps: maxReps}
+func runCase(c Case, head CaseResult, theory []float64, opt SuiteOptions) (res CaseResult) {
+	warmUp, length, maxReps := casePlan(c, opt)
+	res = head
+	res.WarmUp, res.Length, res.MaxReps = warmUp, length, maxReps
 	prec := opt.Precision
 	prec.MaxReps = maxReps
-	root := q.seed(opt.Seed)
+	root := caseSeed(opt.Seed, head.Name)
+	var shares []float64 // summed over the replications used
 
 	// Replications are computed in batches on opt.Workers goroutines, each
 	// with its own collector: the first MinReps at once, then as many as
@@ -258,7 +353,7 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 	// stops at the same replication whatever the batch size, so surplus
 	// replications only cost time.
 	type outcome struct {
-		rep replication
+		rep Replication
 		err error
 	}
 	var reps []outcome
@@ -266,9 +361,9 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		n := max(prec.MinReps-from, opt.Workers)
 		n = min(n, maxReps-from)
 		reps = append(reps, make([]outcome, n)...)
-		replicate.Ordered(context.Background(), n, opt.Workers, func() *collector { return new(collector) },
-			func(c *collector, i int) (outcome, error) {
-				rep, err := c.replicate(q, replicate.Seed(root, from+i), warmUp, length)
+		replicate.Ordered(context.Background(), n, opt.Workers, c.NewReplicator,
+			func(r Replicator, i int) (outcome, error) {
+				rep, err := r.Replicate(replicate.Seed(root, from+i), warmUp, length)
 				return outcome{rep, err}, nil
 			},
 			func(i int, o outcome) error { reps[from+i] = o; return nil })
@@ -292,11 +387,24 @@ func runCase(q Queue, theory []float64, opt SuiteOptions) (res CaseResult) {
 		}
 		res.Reps = r + 1
 		res.Requests += reps[r].rep.Counted
+		if s := reps[r].rep.Shares; s != nil {
+			shares = append(shares, make([]float64, max(len(s)-len(shares), 0))...)
+			for i, x := range s {
+				shares[i] += x
+			}
+		}
 		return reps[r].rep.Values
 	})
-	for i, name := range q.measures() {
+	for i, name := range c.Measures() {
 		res.Measures = append(res.Measures, MeasureResult{Measure: name, Analytic: theory[i],
 			Mean: intervals[i].Mean, HalfWidth: intervals[i].HalfWidth, Capped: capped[i]})
+	}
+	if d, ok := c.(Distributed); ok {
+		of, p := d.Distribution()
+		for i := range shares {
+			shares[i] /= float64(res.Reps)
+		}
+		res.Distribution = &Distribution{Of: of, Analytic: p, Simulated: shares}
 	}
 	return res
 }
@@ -350,9 +458,16 @@ func (r *SuiteReport) WriteText(w io.Writer) error {
 	if errs.Len() > 0 {
 		b.WriteString("\n" + errs.String())
 	}
+	for _, c := range r.Configurations {
+		if c.Distribution != nil && c.Error == "" {
+			c.Distribution.write(&b, c.Name)
+		}
+	}
 	fmt.Fprintf(&b, "\n%d configurations, %d checks: %d passed, %d capped, %d outside their own %s%% interval (about %.1f expected by chance).\n",
 		len(r.Configurations), r.Checks, r.Passed, r.Capped, r.Outside, pctString(r.Confidence), float64(r.Checks)*(1-r.Confidence))
-	b.WriteString("M/M/c/K has K = c + waiting places (M/M/c/c is Erlang B); ρ = λ/(cμ); n src: n Poisson agents share λ; times in seconds.\n")
+	for _, l := range r.Legends {
+		b.WriteString(l + "\n")
+	}
 	fmt.Fprintf(&b, "Intervals: Student-t over independent replications (seed %d), each after a warm-up; a percentile's is over the\n", r.Seed)
 	fmt.Fprintf(&b, "replications' own empirical percentiles. Replications stop when every half-width is within %s%% of its mean,\n", pctString(r.MaxRelErr))
 	fmt.Fprintf(&b, "or at the cap (capped). A check passes if the analytic value lies in its simultaneous interval: %s%% for all\n", pctString(r.Family))
@@ -365,6 +480,28 @@ func (r *SuiteReport) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// write prints the distribution as a table with a bar per state, scaled to
+// the largest probability, so that its shape shows at a glance.
+func (d *Distribution) write(b *strings.Builder, name string) {
+	fmt.Fprintf(b, "\n%s: %s n, stationary probability and simulated time share\n", name, d.Of)
+	fmt.Fprintf(b, "%5s  %6s  %6s\n", "n", "P(n)", "share")
+	top := 0.0
+	for _, p := range d.Analytic {
+		top = math.Max(top, p)
+	}
+	for n, p := range d.Analytic {
+		var sim float64
+		if n < len(d.Simulated) {
+			sim = d.Simulated[n]
+		}
+		bar := 0
+		if top > 0 {
+			bar = int(math.Round(40 * p / top))
+		}
+		fmt.Fprintf(b, "%5d  %.4f  %.4f  %s\n", n, p, sim, strings.Repeat("█", bar))
+	}
 }
 
 func pctString(x float64) string {
@@ -434,4 +571,35 @@ func Suite() []Queue {
 		mg1Queue("E4", 0.8, model.Dist{Kind: model.Erlang, K: 4}, 0),
 		mg1Queue("H2", 0.7, model.Dist{Kind: model.Hyperexponential, CV: 2}, 0),
 	}
+}
+
+// ClientNetworkSuite returns the configurations that check the client and
+// the network in front of a textbook queue (issue 12), exponential service
+// of mean 1 s:
+//
+//   - M/M/8 behind a pool of 4 connections is M/M/4: its waits (in the
+//     pool) and sojourns, their 95th percentiles, and no wait at the
+//     server;
+//   - M/M/1 and M/M/2 behind a network that loses attempts on the way in,
+//     with immediate retries after a timeout, up to 100 attempts (in effect
+//     unlimited: E = 1/(1−p)) and up to 3 (the truncated geometric): the
+//     attempts per request, the share of requests that fail, and the
+//     latency each lost attempt's timeout adds;
+//   - M/M/1 behind a constant delay of 0.25 s each way: theory plus d and
+//     2d, and every sojourn exactly 2d above the same replication's
+//     without the network.
+func ClientNetworkSuite() []Queue {
+	pool := mmQueue(8, Infinite, 0.35, 1, 0.95) // λ = 2.8
+	pool.Pool = 4
+	pool.Name = "M/M/8 pool=4 ρ=0.70"
+	loss := mmQueue(1, Infinite, 0.5, 1, 0)
+	loss.Loss, loss.Timeout, loss.Attempts = 0.2, 60, 100
+	loss.Name = "M/M/1 loss=0.2 T=60"
+	lossK := mmQueue(2, Infinite, 0.6, 1, 0)
+	lossK.Loss, lossK.Timeout, lossK.Attempts = 0.3, 40, 3
+	lossK.Name = "M/M/2 loss=0.3 T=40 3 tries"
+	delay := mmQueue(1, Infinite, 0.7, 1, 0.95)
+	delay.Delay = 0.25
+	delay.Name = "M/M/1 delay=0.25 ρ=0.70"
+	return []Queue{pool, loss, lossK, delay}
 }

@@ -43,12 +43,12 @@ func TestReducedSuite(t *testing.T) {
 	prev := runtime.GOMAXPROCS(2)
 	defer runtime.GOMAXPROCS(prev)
 	opt.Workers = 2
-	two, err := RunSuite(reducedSuite(), opt)
+	two, err := RunSuite(Cases(reducedSuite()), opt)
 	require.NoError(t, err)
 
 	runtime.GOMAXPROCS(1)
 	opt.Workers = 1
-	one, err := RunSuite(reducedSuite(), opt)
+	one, err := RunSuite(Cases(reducedSuite()), opt)
 	require.NoError(t, err)
 	require.Equal(t, string(suiteJSON(t, two)), string(suiteJSON(t, one)))
 
@@ -85,7 +85,7 @@ func TestPerturbedServiceFails(t *testing.T) {
 		}
 	}
 	opt := SuiteOptions{Seed: 1, Budget: 1e6}
-	bad, err := runSuite(sim, models, opt)
+	bad, err := runSuite(Cases(sim), Cases(models), opt)
 	require.NoError(t, err)
 	require.False(t, bad.Pass)
 	for _, c := range bad.Configurations {
@@ -96,23 +96,23 @@ func TestPerturbedServiceFails(t *testing.T) {
 			}
 		}
 	}
-	good, err := RunSuite(truth, opt)
+	good, err := RunSuite(Cases(truth), opt)
 	require.NoError(t, err)
 	require.True(t, good.Pass)
 
-	_, err = runSuite(truth[:1], truth[1:], opt)
+	_, err = runSuite(Cases(truth[:1]), Cases(truth[1:]), opt)
 	require.ErrorContains(t, err, "other measures")
 }
 
 func TestRunSuiteRejectsBadInput(t *testing.T) {
 	q := mmQueue(1, Infinite, 0.5, 1, 0)
-	_, err := RunSuite([]Queue{q, q}, SuiteOptions{})
+	_, err := RunSuite([]Case{q, q}, SuiteOptions{})
 	require.ErrorContains(t, err, "two configurations named")
-	_, err = RunSuite([]Queue{{Name: "x", Lambda: 1}}, SuiteOptions{})
+	_, err = RunSuite([]Case{Queue{Name: "x", Lambda: 1}}, SuiteOptions{})
 	require.Error(t, err)
-	_, err = RunSuite([]Queue{q}, SuiteOptions{Precision: stats.Precision{MinReps: 1}})
+	_, err = RunSuite([]Case{q}, SuiteOptions{Precision: stats.Precision{MinReps: 1}})
 	require.ErrorContains(t, err, "MinReps")
-	_, err = RunSuite([]Queue{q}, SuiteOptions{Family: 1})
+	_, err = RunSuite([]Case{q}, SuiteOptions{Family: 1})
 	require.ErrorContains(t, err, "family")
 }
 
@@ -178,7 +178,7 @@ func TestJudge(t *testing.T) {
 }
 
 func TestWriteText(t *testing.T) {
-	r := &SuiteReport{Seed: 1, Confidence: 0.99, MaxRelErr: 0.03, Family: 0.99, Configurations: []CaseResult{
+	r := &SuiteReport{Seed: 1, Confidence: 0.99, MaxRelErr: 0.03, Family: 0.99, Legends: []string{Queue{}.Legend()}, Configurations: []CaseResult{
 		{Name: "M/M/1 ρ=0.50", Reps: 20, Measures: []MeasureResult{
 			{Measure: MeasureWait, Analytic: 1, Mean: 1.012, HalfWidth: 0.0236},
 			{Measure: MeasureSojourn, Analytic: 2, Mean: 2.026, HalfWidth: 0.0236},
@@ -189,9 +189,32 @@ func TestWriteText(t *testing.T) {
 			{Measure: "sojourn p95", Analytic: 11.89, Mean: 11.61, HalfWidth: 0.09},
 		}},
 		{Name: "broken", Error: "validate: broken: no request accepted after the warm-up; run longer"},
+		{Name: "chain", Reps: 20, Measures: []MeasureResult{{Measure: "mean in system", Analytic: 1.5, Mean: 1.49, HalfWidth: 0.02}},
+			Distribution: &Distribution{Of: "attempts at the server", Analytic: []float64{0.4, 0.1, 0.5}, Simulated: []float64{0.41, 0.1, 0.49}}},
 	}}
 	r.judge()
 	var b bytes.Buffer
 	require.NoError(t, r.WriteText(&b))
 	goldentest.Check(t, "testdata/suite.golden", b.Bytes())
+}
+
+// TestClientNetworkSuite runs issue 12's checks with a small budget: every
+// analytic value lies in its simultaneous interval and the exact checks
+// are exactly 0.
+func TestClientNetworkSuite(t *testing.T) {
+	rep, err := RunSuite(Cases(ClientNetworkSuite()), SuiteOptions{Seed: 1, Budget: 4e5, RepArrivals: 5000})
+	require.NoError(t, err)
+	for _, c := range rep.Configurations {
+		require.Empty(t, c.Error)
+		require.NotEmpty(t, c.Model)
+		for _, m := range c.Measures {
+			require.True(t, m.Pass, "%s %s: analytic %g, simulated %g ± %g", c.Name, m.Measure, m.Analytic, m.Mean, m.HalfWidth)
+			if m.Measure == MeasureServerWait || m.Measure == MeasureShift {
+				require.Zero(t, m.Mean, "%s %s", c.Name, m.Measure)
+				require.Zero(t, m.HalfWidth)
+			}
+		}
+	}
+	require.True(t, rep.Pass)
+	require.Len(t, rep.Legends, 1)
 }

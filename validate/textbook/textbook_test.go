@@ -135,7 +135,7 @@ func TestConfigIsTextbook(t *testing.T) {
 // t = 10, one rejection, waits and sojourns known exactly.
 func TestCollector(t *testing.T) {
 	var c collector
-	c.reset(2, 10, true, false)
+	c.reset(2, 10, collect{sojourn: true})
 	ev := func(at kernel.Time, typ model.EventType, agent, seq int32, lat kernel.Duration) {
 		c.Observe(model.Event{T: at, Type: typ, Agent: agent, Seq: seq, Latency: lat})
 	}
@@ -159,17 +159,46 @@ func TestCollector(t *testing.T) {
 	require.Equal(t, 12.0, c.WaitSum)
 	require.Equal(t, 19.0, c.SojournSum)
 	require.Zero(t, c.Unexpected)
-	require.Equal(t, kernel.Duration(9), c.quantile(0.5))
-	require.Equal(t, kernel.Duration(10), c.quantile(0.51))
+	require.Equal(t, kernel.Duration(9), quantile(c.sojourns, 0.5))
+	require.Equal(t, kernel.Duration(10), quantile(c.sojourns, 0.51))
 	ev(22, model.Failed, 0, 1, 0)
 	require.Equal(t, 1, c.Unexpected)
 
 	// Reset keeps nothing but buffers; wait samples when asked.
-	c.reset(1, 0, true, true)
+	c.reset(1, 0, collect{wait: true})
 	require.Zero(t, c.Counted)
 	ev(0, model.Created, 0, 0, 0)
 	ev(3, model.Started, 0, 0, 0)
-	require.Equal(t, kernel.Duration(3), c.quantile(0.95))
+	require.Equal(t, kernel.Duration(3), quantile(c.waits, 0.95))
+}
+
+// TestCollectorFront: attempts, requests whose every attempt was lost, and
+// the wait at the server (Started − the last Sent).
+func TestCollectorFront(t *testing.T) {
+	var c collector
+	c.reset(1, 10, collect{sent: true})
+	c.lossy = true
+	ev := func(at kernel.Time, typ model.EventType, seq int32, why model.FailureKind) {
+		c.Observe(model.Event{T: at, Type: typ, Seq: seq, Failure: why})
+	}
+	ev(5, model.Created, 0, 0) // before the warm-up
+	ev(5, model.Sent, 0, 0)
+	ev(10, model.Created, 1, 0)
+	ev(10, model.Sent, 1, 0)
+	ev(12, model.Sent, 1, 0) // a retry
+	ev(13, model.Started, 1, 0)
+	ev(14, model.Completed, 1, 0)
+	ev(15, model.Started, 0, 0) // waited 10 at the server, but not counted
+	ev(20, model.Created, 2, 0)
+	ev(20, model.Sent, 2, 0)
+	ev(30, model.Failed, 2, model.ClientTimeout)
+	require.Equal(t, [3]int{2, 3, 1}, [3]int{c.Counted, c.Attempts, c.Failed})
+	require.Equal(t, kernel.Duration(1), c.ServerWaitMax)
+	require.Equal(t, 3.0, c.WaitSum)
+	require.Zero(t, c.Unexpected)
+	c.lossy = false
+	ev(31, model.Failed, 2, model.ClientTimeout)
+	require.Equal(t, 1, c.Unexpected, "without a lossy network a timeout is unexpected")
 }
 
 func TestReplicateMeasuresTheQueue(t *testing.T) {
@@ -288,13 +317,223 @@ func BenchmarkReplicate(b *testing.B) {
 	})
 	b.Run("collector", func(b *testing.B) {
 		b.ReportAllocs()
-		var c collector
+		var r queueReplicator
 		n := 0
 		for i := 0; i < b.N; i++ {
-			rep, err := c.replicate(q, uint64(i), 0, length)
+			rep, err := r.replicate(q, uint64(i), 0, length)
 			require.NoError(b, err)
 			n += rep.Counted
 		}
 		report(b, n)
 	})
+}
+
+// frontQueues are the three client and network variants of issue 12, small.
+func frontQueues() (pool, loss, lossK, delay Queue) {
+	pool = expQueue("pool", 3.2, 8, Infinite)
+	pool.Pool = 4
+	loss = expQueue("loss", 0.5, 1, Infinite)
+	loss.Percentile, loss.Loss, loss.Timeout, loss.Attempts = 0, 0.2, 60, 100
+	lossK = expQueue("lossK", 1.2, 2, Infinite)
+	lossK.Percentile, lossK.Loss, lossK.Timeout, lossK.Attempts = 0, 0.3, 40, 3
+	delay = expQueue("delay", 0.7, 1, Infinite)
+	delay.Delay = 0.25
+	return
+}
+
+// TestFrontTheory: a pool of N < c is M/M/N; a lossy network adds the
+// truncated geometric number of lost attempts, each costing the timeout,
+// to a queue fed at λ(1−p^m); a delay adds d to waits and 2d to sojourns.
+func TestFrontTheory(t *testing.T) {
+	pool, loss, lossK, delay := frontQueues()
+	mm4, _ := queueing.MMc(3.2, 1, 4)
+	got, err := pool.Theory()
+	require.NoError(t, err)
+	require.Equal(t, []string{MeasureWait, MeasureSojourn, "wait p95", "sojourn p95", MeasureServerWait}, pool.measures())
+	require.Equal(t, []float64{mm4.Wq, mm4.W, queueing.MMcWaitQuantile(3.2, 1, 4, 0.95),
+		queueing.MMcSojournQuantile(3.2, 1, 4, 0.95), 0}, got)
+	require.InDelta(t, 0.8, pool.rho(), 1e-15)
+
+	mm1, _ := queueing.MM1(0.5, 1)
+	got, err = loss.Theory()
+	require.NoError(t, err)
+	require.Equal(t, []string{MeasureAttempts, MeasureWait, MeasureSojourn}, loss.measures(), "p^100: no failures to measure")
+	// E[attempts] = 1/(1−p) = 1.25; E[lost before success] = p/(1−p) = 0.25.
+	require.InDeltaSlice(t, []float64{1.25, 60*0.25 + mm1.Wq, 60*0.25 + mm1.W}, got, 1e-12)
+
+	// m = 3, p = 0.3: attempts 1 + p + p², failed p³, lost before success
+	// (p(1−p) + 2p²(1−p))/(1−p³); the server sees λ(1−p³).
+	mm2, _ := queueing.MMc(1.2*(1-0.027), 1, 2)
+	lost := (0.3*0.7 + 2*0.09*0.7) / (1 - 0.027)
+	got, err = lossK.Theory()
+	require.NoError(t, err)
+	require.Equal(t, []string{MeasureAttempts, MeasureFailed, MeasureWait, MeasureSojourn}, lossK.measures())
+	require.InDeltaSlice(t, []float64{1.39, 0.027, 40*lost + mm2.Wq, 40*lost + mm2.W}, got, 1e-12)
+
+	mm1, _ = queueing.MM1(0.7, 1)
+	got, err = delay.Theory()
+	require.NoError(t, err)
+	require.Equal(t, []string{MeasureWait, MeasureSojourn, "sojourn p95", MeasureShift}, delay.measures())
+	require.Equal(t, []float64{mm1.Wq + 0.25, mm1.W + 0.5, queueing.MM1SojournQuantile(0.7, 1, 0.95) + 0.5, 0}, got)
+
+	// A lossy network's warm-up waits for the arrivals of the timeouts
+	// too: k·T with p^k ≤ 10⁻⁹ (k = 13 for p = 0.2), at most m−1.
+	plain := loss
+	plain.Loss, plain.Timeout, plain.Attempts = 0, 0, 0
+	require.Equal(t, roundUp2(plain.relaxationTime()*(plain.logInvP0()/2+5)+13*60), loss.warmUp())
+	require.Equal(t, roundUp2(lossK.relaxationTime()*(lossK.logInvP0()/2+5)+2*40), lossK.warmUp())
+}
+
+func TestFrontCheckRejects(t *testing.T) {
+	pool, loss, _, delay := frontQueues()
+	for _, tc := range []struct {
+		q    Queue
+		edit func(*Queue)
+		msg  string
+	}{
+		{pool, func(q *Queue) { q.Delay = 1 }, "one at a time"},
+		{loss, func(q *Queue) { q.Pool = 2 }, "one at a time"},
+		{pool, func(q *Queue) { q.Buffer = 10 }, "infinite waiting room"},
+		{delay, func(q *Queue) { q.Service = model.Dist{Kind: model.Deterministic, Mean: 1} }, "M/M/c"},
+		{pool, func(q *Queue) { q.Pool = -1 }, "negative pool"},
+		{delay, func(q *Queue) { q.Delay = math.Inf(1) }, "delay"},
+		{loss, func(q *Queue) { q.Loss = 1 }, "loss"},
+		{loss, func(q *Queue) { q.Timeout = 0 }, "timeout"},
+		{loss, func(q *Queue) { q.Attempts = 0 }, "attempts"},
+		{loss, func(q *Queue) { q.Attempts = 101 }, "attempts"},
+		{loss, func(q *Queue) { q.Percentile = 0.9 }, "percentile"},
+		{loss, func(q *Queue) { q.Timeout = 20 }, "not above the sojourn"},
+		{pool, func(q *Queue) { q.Pool, q.Lambda = 2, 2 }, "unstable"},
+	} {
+		q := tc.q
+		tc.edit(&q)
+		_, err := q.Describe()
+		require.ErrorContains(t, err, tc.msg)
+	}
+	for _, q := range []Queue{pool, loss, delay} {
+		_, err := q.Describe()
+		require.NoError(t, err, q.Name)
+	}
+}
+
+// TestFrontConfig: each variant is an ordinary scenario with the client and
+// network it stands for, and QueueFromConfig reads it back; anything else
+// in those sections is refused with its field.
+func TestFrontConfig(t *testing.T) {
+	pool, loss, lossK, delay := frontQueues()
+	cfg := pool.config(1, 10)
+	require.Equal(t, model.PoolConfig{MaxConnections: 4}, cfg.Client.Pool)
+	cfg = lossK.config(1, 10)
+	require.Equal(t, 40.0, cfg.Client.Timeouts.Attempt)
+	require.Equal(t, model.RetryConfig{MaxAttempts: 3, On: []string{"CLIENT_TIMEOUT"}}, cfg.Client.Retry)
+	require.Equal(t, []model.Toxic{{Type: model.ToxicLoss, Direction: model.DirRequest, P: 0.3}}, cfg.Network.Toxics)
+	cfg = delay.config(1, 10)
+	require.Equal(t, model.Dist{Kind: model.Deterministic, Mean: 0.25}, *cfg.Network.Toxics[0].Latency)
+	for _, q := range []Queue{pool, loss, lossK, delay} {
+		cfg := q.config(5, 100)
+		require.NoError(t, cfg.Validate(), q.Name)
+		back, err := QueueFromConfig(cfg)
+		require.NoError(t, err, q.Name)
+		q.Sources = 1
+		require.Equal(t, q, back, q.Name)
+	}
+
+	one := 1.0
+	half := 0.5
+	for _, tc := range []struct {
+		q    Queue
+		edit func(*model.Config)
+		path string
+	}{
+		{pool, func(c *model.Config) { c.Client.Pool.AcquireTimeout = 1 }, "client.pool"},
+		{pool, func(c *model.Config) { c.Client.Pool.Waiters = model.Random }, "client.pool"},
+		{pool, func(c *model.Config) { c.Client.Timeouts.Attempt = 100 }, "client.timeouts"},
+		{pool, func(c *model.Config) { c.Network = delay.network() }, "network.toxics"},
+		{loss, func(c *model.Config) { c.Client.Retry.Backoff = model.BackoffConfig{Base: 1, Multiplier: 2, Max: 5} }, "client.retry"},
+		{loss, func(c *model.Config) { c.Client.Retry.On = []string{"CLIENT_TIMEOUT", "QUEUE_OVERFLOW"} }, "client.retry.on"},
+		{loss, func(c *model.Config) { c.Client.Timeouts.AttemptLaw = model.Exponential }, "client.timeouts"},
+		{loss, func(c *model.Config) { c.Client.Breaker = model.BreakerConfig{ConsecutiveFailures: 3, OpenFor: 1} }, "client.breaker"},
+		{loss, func(c *model.Config) { c.Network.Toxics[0].Direction = model.DirBoth }, "network.toxics[0].direction"},
+		{loss, func(c *model.Config) { c.Network.Toxics[0].Toxicity = &half }, "network.toxics[0].toxicity"},
+		{loss, func(c *model.Config) {
+			c.Network.Toxics[0] = model.Toxic{Type: model.ToxicLoss, Direction: model.DirRequest, Model: model.GilbertElliott, P: 0.1, R: 0.5}
+		}, "network.toxics[0].model"},
+		{delay, func(c *model.Config) { c.Network.Toxics[0].Jitter = 0.1 }, "network.toxics[0].latency"},
+		{delay, func(c *model.Config) {
+			c.Network.Toxics[0].Toxicity = &one
+			c.Network.Toxics[0].Direction = model.DirRequest
+		}, "network.toxics[0].direction"},
+		{delay, func(c *model.Config) { c.Network.Toxics = append(c.Network.Toxics, c.Network.Toxics[0]) }, "network.toxics"},
+		{delay, func(c *model.Config) {
+			c.Network.Toxics[0] = model.Toxic{Type: model.ToxicReset, Direction: model.DirResponse}
+		}, "network.toxics[0].type"},
+		{delay, func(c *model.Config) { c.Client.Timeouts.Attempt = 10 }, "client"},
+		{expQueue("q", 0.5, 1, Infinite), func(c *model.Config) { c.Client.Timeouts.Attempt = 10 }, "client"},
+		{expQueue("q", 0.5, 1, Infinite), func(c *model.Config) { c.Queue.Discipline = model.DisciplineLIFO }, "queue.discipline"},
+		{expQueue("q", 0.5, 1, 5), func(c *model.Config) { c.Queue.CoDel = &model.CoDelConfig{} }, "queue.codel"},
+		{expQueue("q", 0.5, 1, Infinite), func(c *model.Config) {
+			c.Agents.Groups = []model.AgentGroup{{Name: "a", Count: 1}}
+		}, "agents.groups"},
+		{expQueue("q", 0.5, 1, Infinite), func(c *model.Config) {
+			c.Schedule = model.ScheduleConfig{{At: 1, For: 1, Slowdown: 2}}
+		}, "schedule"},
+	} {
+		cfg := tc.q.config(1, 10)
+		tc.edit(cfg)
+		_, err := QueueFromConfig(cfg)
+		require.Error(t, err, tc.path)
+		require.Contains(t, err.Error(), tc.path+" ", tc.path)
+	}
+}
+
+// TestFrontReplications: one replication of each variant measures what
+// the theory says, within sampling error, and the exact checks hold
+// exactly.
+func TestFrontReplications(t *testing.T) {
+	pool, loss, lossK, delay := frontQueues()
+	rep, err := pool.simulate(3, 200, 20000)
+	require.NoError(t, err)
+	require.Zero(t, rep.Values[4], "no attempt waits at the server behind the pool")
+	th, _ := pool.Theory()
+	require.InEpsilon(t, th[1], rep.Values[1], 0.1)
+
+	rep, err = loss.simulate(3, 800, 20000)
+	require.NoError(t, err)
+	require.InDelta(t, 1.25, rep.Values[0], 0.02)
+	rep, err = lossK.simulate(3, 100, 10000)
+	require.NoError(t, err)
+	require.InDelta(t, 0.027, rep.Values[1], 0.006)
+
+	rep, err = delay.simulate(3, 200, 5000)
+	require.NoError(t, err)
+	require.Zero(t, rep.Values[3], "every sojourn is its twin's plus 2d")
+	// The check can fail: a delay of 0.3 s is 0.1 s off 2·0.25 s, for every
+	// request.
+	var r queueReplicator
+	twin, slower := delay, delay
+	twin.Delay, slower.Delay = 0, 0.3
+	require.NoError(t, r.twin.run(twin, 3, 200, 5000, collect{latencies: true}))
+	require.NoError(t, r.c.run(slower, 3, 200, 5000, collect{latencies: true}))
+	shift, err := r.c.shiftFrom(&r.twin, kernel.Seconds(0.5))
+	require.NoError(t, err)
+	require.Equal(t, kernel.Seconds(0.1), shift)
+
+	// A timeout the server's sojourns can outlast: zombies, refused.
+	short := loss
+	short.Timeout = 5
+	_, err = r.replicate(short, 3, 100, 5000)
+	require.ErrorContains(t, err, "timed out")
+}
+
+// TestFrontReplicationGolden pins one short replication of each client and
+// network variant bit for bit, on every architecture.
+func TestFrontReplicationGolden(t *testing.T) {
+	var b strings.Builder
+	pool, loss, lossK, delay := frontQueues()
+	for _, q := range []Queue{pool, loss, lossK, delay} {
+		rep, err := q.simulate(replicate.Seed(q.seed(1), 0), 100, 1000)
+		require.NoError(t, err)
+		fmt.Fprintf(&b, "%s: counted %d values %v\n", q.Name, rep.Counted, rep.Values)
+	}
+	goldentest.Check(t, "testdata/front.golden", []byte(b.String()))
 }

@@ -380,9 +380,10 @@ func (c *clients) attempt(ctx context.Context, q *request, group, k int32, gen u
 	r := c.r
 	pol := r.policies[group]
 	start := r.clk.Now()
-	if t := cc.Timeouts.Attempt; t > 0 {
+	if cc.Timeouts.Attempt > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, r.clk.Wall(start.Add(kernel.Seconds(t))), errClientTimeout)
+		t := r.draws.AttemptTimeout(group, q.agent, q.seq, k) // the simulation's, fixed or exponential
+		ctx, cancel = context.WithDeadlineCause(ctx, r.clk.Wall(start.Add(t)), errClientTimeout)
 		defer cancel()
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
