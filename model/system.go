@@ -237,7 +237,7 @@ func (s *System) leavePath(att int32) {
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
-	smp := s.mon.Tick(now)
+	smp := s.mon.Tick(now, s.workers.busyTime(now))
 	if s.slo != nil {
 		s.slo.sample(now, smp)
 	}

@@ -135,6 +135,8 @@ type workers struct {
 	serving   []int32 // by worker: the attempt in service, -1 when none
 	down      []bool  // by worker: crashed
 	busy      int     // workers in service
+	busyArea  float64 // ∫ busy dt up to busySince, worker·ns
+	busySince kernel.Time
 	unbounded bool
 
 	buffer      float64
@@ -231,6 +233,7 @@ func (w *workers) start(worker int32, att int32) {
 	e := s.attemptEvent(Started, att)
 	e.Worker = worker
 	s.emit(e)
+	w.busyChange(s.sim.Now())
 	w.busy++
 	w.serving[worker] = att
 	p := w.pressure()
@@ -241,8 +244,22 @@ func (w *workers) start(worker int32, att int32) {
 
 // stop ends worker's service of its attempt: it no longer counts as busy.
 func (w *workers) stop(worker int32) {
+	w.busyChange(w.s.sim.Now())
 	w.busy--
 	w.serving[worker] = -1
+}
+
+// busyChange adds the busy time up to now to the running integral, before
+// the number of workers in service changes.
+func (w *workers) busyChange(now kernel.Time) {
+	w.busyArea += float64(float64(w.busy) * float64(now-w.busySince))
+	w.busySince = now
+}
+
+// busyTime returns ∫ (workers in service) dt from the start to now, in
+// worker·ns: the utilisation the detector reads.
+func (w *workers) busyTime(now kernel.Time) float64 {
+	return w.busyArea + float64(float64(w.busy)*float64(now-w.busySince))
 }
 
 // done: worker ev.ID finished attempt ev.Arg. The answer goes out, and the

@@ -40,6 +40,7 @@ func defaults() model.Config {
 		Detector: model.DetectorConfig{
 			Period: 0.05, Window: 1, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
 			GrowthSamples: 3, P95Growth: 1, MinWindowSamples: 20, FinalFraction: 0.05,
+			P95MinUtilisation: 0.8,
 		},
 		Throttle:  model.ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2},
 		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},

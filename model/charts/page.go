@@ -39,8 +39,19 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	}
 	add("little's law", "L %.4f, λ·W %.4f (rel. error %.1e)", r.Little.L, r.Little.LambdaW, r.Little.RelErr)
 	d := cfg.Detector
-	add("detector", "period %gs, window %gs; DEGRADED at %.0f%% saturation; COLLAPSED at %.0f%% with dQ/dt > 0 for %d periods, or p95 growth above %.0f%%",
-		d.Period, d.Window, 100*d.DegradedSaturation, 100*d.CollapseSaturation, d.GrowthSamples, 100*d.P95Growth)
+	var floors []string
+	if d.P95MinUtilisation > 0 {
+		floors = append(floors, fmt.Sprintf("the workers %.0f%% busy", 100*d.P95MinUtilisation))
+	}
+	if d.P95Min > 0 {
+		floors = append(floors, fmt.Sprintf("a p95 of at least %gs", d.P95Min))
+	}
+	p95Floors := ""
+	if len(floors) > 0 {
+		p95Floors = " with " + strings.Join(floors, " and ")
+	}
+	add("detector", "period %gs, window %gs; DEGRADED at %.0f%% saturation; COLLAPSED at %.0f%% with dQ/dt > 0 for %d periods, or p95 growth above %.0f%%%s",
+		d.Period, d.Window, 100*d.DegradedSaturation, 100*d.CollapseSaturation, d.GrowthSamples, 100*d.P95Growth, p95Floors)
 	pcts := cfg.Telemetry.Percentiles
 	if pcts == "" {
 		pcts = model.ExactPercentiles
