@@ -33,8 +33,10 @@ type DetectorConfig struct {
 }
 
 func (d *DetectorConfig) validate(v *validator, _ *Config) {
-	v.positive("detector.period", d.Period)
-	v.atLeast("detector.window", d.Window, d.Period)
+	v.positiveSeconds("detector.period", d.Period)
+	if v.seconds("detector.window", d.Window) {
+		v.atLeast("detector.window", d.Window, d.Period)
+	}
 	v.prob("detector.degraded_saturation", d.DegradedSaturation)
 	v.prob("detector.collapse_saturation", d.CollapseSaturation)
 	if d.CollapseSaturation < d.DegradedSaturation {
@@ -44,7 +46,7 @@ func (d *DetectorConfig) validate(v *validator, _ *Config) {
 	v.nonNeg("detector.p95_growth", d.P95Growth)
 	v.intIn("detector.min_window_samples", d.MinWindowSamples, 1, 1<<31-1)
 	v.prob("detector.p95_min_utilisation", d.P95MinUtilisation)
-	v.nonNeg("detector.p95_min", d.P95Min)
+	v.seconds("detector.p95_min", d.P95Min)
 	v.prob("detector.final_fraction", d.FinalFraction)
 	if d.FinalFraction == 0 {
 		v.fail("detector.final_fraction", "must be above 0")

@@ -130,9 +130,9 @@ func (t *Toxic) validate(v *validator, p string) {
 	switch t.Type {
 	case ToxicLatency:
 		if t.Latency != nil {
-			v.dist(p+".latency", *t.Latency, true)
+			v.timeDist(p+".latency", *t.Latency, true)
 		}
-		v.nonNeg(p+".jitter", t.Jitter)
+		v.wait(p+".jitter", t.Jitter)
 		switch t.JitterDistribution {
 		case "", Uniform, Normal, Pareto:
 		default:
@@ -164,13 +164,16 @@ func (t *Toxic) validate(v *validator, p string) {
 		}
 	case ToxicReset:
 	case ToxicStall:
-		v.nonNeg(p+".timeout", t.Timeout)
+		v.wait(p+".timeout", t.Timeout)
 	case ToxicBandwidth:
 		v.positive(p+".rate", t.Rate)
 		if t.Size == nil {
 			v.fail(p+".size", "a bandwidth toxic needs the messages' size (a distribution, bytes)")
 		} else {
 			v.dist(p+".size", *t.Size, true)
+			if t.Rate > 0 {
+				v.note(p+".rate", t.Size.MeanValue()/t.Rate) // the mean message's transfer
+			}
 		}
 	case "":
 		v.fail(p+".type", "is required")
@@ -403,20 +406,20 @@ func (n *network) pass(dir int, a *attempt, group int32) (fate, kernel.Duration)
 			}
 			if gone {
 				ts.Lost++
-				return lost, kernel.Seconds(delay)
+				return lost, drawnSeconds(delay)
 			}
 		case ToxicReset:
 			ts.Reset++
-			return reset, kernel.Seconds(delay)
+			return reset, drawnSeconds(delay)
 		case ToxicStall:
 			ts.Stalled++
 			if t.timeout == 0 {
-				return lost, kernel.Seconds(delay)
+				return lost, drawnSeconds(delay)
 			}
-			return stalled, kernel.Seconds(delay) + t.timeout
+			return stalled, drawnSeconds(delay) + t.timeout
 		}
 	}
-	return delivered, kernel.Seconds(delay)
+	return delivered, drawnSeconds(delay)
 }
 
 // jitterQuantile maps a uniform u in (0, 1) to a jitter of unit scale: ±1

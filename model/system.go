@@ -14,14 +14,16 @@ type Options struct {
 }
 
 // Run simulates cfg to completion and returns its report. It returns a
-// *FieldError if cfg is invalid. Same cfg, same report, bit for bit.
+// *FieldError if cfg is invalid, or if the run reached MaxPeriods control
+// periods and was stopped there (then with the report so far). Same cfg,
+// same report, bit for bit.
 func Run(cfg *Config, opt Options) (Report, error) {
 	s, err := NewSystem(cfg, opt)
 	if err != nil {
 		return Report{}, err
 	}
 	s.sim.Run()
-	return s.Report(Simulated), nil
+	return s.Report(Simulated), s.err
 }
 
 // Modes of a run, as its Report names them.
@@ -65,6 +67,10 @@ type System struct {
 	lastEvent kernel.Time
 	period    kernel.Duration
 	kTick     kernel.Kind
+	// maxPeriods stops a run that reaches it (MaxPeriods; tests lower it);
+	// err says why it stopped.
+	maxPeriods int
+	err        error
 
 	agents  *agents
 	sched   *schedule
@@ -114,7 +120,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 		return nil, err
 	}
 	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
-		period: kernel.Seconds(cfg.Detector.Period)}
+		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: MaxPeriods}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
@@ -146,6 +152,10 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 
 // Sim returns the kernel the system runs on, for a driver.
 func (s *System) Sim() *kernel.Sim { return s.sim }
+
+// Err returns why the run was stopped before its end (a *FieldError: it
+// reached MaxPeriods control periods), or nil.
+func (s *System) Err() error { return s.err }
 
 // Settled reports whether nothing observable can happen any more: no
 // request or attempt is in flight and every agent has created its last
@@ -247,6 +257,14 @@ func (s *System) tick(ev kernel.Event) {
 		if ss, ok := k.(SampleSink); ok {
 			ss.ObserveSample(smp)
 		}
+	}
+	if len(s.mon.Timeline) >= s.maxPeriods {
+		// Congestion made the run longer than its estimate (Config.Cost):
+		// stop rather than let the timeline outgrow memory.
+		s.err = &FieldError{Path: "detector.period", Msg: fmt.Sprintf(
+			"the run reached %d control periods (%.4g s of simulated time) and was stopped: raise detector.period, or shorten the run", len(s.mon.Timeline), now.Seconds())}
+		s.sim.Stop()
+		return
 	}
 	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
 		s.sim.After(s.period, s.kTick, 0, 0)

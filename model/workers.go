@@ -59,7 +59,7 @@ func (w *WorkerConfig) validate(v *validator, _ *Config) {
 	if c := w.Concurrency; c != nil {
 		switch c.Kind {
 		case LinearCost:
-			v.nonNeg("workers.concurrency.slope", c.Slope)
+			v.seconds("workers.concurrency.slope", c.Slope)
 			v.unused("workers.concurrency.sigma", c.Sigma != 0 || c.Kappa != 0, `applies to kind "usl"`)
 		case USL:
 			v.nonNeg("workers.concurrency.sigma", c.Sigma)
@@ -69,8 +69,8 @@ func (w *WorkerConfig) validate(v *validator, _ *Config) {
 			v.fail("workers.concurrency.kind", fmt.Sprintf("must be %q or %q, not %q", LinearCost, USL, c.Kind))
 		}
 	}
-	v.dist("workers.service", w.Service, false)
-	v.nonNeg("workers.overhead", w.Overhead)
+	v.timeDist("workers.service", w.Service, false)
+	v.wait("workers.overhead", w.Overhead)
 	v.nonNeg("workers.slowdown.alpha", w.Slowdown.Alpha)
 	v.nonNeg("workers.slowdown.gamma", w.Slowdown.Gamma)
 	if w.Slowdown.Alpha > 0 && !(w.Slowdown.Gamma > 0) {
@@ -222,7 +222,7 @@ func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Durati
 	if f := w.s.sched.slowdownAt(w.s.sim.Now()); f != 1 {
 		svc = float64(svc * f)
 	}
-	return kernel.Seconds(svc)
+	return drawnSeconds(svc)
 }
 
 // start puts worker on attempt att. The service time and the fault
