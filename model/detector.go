@@ -25,8 +25,8 @@ type DetectorConfig struct {
 	// p95 is at least P95Min seconds. A lightly loaded system's p95 swings
 	// with a few slow requests more or less in the window, not with
 	// congestion. 0 turns either floor off.
-	P95MinUtilisation float64 `json:"p95_min_utilisation,omitempty"`
-	P95Min            float64 `json:"p95_min,omitempty"`
+	P95MinUtilisation float64 `json:"p95_min_utilisation"`
+	P95Min            float64 `json:"p95_min"`
 	// FinalFraction: the final state is the worst state that the detector
 	// reported, at that level or worse, in at least this fraction of periods.
 	FinalFraction float64 `json:"final_fraction"`

@@ -25,7 +25,7 @@ import (
 //	                  sorted values (the sample's own quantile function)
 type Dist struct {
 	Kind   string    `json:"kind"`
-	Mean   float64   `json:"mean,omitempty"`
+	Mean   float64   `json:"mean"`
 	CV     float64   `json:"cv,omitempty"`
 	K      int       `json:"k,omitempty"`
 	Alpha  float64   `json:"alpha,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -98,7 +99,7 @@ func Load(nameOrPath string) (*model.Config, error) {
 	if data, ok := Embedded(nameOrPath); ok {
 		return Parse(data, "embedded:"+strings.ToUpper(nameOrPath)+".json")
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := ReadInput(nameOrPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{Source: nameOrPath, Msg: "no such scenario file, and no embedded profile of that name (see `agentchaos scenarios`)"}
@@ -106,6 +107,33 @@ func Load(nameOrPath string) (*model.Config, error) {
 		return nil, &Error{Source: nameOrPath, Msg: err.Error()}
 	}
 	return Parse(data, nameOrPath)
+}
+
+// MaxInputBytes bounds a scenario or sweep spec file: a larger one, or a
+// device that never ends, is refused rather than read into memory.
+const MaxInputBytes = 256 << 20
+
+var maxInputBytes = MaxInputBytes // tests lower it
+
+// ReadInput reads a scenario or sweep spec file of at most MaxInputBytes.
+// Errors keep fs.ErrNotExist.
+func ReadInput(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a directory, not a file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(maxInputBytes)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("is larger than %d MiB", maxInputBytes>>20)
+	}
+	return data, nil
 }
 
 // Error is a problem with a scenario, located in its source.
@@ -132,6 +160,7 @@ func (e *Error) Error() string {
 
 // Parse decodes a profile strictly over the defaults and validates it.
 func Parse(data []byte, source string) (*model.Config, error) {
+	data = withoutBOM(data)
 	cfg := defaults()
 	if err := Decode(data, source, "scenario", &cfg); err != nil {
 		return nil, err
@@ -156,6 +185,7 @@ func Parse(data []byte, source string) (*model.Config, error) {
 // source names the document in messages and what says what it is
 // ("scenario", "sweep spec"). Scenario profiles and sweep specs share it.
 func Decode(data []byte, source, what string, v any) error {
+	data = withoutBOM(data)
 	fail := func(off int, field, msg string) error {
 		e := &Error{Source: source, Field: field, Msg: msg}
 		if off >= 0 {
@@ -164,14 +194,15 @@ func Decode(data []byte, source, what string, v any) error {
 		return e
 	}
 	// Structure first: syntax, unknown and duplicate fields, with places.
-	if err := checkStructure(data, reflect.TypeOf(v).Elem(), what); err != nil {
+	ints, err := checkStructure(data, reflect.TypeOf(v).Elem(), what)
+	if err != nil {
 		var se *structError
 		if errors.As(err, &se) {
 			return fail(se.off, se.path, se.msg)
 		}
 		return fail(-1, "", err.Error())
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(inDigits(data, ints)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
@@ -191,10 +222,15 @@ func Decode(data []byte, source, what string, v any) error {
 // ("agents.mix[1].weight"), placed at the line:column of its value, or of
 // the deepest enclosing value present if the field is absent.
 func ErrorAt(data []byte, source, path, msg string) *Error {
+	data = withoutBOM(data)
 	e := &Error{Source: source, Field: path, Msg: msg}
 	e.Line, e.Col = lineCol(data, locate(data, path))
 	return e
 }
+
+// withoutBOM drops a UTF-8 byte order mark, which some editors on Windows
+// write at the start of a file: it is not JSON, and not a column either.
+func withoutBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte("\uFEFF")) }
 
 // lineCol converts a byte offset to a 1-based line and column (in runes).
 func lineCol(data []byte, off int) (int, int) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -109,7 +108,7 @@ const (
 
 // LoadSpec reads and parses a sweep spec file.
 func LoadSpec(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadInput(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &scenarios.Error{Source: path, Msg: "no such sweep spec file"}
@@ -191,7 +190,7 @@ func (s *Spec) loadBase(dir string) error {
 			p = filepath.Join(dir, p)
 		}
 		var err error
-		data, err = os.ReadFile(p)
+		data, err = scenarios.ReadInput(p)
 		if err != nil {
 			return s.errAt("base", fmt.Sprintf("no embedded profile %q and cannot read it as a file: %v", s.Base, err))
 		}
