@@ -175,3 +175,30 @@ func TestRunStopsAtThePeriodLimit(t *testing.T) {
 	require.Len(t, rep.Timeline, 1000)
 	require.Equal(t, kernel.Seconds(maxValue), drawnSeconds(1e300))
 }
+
+// Ctrl-C (Options.Interrupt) stops a run at the end of the control period
+// under way, with the report so far.
+func TestInterruptStopsAtThePeriod(t *testing.T) {
+	cfg := closedConfig(50, 100)
+	stop := make(chan struct{})
+	close(stop)
+	rep, err := Run(cfg, Options{Interrupt: stop})
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.Len(t, rep.Timeline, 1)
+	require.Positive(t, rep.Created)
+	whole, err := Run(cfg, Options{})
+	require.NoError(t, err)
+	require.Greater(t, whole.Created, rep.Created)
+}
+
+// The times in state add up to the run's duration (issue 18, item 17):
+// the periods that run on while the last agents think are not counted.
+func TestTimeInStateAddsUpToTheDuration(t *testing.T) {
+	cfg := closedConfig(20, 10)
+	rep, err := Run(cfg, Options{})
+	require.NoError(t, err)
+	last := rep.Timeline[len(rep.Timeline)-1].T.Seconds()
+	require.Greater(t, last-rep.Duration, cfg.Detector.Period, "the periods outlast the last event")
+	sum := rep.TimeInState.Stable + rep.TimeInState.Degraded + rep.TimeInState.Collapsed
+	require.InDelta(t, rep.Duration, sum, 1e-9)
+}

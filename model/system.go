@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -11,12 +12,20 @@ type Options struct {
 	// Sinks receive every lifecycle event after the telemetry (trace files),
 	// and every control period's Sample if they are SampleSinks.
 	Sinks []Sink
+	// Interrupt, when closed, stops the run at the end of the control
+	// period under way: Run returns the report so far and ErrInterrupted
+	// (Ctrl-C). nil: never.
+	Interrupt <-chan struct{}
 }
+
+// ErrInterrupted is Run's error when Options.Interrupt stopped it.
+var ErrInterrupted = errors.New("interrupted")
 
 // Run simulates cfg to completion and returns its report. It returns a
 // *FieldError if cfg is invalid, or if the run reached MaxPeriods control
-// periods and was stopped there (then with the report so far). Same cfg,
-// same report, bit for bit.
+// periods and was stopped there, and ErrInterrupted if opt.Interrupt
+// stopped it (both with the report so far). Same cfg, same report, bit for
+// bit.
 func Run(cfg *Config, opt Options) (Report, error) {
 	s, err := NewSystem(cfg, opt)
 	if err != nil {
@@ -67,9 +76,10 @@ type System struct {
 	lastEvent kernel.Time
 	period    kernel.Duration
 	kTick     kernel.Kind
-	// maxPeriods stops a run that reaches it (MaxPeriods; tests lower it);
-	// err says why it stopped.
+	// maxPeriods stops a run that reaches it (MaxPeriods; tests lower it),
+	// and so does interrupt; err says why it stopped.
 	maxPeriods int
+	interrupt  <-chan struct{}
 	err        error
 
 	agents  *agents
@@ -120,7 +130,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 		return nil, err
 	}
 	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
-		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: MaxPeriods}
+		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: MaxPeriods, interrupt: opt.Interrupt}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
@@ -154,7 +164,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 func (s *System) Sim() *kernel.Sim { return s.sim }
 
 // Err returns why the run was stopped before its end (a *FieldError: it
-// reached MaxPeriods control periods), or nil.
+// reached MaxPeriods control periods; or ErrInterrupted), or nil.
 func (s *System) Err() error { return s.err }
 
 // Settled reports whether nothing observable can happen any more: no
@@ -265,6 +275,13 @@ func (s *System) tick(ev kernel.Event) {
 			"the run reached %d control periods (%.4g s of simulated time) and was stopped: raise detector.period, or shorten the run", len(s.mon.Timeline), now.Seconds())}
 		s.sim.Stop()
 		return
+	}
+	select {
+	case <-s.interrupt:
+		s.err = ErrInterrupted
+		s.sim.Stop()
+		return
+	default:
 	}
 	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
 		s.sim.After(s.period, s.kTick, 0, 0)

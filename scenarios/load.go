@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -50,11 +51,11 @@ func defaults() model.Config {
 
 // Info describes one embedded profile.
 type Info struct {
-	Name        string
-	Description string
-	Agents      int
-	Workers     int
-	Buffer      int
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Agents      int    `json:"agents"`
+	Workers     int    `json:"workers"`
+	Buffer      int    `json:"buffer"`
 }
 
 // List returns the embedded profiles, sorted by name.
@@ -85,6 +86,23 @@ func Embedded(name string) ([]byte, bool) {
 	return data, true
 }
 
+// IsPath reports whether a scenario argument names a file by its form:
+// it has a folder in it or ends in .json.
+func IsPath(nameOrPath string) bool {
+	return strings.ContainsRune(nameOrPath, '/') || strings.ContainsRune(nameOrPath, filepath.Separator) ||
+		strings.HasSuffix(strings.ToLower(nameOrPath), ".json")
+}
+
+// Shadowed reports whether Load(name) takes the embedded profile while a
+// file of that name exists too: then the file needs its path ("./EXP-002").
+func Shadowed(name string) bool {
+	if _, ok := Embedded(name); !ok || IsPath(name) {
+		return false
+	}
+	fi, err := os.Stat(name)
+	return err == nil && !fi.IsDir()
+}
+
 func loadEmbedded(file string) (*model.Config, error) {
 	data, err := profiles.ReadFile(file)
 	if err != nil {
@@ -94,9 +112,12 @@ func loadEmbedded(file string) (*model.Config, error) {
 }
 
 // Load returns the configuration of an embedded profile (by name, e.g.
-// "EXP-002") or of a JSON file (by path). Errors in the file are *Error.
+// "EXP-002") or of a JSON file (by path). A path (with a folder, or ending
+// in .json) is always a file; a bare name is the embedded profile of that
+// name if there is one, else a file (see Shadowed). Errors in the file are
+// *Error.
 func Load(nameOrPath string) (*model.Config, error) {
-	if data, ok := Embedded(nameOrPath); ok {
+	if data, ok := Embedded(nameOrPath); ok && !IsPath(nameOrPath) {
 		return Parse(data, "embedded:"+strings.ToUpper(nameOrPath)+".json")
 	}
 	data, err := ReadInput(nameOrPath)

@@ -34,8 +34,8 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !(*wall > 0) {
-		return usageError{fmt.Errorf("--wall: must be above 0, got %g", *wall)}
+	if !(*wall > 0 && *wall <= 1e6) {
+		return usageError{fmt.Errorf("--wall: must be in (0, 1e6] seconds, got %g", *wall)}
 	}
 	if !isSet(f.fs, "requests") {
 		n, err := crossval.FitRequests(cfg, *wall, *f.scale)
@@ -47,12 +47,12 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := interruptible()
 	defer stop()
 	start := time.Now()
-	p := startProgress(stderr, "crossval "+cfg.Name, cfg, 0)
+	p := startProgress(stderr, "crossval "+cfg.Name, cfg)
 	cv, err := crossval.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})
 	p.stop()
 	if err != nil {
 		if ctx.Err() != nil {
-			return errors.New("interrupted; no comparison")
+			return exitError{exitInterrupted, errors.New("interrupted; no comparison")}
 		}
 		return err
 	}

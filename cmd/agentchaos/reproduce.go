@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -39,8 +40,8 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
+	if err := noArgs(pos); err != nil {
+		return err
 	}
 	if *seeds < 0 || *seeds == 1 {
 		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
@@ -59,10 +60,20 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var spread []reproduce.SeedSpread
+	var interrupted error
 	if *seeds > 0 {
-		spread, err = reproduce.Spread(cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0))
-		if err != nil {
+		ctx, stop := interruptible()
+		defer stop()
+		p := newProgress(stderr, "reproduce --seeds")
+		spread, err = reproduce.Spread(ctx, cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0), func(done, total int) {
+			p.update(float64(done), float64(total), 0, "runs", "")
+		})
+		p.clear()
+		if err != nil && ctx.Err() == nil {
 			return err
+		}
+		if err != nil { // Ctrl-C: the table of the profiles' own seeds is still printed
+			interrupted = exitError{exitInterrupted, errors.New("interrupted: the spread over further seeds is left out")}
 		}
 	}
 	if *report != "" {
@@ -84,6 +95,9 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		if spread != nil {
 			printSpread(stdout, spread)
 		}
+	}
+	if interrupted != nil {
+		return interrupted
 	}
 	if rep.Matches != rep.Cells {
 		return fmt.Errorf("%d of %d cells match the published table", rep.Matches, rep.Cells)

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
@@ -33,9 +31,6 @@ const (
 	envSlurmCount = "SLURM_ARRAY_TASK_COUNT"
 	envSlurmMin   = "SLURM_ARRAY_TASK_MIN"
 )
-
-// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT).
-const exitInterrupted = 130
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stderr)
@@ -70,21 +65,20 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 		*out = defaultOut(pos[0], sh)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible() // a second Ctrl-C kills at once; the file stays consistent
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills at once; the file stays consistent
-	}()
 	start := time.Now()
 	opt := sweep.Options{Out: *out, Workers: *workers, Resume: *resume, Force: *force, Shard: sh}
-	if isTerminal(stderr) {
-		opt.Progress = progressPrinter(stderr, start)
+	p := newProgress(stderr, "sweep")
+	if p != nil {
+		opt.Progress = func(pr sweep.Progress) {
+			el := time.Since(start).Seconds()
+			p.update(float64(pr.Done), float64(pr.Total), float64(pr.Resumed), "runs",
+				fmt.Sprintf("%.1f runs/s  %.3g events/s", float64(pr.Done-pr.Resumed)/el, float64(pr.Events)/el))
+		}
 	}
 	res, err := sweep.Run(ctx, spec, opt)
-	if opt.Progress != nil && res.Ran > 0 {
-		fmt.Fprintln(stderr)
-	}
+	p.clear() // the summary below starts on a clean line
 	secs := time.Since(start).Seconds()
 	if errors.Is(err, sweep.ErrInterrupted) {
 		return exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: agentchaos sweep %s --out %s --resume",
@@ -105,12 +99,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, sum)
 	}
-	fmt.Fprintf(stdout, "sweep %s: %d points × %d replications", pos[0], sum.Points, sum.Replications)
+	fmt.Fprintf(stdout, "sweep %s: %s × %s", pos[0], model.Plural(sum.Points, "point"), model.Plural(sum.Replications, "replication"))
 	if sh.Count > 1 {
-		fmt.Fprintf(stdout, ", shard %s (%d runs)", sum.Shard, sum.Runs)
+		fmt.Fprintf(stdout, ", shard %s (%s)", sum.Shard, model.Plural(sum.Runs, "run"))
 	}
-	fmt.Fprintf(stdout, "\nran %d runs (%d already done) on %d workers in %.2fs: %.1f runs/s, %.3g events/s\n",
-		sum.Ran, sum.Resumed, sum.Workers, secs, sum.RunsPerSecond, sum.EventsPerSecond)
+	fmt.Fprintf(stdout, "\nran %s (%d already done) on %s in %.2fs: %.1f runs/s, %.3g events/s\n",
+		model.Plural(sum.Ran, "run"), sum.Resumed, model.Plural(sum.Workers, "worker"), secs, sum.RunsPerSecond, sum.EventsPerSecond)
 	fmt.Fprintf(stdout, "results: %s\n", res.Out)
 	if res.PointsOut != "" {
 		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
@@ -205,34 +199,4 @@ func defaultOut(spec string, sh sweep.Shard) string {
 		name += fmt.Sprintf(".shard-%d-of-%d", sh.Index, sh.Count)
 	}
 	return name + ".csv"
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progressPrinter redraws one status line at most five times a second.
-func progressPrinter(w io.Writer, start time.Time) func(sweep.Progress) {
-	var last time.Time
-	return func(p sweep.Progress) {
-		now := time.Now()
-		if now.Sub(last) < 200*time.Millisecond && p.Done < p.Total {
-			return
-		}
-		last = now
-		el := now.Sub(start).Seconds()
-		rate := float64(p.Done-p.Resumed) / el
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(p.Total-p.Done)/rate) * time.Second).Round(time.Second).String()
-		}
-		fmt.Fprintf(w, "\r\x1b[Ksweep: %d/%d runs (%.0f%%)  %.1f runs/s  %.3g events/s  ETA %s",
-			p.Done, p.Total, 100*float64(p.Done)/float64(max(p.Total, 1)), rate, float64(p.Events)/el, eta)
-	}
 }

@@ -17,7 +17,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	var rows []row
 	add := func(k, format string, a ...any) { rows = append(rows, row{k, fmt.Sprintf(format, a...)}) }
 	add("scenario", "%s (%s, seed %d)", r.Scenario, r.Mode, r.Seed)
-	add("system", "%d agents (%s), %d workers, buffer %d", r.Agents, cfg.Agents.Arrival, r.Workers, r.Buffer)
+	add("system", "%s (%s), %s, buffer %d", model.Plural(r.Agents, "agent"), cfg.Agents.Arrival, model.Plural(r.Workers, "worker"), r.Buffer)
 	add("requests", "%d created, %d served, %d failed", r.Created, r.Served, r.Failed)
 	add("failures", "QUEUE_OVERFLOW %d, FAULT_ERROR %d, QUEUE_TIMEOUT %d", r.FailedBy.QueueOverflow, r.FailedBy.FaultError, r.FailedBy.QueueTimeout)
 	add("error rate", "%.2f%%", 100*r.ErrorRate)
@@ -33,7 +33,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	}
 	add("time in state", "STABLE %.2fs, DEGRADED %.2fs, COLLAPSED %.2fs", r.TimeInState.Stable, r.TimeInState.Degraded, r.TimeInState.Collapsed)
 	if r.Throttle.Enabled {
-		add("throttle", "engaged %d times, delayed %d requests by %.2fs in total", r.Throttle.Engagements, r.Throttle.Delayed, r.Throttle.TotalDelay)
+		add("throttle", "engaged %s, delayed %s by %.2fs in total", model.Plural(r.Throttle.Engagements, "time"), model.Plural(r.Throttle.Delayed, "request"), r.Throttle.TotalDelay)
 	} else {
 		add("throttle", "off")
 	}

@@ -391,7 +391,7 @@ func distribution(rep *model.Report) *chart {
 	switch {
 	case len(rep.Latencies) > 0:
 		h, ok = latencyHist(rep.Latencies, bins), true
-		c.caption = fmt.Sprintf("Served latency of all %d served requests in %d bins", len(rep.Latencies), bins)
+		c.caption = fmt.Sprintf("Latency of all %d finished requests (served, or failed by a fault after service) in %d bins", len(rep.Latencies), bins)
 		if h.above > 0 {
 			c.caption += fmt.Sprintf("; %d slower than %s (up to %s) lie beyond the last bin and are not drawn",
 				h.above, secs(h.aboveFrom), secs(rep.Latency.Max))

@@ -261,10 +261,13 @@ func (s *Spec) Fingerprint() string { return s.hash }
 
 func (s *Spec) fingerprint() {
 	h := sha256.New()
+	// agentchaos's own version is part of it: another build may simulate
+	// differently, and its rows must not be mixed with these.
 	canon, _ := json.Marshal(struct {
 		Version string
+		Program string
 		Spec    *Spec
-	}{"agentchaos-sweep/1", s})
+	}{"agentchaos-sweep/1", model.Version(), s})
 	h.Write(canon)
 	h.Write([]byte{0})
 	h.Write(s.baseDoc)
