@@ -224,9 +224,8 @@ func TestDetectorP95GrowthNeedsLoad(t *testing.T) {
 // (issue 18, item 8): one worker facing a thousand agents rejects nearly
 // everything, and that is not STABLE.
 func TestNoWaitingRoomSaturatesByRejections(t *testing.T) {
-	cfg := testConfig()
-	cfg.Agents = AgentConfig{Count: 1000, Arrival: Closed, RequestsPerAgent: 20,
-		Think: Dist{Kind: Exponential, Mean: 0.01}, Mix: []WorkloadType{{"A", 1, 1}}}
+	cfg := closedConfig(1000, 20)
+	cfg.Agents.Think.Mean = 0.01
 	cfg.Queue.Buffer = 0
 	cfg.Workers = WorkerConfig{Count: 1, Service: Dist{Kind: Deterministic, Mean: 0.01}}
 	rep, _ := run(t, cfg)

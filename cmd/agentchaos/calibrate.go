@@ -30,11 +30,7 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
 	recenter := fs.Int("recenter", 8, "rounds moving the fitted centre onto the published latencies before landing")
 	force := fs.Bool("force", false, "replace the profiles in DIR (they exist in scenarios/profiles: calibrating rewrites them)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) || !(*spreadLast > 0 && *spreadLast < 0.5) || *lastTrials < 1 || !(*fitBudget > 0 && *fitBudget <= 1) {

@@ -199,8 +199,13 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// noArgs fails unless a command that takes no arguments got none.
-func noArgs(pos []string) error {
+// parseNoArgs parses the flags of a command that takes no arguments, and
+// fails if it got some.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
 	if len(pos) != 0 {
 		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
 	}
@@ -245,11 +250,7 @@ func writeJSON(w io.Writer, v any) error {
 func cmdScenarios(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("scenarios", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	list, err := scenarios.List()
@@ -270,11 +271,7 @@ func cmdScenarios(args []string, stdout, stderr io.Writer) error {
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("version", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	v := struct {
@@ -286,6 +283,6 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, v)
 	}
-	_, err = fmt.Fprintf(stdout, "agentchaos %s (%s %s/%s)\n", v.Version, v.Go, v.OS, v.Arch)
+	_, err := fmt.Fprintf(stdout, "agentchaos %s (%s %s/%s)\n", v.Version, v.Go, v.OS, v.Arch)
 	return err
 }

@@ -36,11 +36,7 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	seeds := fs.Int("seeds", 0, "also summarise each cell over `N` further seeds (mean, 95% CI, 95% prediction interval)")
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
 	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := noArgs(pos); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	if *seeds < 0 || *seeds == 1 {
