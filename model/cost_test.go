@@ -163,15 +163,11 @@ func TestRunStopsAtThePeriodLimit(t *testing.T) {
 	cfg.Workers = WorkerConfig{Count: 1, Service: Dist{Kind: Deterministic, Mean: 1}, Overhead: 10,
 		Slowdown: Slowdown{Alpha: 1e9, Gamma: 1}}
 	require.NoError(t, cfg.Validate())
-	s, err := NewSystem(cfg, Options{})
-	require.NoError(t, err)
-	s.maxPeriods = 1000
-	s.sim.Run()
+	rep, err := Run(cfg, Options{MaxPeriods: 1000})
 	var fe *FieldError
-	require.True(t, errors.As(s.Err(), &fe), "%v", s.Err())
+	require.True(t, errors.As(err, &fe), "%v", err)
 	require.Equal(t, "detector.period", fe.Path)
 	require.Contains(t, fe.Msg, "reached 1000 control periods")
-	rep := s.Report(Simulated)
 	require.Len(t, rep.Timeline, 1000)
 	require.Equal(t, kernel.Seconds(maxValue), drawnSeconds(1e300))
 }

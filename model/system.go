@@ -16,6 +16,9 @@ type Options struct {
 	// period under way: Run returns the report so far and ErrInterrupted
 	// (Ctrl-C). nil: never.
 	Interrupt <-chan struct{}
+	// MaxPeriods, if in (0, MaxPeriods), stops the run sooner than
+	// MaxPeriods does, with the same error (a test's or a preview's bound).
+	MaxPeriods int
 }
 
 // ErrInterrupted is Run's error when Options.Interrupt stopped it.
@@ -76,8 +79,8 @@ type System struct {
 	lastEvent kernel.Time
 	period    kernel.Duration
 	kTick     kernel.Kind
-	// maxPeriods stops a run that reaches it (MaxPeriods; tests lower it),
-	// and so does interrupt; err says why it stopped.
+	// maxPeriods stops a run that reaches it (MaxPeriods, or
+	// Options.MaxPeriods), and so does interrupt; err says why it stopped.
 	maxPeriods int
 	interrupt  <-chan struct{}
 	err        error
@@ -129,8 +132,12 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	maxPeriods := MaxPeriods
+	if opt.MaxPeriods > 0 && opt.MaxPeriods < MaxPeriods {
+		maxPeriods = opt.MaxPeriods
+	}
 	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
-		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: MaxPeriods, interrupt: opt.Interrupt}
+		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: maxPeriods, interrupt: opt.Interrupt}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
