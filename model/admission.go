@@ -61,8 +61,8 @@ const (
 )
 
 func (c *CoDelConfig) validate(v *validator) {
-	v.nonNeg("queue.codel.target", c.Target)
-	v.nonNeg("queue.codel.interval", c.Interval)
+	v.seconds("queue.codel.target", c.Target)
+	v.seconds("queue.codel.interval", c.Interval)
 }
 
 func (l *LimitConfig) validate(v *validator) {
@@ -81,7 +81,7 @@ func (l *LimitConfig) validate(v *validator) {
 		v.fail("queue.limit.max", fmt.Sprintf("must be at most %d", MaxBuffer))
 	}
 	v.prob("queue.limit.backoff", l.Backoff)
-	v.nonNeg("queue.limit.timeout", l.Timeout)
+	v.seconds("queue.limit.timeout", l.Timeout)
 	v.nonNeg("queue.limit.tolerance", l.Tolerance)
 	v.prob("queue.limit.smoothing", l.Smoothing)
 }

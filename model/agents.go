@@ -121,7 +121,7 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 		v.fail("agents.arrival", fmt.Sprintf("must be %q, %q, %q or %q, not %q", Closed, Poisson, Burst, TraceArrivals, a.Arrival))
 	}
 	if a.Arrival != TraceArrivals {
-		v.dist("agents.think", a.Think, true)
+		v.timeDist("agents.think", a.Think, true)
 		v.unused("agents.trace", a.Trace != nil, `only applies to arrival "trace"`)
 	} else {
 		a.validateTrace(v)
@@ -132,11 +132,11 @@ func (a *AgentConfig) validate(v *validator, _ *Config) {
 		v.unused("agents.burst_size", a.BurstSize != 0, `only applies to arrival "burst"`)
 	}
 	v.intIn("agents.requests_per_agent", a.RequestsPerAgent, 0, 1<<31-1)
-	v.nonNeg("agents.horizon", a.Horizon)
+	v.seconds("agents.horizon", a.Horizon)
 	if a.RequestsPerAgent == 0 && a.Horizon == 0 && !(a.Arrival == TraceArrivals && a.Trace != nil && len(a.Trace.Times) > 0) {
 		v.fail("agents.requests_per_agent", "set a request budget or agents.horizon, or the run never ends")
 	}
-	v.nonNeg("agents.stagger", a.Stagger)
+	v.seconds("agents.stagger", a.Stagger)
 	if len(a.Mix) == 0 {
 		v.fail("agents.mix", "needs at least one workload type")
 	}
@@ -199,7 +199,7 @@ func (a *AgentConfig) validateTrace(v *validator) {
 	prev := 0.0
 	for i, x := range t.Times {
 		p := fmt.Sprintf("agents.trace.times[%d]", i)
-		v.nonNeg(p, x)
+		v.seconds(p, x)
 		if x < prev {
 			v.fail(p, fmt.Sprintf("goes back in time (%g after %g)", x, prev))
 		}
@@ -207,7 +207,7 @@ func (a *AgentConfig) validateTrace(v *validator) {
 	}
 	for i, r := range t.Rates {
 		p := fmt.Sprintf("agents.trace.rates[%d]", i)
-		v.nonNeg(p+".t", r.T)
+		v.seconds(p+".t", r.T)
 		v.nonNeg(p+".rate", r.Rate)
 		if i > 0 && !(r.T > t.Rates[i-1].T) {
 			v.fail(p+".t", "must be after the previous step's")

@@ -33,7 +33,7 @@ type BackoffConfig struct {
 
 // validate checks the law at path; withOn says whether On applies.
 func (b *BackoffConfig) validate(v *validator, path string, withOn bool) {
-	v.nonNeg(path+".base", b.Base)
+	v.wait(path+".base", b.Base)
 	if b.Base > 0 {
 		if !b.Decorrelated {
 			v.atLeast(path+".multiplier", b.Multiplier, 1)
@@ -41,6 +41,7 @@ func (b *BackoffConfig) validate(v *validator, path string, withOn bool) {
 			v.unused(path+".multiplier", b.Multiplier != 0, "does not apply to decorrelated jitter")
 		}
 		v.atLeast(path+".max", b.Max, b.Base)
+		v.wait(path+".max", b.Max)
 		v.prob(path+".jitter", b.Jitter)
 		if b.Decorrelated {
 			v.unused(path+".jitter", b.Jitter != 0, "does not apply to decorrelated jitter")

@@ -102,9 +102,9 @@ func (b *BreakerConfig) enabled() bool { return b.ConsecutiveFailures > 0 || b.F
 
 func (c *ClientConfig) validate(v *validator, path string) {
 	t := &c.Timeouts
-	v.nonNeg(path+".timeouts.attempt", t.Attempt)
-	v.nonNeg(path+".timeouts.deadline", t.Deadline)
-	v.nonNeg(path+".timeouts.connect", t.Connect)
+	v.wait(path+".timeouts.attempt", t.Attempt)
+	v.wait(path+".timeouts.deadline", t.Deadline)
+	v.wait(path+".timeouts.connect", t.Connect)
 	switch t.AttemptLaw {
 	case "", Deterministic, Exponential:
 	default:
@@ -153,7 +153,7 @@ func (c *ClientConfig) validate(v *validator, path string) {
 	case RatioRetryBudget:
 		v.nonNeg(path+".budget.percent_can_retry", b.PercentCanRetry)
 		v.nonNeg(path+".budget.min_retries_per_sec", b.MinRetriesPerSec)
-		v.positive(path+".budget.ttl", b.TTL)
+		v.positiveSeconds(path+".budget.ttl", b.TTL)
 		v.unused(path+".budget.max_tokens", b.MaxTokens != 0 || b.TokenRatio != 0, "applies to kind \"token_bucket\"")
 	default:
 		v.fail(path+".budget.kind", fmt.Sprintf("must be %q or %q, not %q", TokenBucketBudget, RatioRetryBudget, b.Kind))
@@ -166,17 +166,17 @@ func (c *ClientConfig) validate(v *validator, path string) {
 	if k.ConsecutiveFailures > 0 && k.FailureRatio > 0 {
 		v.fail(path+".breaker.failure_ratio", "set consecutive_failures or failure_ratio, not both")
 	}
-	v.nonNeg(path+".breaker.window", k.Window)
+	v.seconds(path+".breaker.window", k.Window)
 	v.intIn(path+".breaker.min_requests", k.MinRequests, 0, 1<<31-1)
-	v.nonNeg(path+".breaker.open_for", k.OpenFor)
+	v.seconds(path+".breaker.open_for", k.OpenFor)
 	v.intIn(path+".breaker.half_open_probes", k.HalfOpenProbes, 0, 1_000_000)
 	if k.FailureRatio > 0 {
-		v.positive(path+".breaker.window", k.Window)
+		v.positiveSeconds(path+".breaker.window", k.Window)
 	} else {
 		v.unused(path+".breaker.window", k.Window != 0 || k.MinRequests != 0, "applies to breaker.failure_ratio")
 	}
 	if k.enabled() {
-		v.positive(path+".breaker.open_for", k.OpenFor)
+		v.positiveSeconds(path+".breaker.open_for", k.OpenFor)
 	} else {
 		v.unused(path+".breaker", k.OpenFor != 0 || k.HalfOpenProbes != 0 || len(k.On) > 0, "set breaker.consecutive_failures or breaker.failure_ratio")
 	}
@@ -188,7 +188,7 @@ func (c *ClientConfig) validate(v *validator, path string) {
 	c.Pool.validate(v, path+".pool")
 	if c.Throttle.K != 0 || c.Throttle.Window != 0 {
 		v.atLeast(path+".throttle.k", c.Throttle.K, 1)
-		v.nonNeg(path+".throttle.window", c.Throttle.Window)
+		v.seconds(path+".throttle.window", c.Throttle.Window)
 	}
 }
 

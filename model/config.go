@@ -33,10 +33,12 @@ type section interface {
 }
 
 // sections lists every stage's section, in the order a scenario file shows
-// them; the first problem found is the one reported.
+// them, and last the run's cost (cost.go); the first problem found is the
+// one reported.
 func (c *Config) sections() []section {
 	return []section{&c.Agents, &c.Queue, &c.Workers, &c.Faults, &c.Detector, &c.Throttle, &c.Telemetry,
-		sectionFunc(func(v *validator, c *Config) { c.Client.validate(v, "client") }), &c.Network, &c.Schedule, &c.SLO}
+		sectionFunc(func(v *validator, c *Config) { c.Client.validate(v, "client") }), &c.Network, &c.Schedule, &c.SLO,
+		sectionFunc(validateCost)}
 }
 
 // sectionFunc validates a section whose checks need a path.
@@ -74,8 +76,13 @@ const (
 // nanosecond times must stay far from int64 overflow.
 const maxValue = 1e9
 
-// validator keeps the first error.
-type validator struct{ err error }
+// validator keeps the first error, and the longest single wait the
+// sections declared (see wait).
+type validator struct {
+	err      error
+	longest  float64 // seconds
+	longPath string
+}
 
 func (v *validator) fail(path, msg string) {
 	if v.err == nil {
@@ -105,6 +112,58 @@ func (v *validator) nonNeg(path string, x float64) {
 func (v *validator) positive(path string, x float64) {
 	if v.finite(path, x) && !(x > 0) {
 		v.fail(path, fmt.Sprintf("must be above 0 (got %g)", x))
+	}
+}
+
+// seconds checks a time in seconds: finite, not negative, and 0 or at
+// least a nanosecond. Time is integer nanoseconds: a smaller positive time
+// would round to 0 and mean "none" (a timeout that never fires) or an event
+// loop that makes no progress.
+func (v *validator) seconds(path string, x float64) bool {
+	if !v.finite(path, x) {
+		return false
+	}
+	switch {
+	case x < 0:
+		v.fail(path, fmt.Sprintf("must not be negative (got %g)", x))
+	case x > 0 && x < minTime:
+		v.fail(path, subNanosecond(x))
+	default:
+		return true
+	}
+	return false
+}
+
+// minTime is the shortest time a field may hold besides 0: one nanosecond.
+const minTime = 1e-9
+
+func subNanosecond(x float64) string {
+	return fmt.Sprintf("%g s is less than a nanosecond, and time is integer nanoseconds: use 0 or at least 1e-09 s", x)
+}
+
+// positiveSeconds checks a time that must be above 0: at least a nanosecond.
+func (v *validator) positiveSeconds(path string, x float64) {
+	if v.seconds(path, x) && x == 0 {
+		v.fail(path, "must be above 0 (at least 1e-09 s: time is integer nanoseconds)")
+	}
+}
+
+// wait checks a time the run may sit through as one wait (a think time, a
+// service, a backoff, a timeout) and records the longest: the control
+// periods go on while anything waits, so one wait must fit in MaxPeriods
+// periods (checked with the run's cost, once the detector's period is
+// known).
+func (v *validator) wait(path string, x float64) {
+	if v.seconds(path, x) {
+		v.note(path, x)
+	}
+}
+
+// note records a wait of x seconds that needs no check of its own (one
+// computed from other fields).
+func (v *validator) note(path string, x float64) {
+	if x > v.longest {
+		v.longest, v.longPath = x, path
 	}
 }
 

@@ -19,14 +19,24 @@ type DetectorConfig struct {
 	// MinWindowSamples completions.
 	P95Growth        float64 `json:"p95_growth"`
 	MinWindowSamples int     `json:"min_window_samples"`
+	// P95MinUtilisation and P95Min keep the p95-growth rule from firing on
+	// noise: it fires only while the workers were busy at least this share
+	// of the window (0–1; an unbounded pool always passes) and the rolling
+	// p95 is at least P95Min seconds. A lightly loaded system's p95 swings
+	// with a few slow requests more or less in the window, not with
+	// congestion. 0 turns either floor off.
+	P95MinUtilisation float64 `json:"p95_min_utilisation"`
+	P95Min            float64 `json:"p95_min"`
 	// FinalFraction: the final state is the worst state that the detector
 	// reported, at that level or worse, in at least this fraction of periods.
 	FinalFraction float64 `json:"final_fraction"`
 }
 
 func (d *DetectorConfig) validate(v *validator, _ *Config) {
-	v.positive("detector.period", d.Period)
-	v.atLeast("detector.window", d.Window, d.Period)
+	v.positiveSeconds("detector.period", d.Period)
+	if v.seconds("detector.window", d.Window) {
+		v.atLeast("detector.window", d.Window, d.Period)
+	}
 	v.prob("detector.degraded_saturation", d.DegradedSaturation)
 	v.prob("detector.collapse_saturation", d.CollapseSaturation)
 	if d.CollapseSaturation < d.DegradedSaturation {
@@ -35,6 +45,8 @@ func (d *DetectorConfig) validate(v *validator, _ *Config) {
 	v.intIn("detector.growth_samples", d.GrowthSamples, 1, 1_000_000)
 	v.nonNeg("detector.p95_growth", d.P95Growth)
 	v.intIn("detector.min_window_samples", d.MinWindowSamples, 1, 1<<31-1)
+	v.prob("detector.p95_min_utilisation", d.P95MinUtilisation)
+	v.seconds("detector.p95_min", d.P95Min)
 	v.prob("detector.final_fraction", d.FinalFraction)
 	if d.FinalFraction == 0 {
 		v.fail("detector.final_fraction", "must be above 0")
@@ -88,7 +100,8 @@ func (r Rule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 type Sample struct {
 	T           kernel.Time // end of the period
 	Depth       int         // requests waiting
-	Saturation  float64     // Depth / Buffer
+	Saturation  float64     // Depth / Buffer; without a buffer, the share of the period's arrivals turned away
+	Busy        float64     // mean share of the workers in service over the period (0 for an unbounded pool)
 	Growth      float64     // dQ/dt = λ − μ over the period, requests/s
 	P95         float64     // rolling p95 of latency over the window, s (NaN if none)
 	WindowCount int         // completions in the window
@@ -119,27 +132,38 @@ type Sample struct {
 //   - COLLAPSED when dQ/dt has stayed positive for GrowthSamples
 //     consecutive periods and saturation is at least CollapseSaturation
 //     (the queue keeps growing as the buffer fills), or when the rolling p95
-//     exceeds (1+P95Growth) times its value one window earlier;
+//     exceeds (1+P95Growth) times its value one window earlier while the
+//     workers were busy at least P95MinUtilisation of the window and the
+//     p95 is at least P95Min;
 //   - DEGRADED when saturation is at least DegradedSaturation;
 //   - STABLE otherwise.
 //
+// Saturation is depth/buffer; without a waiting room (buffer 0) it is the
+// share of the period's arrivals turned away, so that a server rejecting
+// almost everything is saturated rather than never.
+//
 // It holds only what those rules need: the run of positive dQ/dt and the
-// recent rolling p95 values.
+// last window's rolling p95 values and utilisations, in rings of one window
+// (memory does not grow with the run).
 type detector struct {
 	cfg         DetectorConfig
+	anyLoad     bool // an unbounded pool: the utilisation floor does not apply
 	positiveRun int
 	lag         int // periods per window
+	n           int // periods observed
 	p95s        []float64
 	counts      []int
+	busy        []float64 // each period's utilisation, for the window's mean
 }
 
-// newDetector returns a detector for cfg (validated).
-func newDetector(cfg DetectorConfig) *detector {
+// newDetector returns a detector for cfg (validated); unboundedPool says
+// the workers have no count, so utilisation is not defined.
+func newDetector(cfg DetectorConfig, unboundedPool bool) *detector {
 	lag := int(kernel.Seconds(cfg.Window) / kernel.Seconds(cfg.Period))
 	if lag < 1 {
 		lag = 1
 	}
-	return &detector{cfg: cfg, lag: lag}
+	return &detector{cfg: cfg, lag: lag, anyLoad: unboundedPool}
 }
 
 // Observe classifies one sample, setting its State, Rule and P95Ratio.
@@ -149,11 +173,20 @@ func (d *detector) Observe(s *Sample) {
 	} else {
 		d.positiveRun = 0
 	}
-	d.p95s = append(d.p95s, s.P95)
-	d.counts = append(d.counts, s.WindowCount)
+	// Rings of lag+1 periods, grown up to that size: slot i%(lag+1) holds
+	// period i, so the period one window earlier is in the slot about to
+	// be overwritten next.
+	size := d.lag + 1
+	slot := d.n % size
+	if len(d.p95s) < size {
+		d.p95s, d.counts, d.busy = append(d.p95s, 0), append(d.counts, 0), append(d.busy, 0)
+	}
+	d.p95s[slot], d.counts[slot], d.busy[slot] = s.P95, s.WindowCount, s.Busy
+	d.n++
 	s.P95Ratio = 0
-	if n := len(d.p95s); n > d.lag {
-		prev, prevCount := d.p95s[n-1-d.lag], d.counts[n-1-d.lag]
+	if d.n > d.lag {
+		earlier := (slot + 1) % size
+		prev, prevCount := d.p95s[earlier], d.counts[earlier]
 		if prevCount >= d.cfg.MinWindowSamples && s.WindowCount >= d.cfg.MinWindowSamples && prev > 0 {
 			s.P95Ratio = s.P95 / prev
 		}
@@ -161,13 +194,28 @@ func (d *detector) Observe(s *Sample) {
 	switch {
 	case d.positiveRun >= d.cfg.GrowthSamples && s.Saturation >= d.cfg.CollapseSaturation:
 		s.State, s.Rule = Collapsed, SaturationGrowth
-	case d.cfg.P95Growth > 0 && s.P95Ratio > 1+d.cfg.P95Growth:
+	case d.cfg.P95Growth > 0 && s.P95Ratio > 1+d.cfg.P95Growth && s.P95 >= d.cfg.P95Min && d.loaded():
 		s.State, s.Rule = Collapsed, P95Growth
 	case s.Saturation >= d.cfg.DegradedSaturation && d.cfg.DegradedSaturation > 0:
 		s.State, s.Rule = Degraded, HighSaturation
 	default:
 		s.State, s.Rule = Stable, NoRule
 	}
+}
+
+// loaded reports whether the workers were busy at least P95MinUtilisation
+// of the last window (of the periods so far, early in the run).
+func (d *detector) loaded() bool {
+	if d.anyLoad || d.cfg.P95MinUtilisation == 0 {
+		return true
+	}
+	periods := min(d.n, d.lag)
+	size := len(d.busy)
+	var sum float64
+	for i := 0; i < periods; i++ {
+		sum += d.busy[(d.n-1-i)%size]
+	}
+	return sum >= float64(d.cfg.P95MinUtilisation*float64(periods))
 }
 
 // verdict is the final state of a run and how it was reached.

@@ -25,7 +25,7 @@ import (
 //	                  sorted values (the sample's own quantile function)
 type Dist struct {
 	Kind   string    `json:"kind"`
-	Mean   float64   `json:"mean,omitempty"`
+	Mean   float64   `json:"mean"`
 	CV     float64   `json:"cv,omitempty"`
 	K      int       `json:"k,omitempty"`
 	Alpha  float64   `json:"alpha,omitempty"`
@@ -215,6 +215,31 @@ func (s *sampler) draw(r *kernel.Stream) float64 {
 	}
 	panic("model: bad sampler")
 }
+
+// timeDist validates a Dist of times in seconds at path, as dist does, and
+// its mean as a wait (see validator.wait): 0, or at least a nanosecond.
+func (v *validator) timeDist(path string, d Dist, allowZero bool) {
+	v.dist(path, d, allowZero)
+	if v.err != nil {
+		return
+	}
+	field := path + ".mean"
+	if d.Kind == Uniform || d.Kind == Empirical {
+		field = path
+	}
+	if m := d.MeanValue(); m > 0 && m < minTime {
+		v.fail(field, "a mean of "+subNanosecond(m))
+	} else {
+		v.note(field, m)
+	}
+}
+
+// drawnSeconds converts a drawn or computed time in seconds to a Duration,
+// capped at maxValue: a heavy tail (a Pareto of tail index near 1, a
+// lognormal of CV 100) or a steep slowdown can reach beyond the int64
+// nanoseconds. One such wait ends the run at MaxPeriods, with an error,
+// rather than in a panic.
+func drawnSeconds(x float64) kernel.Duration { return kernel.Seconds(min(x, maxValue)) }
 
 // dist validates a Dist at path; allowZero admits a zero mean.
 func (v *validator) dist(path string, d Dist, allowZero bool) {

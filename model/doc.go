@@ -52,6 +52,17 @@
 // know nothing of the stages. [Sink]s see the same events, and
 // [SampleSink]s every control period's [Sample] too.
 //
+// # Cost
+//
+// A configuration that validates runs in bounded time and memory:
+// [Config.Validate] refuses a time under a nanosecond (it would round to 0),
+// a single wait longer than [MaxPeriods] control periods, and a run whose
+// estimate ([Config.Cost]: simulated length, periods, requests, events,
+// memory) passes [MaxPeriods], [MaxEvents] or [MaxBytes], naming the field
+// that makes it so. A run that congestion stretches past MaxPeriods stops
+// there with a [*FieldError] and the report so far; draws beyond the int64
+// nanoseconds are capped. Nothing panics on a valid configuration.
+//
 // Units: configuration durations are in seconds (float64); inside a run
 // every instant is a [kernel.Time] and every span a [kernel.Duration], in
 // integer nanoseconds.

@@ -78,7 +78,7 @@ func (d *Draws) AttemptTimeout(group, agent, seq, k int32) kernel.Duration {
 		return law.fixed
 	}
 	st := d.fTimeout.Stream(uint64(agent), uint64(seq), uint64(k))
-	return kernel.Seconds(st.Exp(law.mean))
+	return drawnSeconds(st.Exp(law.mean))
 }
 
 // Start is agent's start, uniform in [0, agents.stagger): ("start", agent).
@@ -106,7 +106,7 @@ func (d *Draws) Workload(agent, seq int32) uint8 {
 // ("think", agent, seq).
 func (d *Draws) Think(agent, seq int32) kernel.Duration {
 	r := d.fThink.Stream(uint64(agent), uint64(seq))
-	return kernel.Seconds(d.think.draw(&r))
+	return drawnSeconds(d.think.draw(&r))
 }
 
 // BackoffJitter is the uniform in [0, 1) that scales an agent's backoff
@@ -139,7 +139,7 @@ func (d *Draws) Dial(group, agent, seq, k int32) kernel.Duration {
 		return 0
 	}
 	r := d.fDial.Stream(uint64(agent), uint64(seq), uint64(k))
-	return kernel.Seconds(s.draw(&r))
+	return drawnSeconds(s.draw(&r))
 }
 
 // Service is the base service demand per work unit of attempt k of

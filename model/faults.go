@@ -25,7 +25,7 @@ type FaultConfig struct {
 func (f *FaultConfig) validate(v *validator, _ *Config) {
 	v.prob("faults.spike_probability", f.SpikeProbability)
 	if f.SpikeProbability > 0 {
-		v.dist("faults.spike_duration", f.SpikeDuration, false)
+		v.timeDist("faults.spike_duration", f.SpikeDuration, false)
 	}
 	v.prob("faults.error_probability", f.ErrorProbability)
 	v.nonNeg("faults.pressure_error", f.PressureError)
@@ -65,7 +65,7 @@ func (fi *FaultInjector) Spike(agent, seq, k int32, p float64) kernel.Duration {
 	}
 	r := fi.fSpike.Stream(uint64(agent), uint64(seq), uint64(k))
 	hit := r.Float64() < p
-	d := kernel.Seconds(fi.spike.draw(&r)) // drawn either way: a hit's duration does not depend on p
+	d := drawnSeconds(fi.spike.draw(&r)) // drawn either way: a hit's duration does not depend on p
 	if !hit {
 		return 0
 	}

@@ -16,8 +16,8 @@ type monitor struct {
 // newMonitor returns the monitor for a validated configuration.
 func newMonitor(cfg *Config) *monitor {
 	return &monitor{
-		Telemetry: newTelemetry(cfg.Queue.Buffer, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles),
-		Detector:  newDetector(cfg.Detector),
+		Telemetry: newTelemetry(cfg.Queue.Buffer, cfg.Workers.Count, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles),
+		Detector:  newDetector(cfg.Detector, cfg.Workers.Unbounded),
 		Throttle:  newThrottle(cfg.Throttle),
 	}
 }
@@ -26,10 +26,11 @@ func newMonitor(cfg *Config) *monitor {
 func (m *monitor) Observe(e Event) { m.Telemetry.Observe(e) }
 
 // Tick ends the control period at now and returns its sample, the
-// timeline's last (valid until the next Tick).
-func (m *monitor) Tick(now kernel.Time) *Sample {
+// timeline's last (valid until the next Tick). busy is the workers' busy
+// time since the start, in worker·ns.
+func (m *monitor) Tick(now kernel.Time, busy float64) *Sample {
 	var s Sample
-	m.Telemetry.sample(now, &s)
+	m.Telemetry.sample(now, busy, &s)
 	m.Detector.Observe(&s)
 	m.Throttle.Set(s.State)
 	s.Throttle = m.Throttle.Current()

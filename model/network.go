@@ -130,9 +130,9 @@ func (t *Toxic) validate(v *validator, p string) {
 	switch t.Type {
 	case ToxicLatency:
 		if t.Latency != nil {
-			v.dist(p+".latency", *t.Latency, true)
+			v.timeDist(p+".latency", *t.Latency, true)
 		}
-		v.nonNeg(p+".jitter", t.Jitter)
+		v.wait(p+".jitter", t.Jitter)
 		switch t.JitterDistribution {
 		case "", Uniform, Normal, Pareto:
 		default:
@@ -164,13 +164,16 @@ func (t *Toxic) validate(v *validator, p string) {
 		}
 	case ToxicReset:
 	case ToxicStall:
-		v.nonNeg(p+".timeout", t.Timeout)
+		v.wait(p+".timeout", t.Timeout)
 	case ToxicBandwidth:
 		v.positive(p+".rate", t.Rate)
 		if t.Size == nil {
 			v.fail(p+".size", "a bandwidth toxic needs the messages' size (a distribution, bytes)")
 		} else {
 			v.dist(p+".size", *t.Size, true)
+			if t.Rate > 0 {
+				v.note(p+".rate", t.Size.MeanValue()/t.Rate) // the mean message's transfer
+			}
 		}
 	case "":
 		v.fail(p+".type", "is required")
@@ -472,7 +475,7 @@ func (n *Network) Pass(dir int, agent, seq, k, group int32, now kernel.Time) Pas
 // passage is a message's fate after delay seconds (bandwidth of them for
 // its size at rate), plus extra.
 func passage(f Fate, delay, bandwidth, rate float64, extra kernel.Duration) Passage {
-	return Passage{Fate: f, Delay: kernel.Seconds(delay) + extra, Bandwidth: kernel.Seconds(bandwidth), Rate: rate}
+	return Passage{Fate: f, Delay: drawnSeconds(delay) + extra, Bandwidth: drawnSeconds(bandwidth), Rate: rate}
 }
 
 // jitterQuantile maps a uniform u in (0, 1) to a jitter of unit scale: ±1

@@ -43,7 +43,7 @@ func (p *PoolConfig) validate(v *validator, path string) {
 	need := func(field string, set bool) {
 		v.unused(path+"."+field, set && !on, "needs a pool: set "+path+".max_connections")
 	}
-	v.nonNeg(path+".acquire_timeout", p.AcquireTimeout)
+	v.wait(path+".acquire_timeout", p.AcquireTimeout)
 	need("acquire_timeout", p.AcquireTimeout > 0)
 	switch p.Waiters {
 	case "", FIFO, LIFO, Random:
@@ -53,9 +53,9 @@ func (p *PoolConfig) validate(v *validator, path string) {
 	need("waiters", p.Waiters != "")
 	if p.Dial != nil {
 		need("dial", true)
-		v.dist(path+".dial", *p.Dial, true)
+		v.timeDist(path+".dial", *p.Dial, true)
 	}
-	v.nonNeg(path+".idle_timeout", p.IdleTimeout)
+	v.seconds(path+".idle_timeout", p.IdleTimeout)
 	need("idle_timeout", p.IdleTimeout > 0)
 	v.intIn(path+".max_idle", p.MaxIdle, 0, MaxWorkers)
 	need("max_idle", p.MaxIdle > 0)

@@ -39,13 +39,13 @@ type QueueConfig struct {
 
 func (q *QueueConfig) validate(v *validator, _ *Config) {
 	v.intIn("queue.buffer", q.Buffer, 0, MaxBuffer)
-	v.nonNeg("queue.timeout", q.Timeout)
-	v.nonNeg("queue.retry_after", q.RetryAfter)
+	v.wait("queue.timeout", q.Timeout)
+	v.wait("queue.retry_after", q.RetryAfter)
 	switch q.Discipline {
 	case "", DisciplineFIFO, DisciplineLIFO:
 		v.unused("queue.lifo_after", q.LIFOAfter != 0, `applies to discipline "adaptive_lifo"`)
 	case DisciplineAdaptiveLIFO:
-		v.positive("queue.lifo_after", q.LIFOAfter)
+		v.positiveSeconds("queue.lifo_after", q.LIFOAfter)
 	default:
 		v.fail("queue.discipline", fmt.Sprintf("must be %q, %q or %q, not %q", DisciplineFIFO, DisciplineLIFO, DisciplineAdaptiveLIFO, q.Discipline))
 	}

@@ -39,8 +39,10 @@ func (r *Recorder) Observe(e Event) {
 // Tick ends the control period at now: the detector classifies it and sets
 // the throttle, the steady-state hypothesis is read, stages (if not nil)
 // adds the stages' own state to the sample, and the SampleSinks see it.
-func (r *Recorder) Tick(now kernel.Time, stages func(*Sample)) {
-	smp := r.mon.Tick(now)
+// busy is the workers' busy time from the start to now, in worker·ns (see
+// Busy), from which the detector reads their utilisation.
+func (r *Recorder) Tick(now kernel.Time, busy float64, stages func(*Sample)) {
+	smp := r.mon.Tick(now, busy)
 	if r.slo != nil {
 		r.slo.sample(now, smp)
 	}
@@ -53,6 +55,11 @@ func (r *Recorder) Tick(now kernel.Time, stages func(*Sample)) {
 		}
 	}
 }
+
+// UnknownLoad tells the recorder that the driver cannot see the server's
+// workers (a target service): the detector's p95-growth rule then applies
+// without its utilisation floor.
+func (r *Recorder) UnknownLoad() { r.mon.Detector.anyLoad = true }
 
 // ThrottleDelay returns the throttle's extra wait before an agent's next
 // request and counts it as used.

@@ -15,7 +15,8 @@ import (
 type Report struct {
 	Scenario string `json:"scenario"`
 	Seed     uint64 `json:"seed"`
-	Mode     string `json:"mode"` // "simulated" or "live"
+	Mode     string `json:"mode"`    // "simulated" or "live"
+	Version  string `json:"version"` // agentchaos's (model.Version)
 	Agents   int    `json:"agents"`
 	Workers  int    `json:"workers"`
 	Buffer   int    `json:"buffer"`
@@ -120,7 +121,8 @@ type Catalyst struct {
 	P95Ratio   float64 `json:"p95_ratio"` // against one window earlier; 0 if not comparable
 }
 
-// TimeInState is how long the detector reported each state, in seconds.
+// TimeInState is how long the detector reported each state, in seconds,
+// up to the run's last event: the three add up to Report.Duration.
 type TimeInState struct {
 	Stable    float64 `json:"STABLE"`
 	Degraded  float64 `json:"DEGRADED"`
@@ -140,7 +142,7 @@ type ThrottleUse struct {
 func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 	t := m.Telemetry
 	r := Report{
-		Scenario: cfg.Name, Seed: cfg.Seed, Mode: mode,
+		Scenario: cfg.Name, Seed: cfg.Seed, Mode: mode, Version: Version(),
 		Agents: cfg.Agents.Count, Workers: cfg.Workers.Count, Buffer: cfg.Queue.Buffer,
 		Created: t.Created, Served: t.Served, Failed: t.Failed(),
 		FailedBy: failures(&t.FailedBy),
@@ -167,12 +169,19 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 		r.Catalyst = &Catalyst{Rule: s.Rule, Saturation: s.Saturation, Depth: s.Depth,
 			Growth: s.Growth, P95: finite(s.P95), P95Ratio: s.P95Ratio}
 	}
-	period := kernel.Seconds(cfg.Detector.Period)
-	r.TimeInState = TimeInState{
-		Stable:    (kernel.Duration(v.Periods[Stable]) * period).Seconds(),
-		Degraded:  (kernel.Duration(v.Periods[Degraded]) * period).Seconds(),
-		Collapsed: (kernel.Duration(v.Periods[Collapsed]) * period).Seconds(),
+	// Each period counts from the previous sample to its own, cut at the
+	// run's last event: the control periods go on while the last agents'
+	// final think times run out, after anything happened.
+	var in [numStates]kernel.Duration
+	var from kernel.Time
+	for i := range m.Timeline {
+		s := &m.Timeline[i]
+		if to := min(s.T, end); to > from {
+			in[s.State] += to.Sub(from)
+		}
+		from = s.T
 	}
+	r.TimeInState = TimeInState{Stable: in[Stable].Seconds(), Degraded: in[Degraded].Seconds(), Collapsed: in[Collapsed].Seconds()}
 	r.Throttle = ThrottleUse{Enabled: cfg.Throttle.Enabled, Engagements: m.Throttle.Engagements,
 		Delayed: m.Throttle.Delayed, TotalDelay: m.Throttle.TotalDelay.Seconds()}
 	r.Little = t.Little(end)
@@ -191,7 +200,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, format string, a ...any) { fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{k}, a...)...) }
 	row("scenario", "%s (%s, seed %d)", r.Scenario, r.Mode, r.Seed)
-	row("system", "%d agents, %d workers, buffer %d", r.Agents, r.Workers, r.Buffer)
+	row("system", "%s, %s, buffer %d", Plural(r.Agents, "agent"), Plural(r.Workers, "worker"), r.Buffer)
 	row("requests", "%d created, %d served, %d failed", r.Created, r.Served, r.Failed)
 	row("failures", "%s", r.FailedBy)
 	row("error rate", "%.2f%%", 100*r.ErrorRate)
@@ -206,7 +215,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	row("time in state", "STABLE %.2fs, DEGRADED %.2fs, COLLAPSED %.2fs", r.TimeInState.Stable, r.TimeInState.Degraded, r.TimeInState.Collapsed)
 	if r.Throttle.Enabled {
-		row("throttle", "engaged %d times, delayed %d requests by %.2fs in total", r.Throttle.Engagements, r.Throttle.Delayed, r.Throttle.TotalDelay)
+		row("throttle", "engaged %s, delayed %s by %.2fs in total", Plural(r.Throttle.Engagements, "time"), Plural(r.Throttle.Delayed, "request"), r.Throttle.TotalDelay)
 	} else {
 		row("throttle", "off")
 	}
@@ -231,7 +240,7 @@ func (r *Report) StageRows() [][2]string {
 		row("goodput", "%.1f req/s succeeded for their client; the server finished %.1f attempts/s", c.Goodput, c.Throughput)
 		row("zombie work", "%d attempts served after their client gave up, %.3fs of worker time; %d dropped by the server", c.Zombies, c.ZombieWork, c.Dropped)
 		row("client", "%d abandoned, %d failed fast by the breaker (%s, open %.2fs), %d retries refused by the budget",
-			c.Abandoned, c.FastFailed, plural(c.BreakerTrips, "trip"), c.BreakerOpen, c.BudgetDenied)
+			c.Abandoned, c.FastFailed, Plural(c.BreakerTrips, "trip"), c.BreakerOpen, c.BudgetDenied)
 		if w := c.PoolWait; w != nil {
 			row("pool", "%d waits: p50 %.3fs, p95 %.3fs, max %.3fs; %d exhausted", w.Count, w.P50, w.P95, w.Max, c.PoolExhausted)
 		}
@@ -295,8 +304,9 @@ func (t ToxicStats) String() string {
 	return s
 }
 
-// plural formats n things.
-func plural(n int, thing string) string {
+// Plural formats n things: "1 worker", "4 workers" (for the words the
+// reports use, whose plural takes an s).
+func Plural[N int | uint64](n N, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}

@@ -113,9 +113,9 @@ func (sc *ScheduleConfig) validate(v *validator, c *Config) {
 	for i := range *sc {
 		a := &(*sc)[i]
 		p := fmt.Sprintf("schedule[%d]", i)
-		v.nonNeg(p+".at", a.At)
-		v.nonNeg(p+".for", a.For)
-		v.nonNeg(p+".ramp", a.Ramp)
+		v.seconds(p+".at", a.At)
+		v.seconds(p+".for", a.For)
+		v.seconds(p+".ramp", a.Ramp)
 		if a.For > 0 && 2*a.Ramp > a.For {
 			v.fail(p+".ramp", fmt.Sprintf("ramping in and out takes %g s, more than for (%g s)", 2*a.Ramp, a.For))
 		}
@@ -151,7 +151,7 @@ func (sc *ScheduleConfig) validate(v *validator, c *Config) {
 			}
 			if d := l.Diurnal; d != nil {
 				n++
-				v.positive(p+".load.diurnal.period", d.Period)
+				v.positiveSeconds(p+".load.diurnal.period", d.Period)
 				v.nonNeg(p+".load.diurnal.low", d.Low)
 				v.atLeast(p+".load.diurnal.high", d.High, d.Low)
 				v.unused(p+".ramp", a.Ramp > 0, "a diurnal shape does not ramp")
@@ -194,7 +194,7 @@ func (sc *ScheduleConfig) validate(v *validator, c *Config) {
 			if sp := a.Faults.SpikeProbability; sp != nil {
 				v.prob(p+".faults.spike_probability", *sp)
 				if *sp > 0 && c.Faults.SpikeProbability == 0 {
-					v.dist("faults.spike_duration", c.Faults.SpikeDuration, false)
+					v.timeDist("faults.spike_duration", c.Faults.SpikeDuration, false)
 				}
 			}
 			v.unused(p+".ramp", a.Ramp > 0, "fault probabilities do not ramp")
@@ -279,8 +279,8 @@ func (p *profile) next(x kernel.Time) (kernel.Time, bool) {
 
 // advance returns the instant at which the integral of the profile from t0
 // reaches work (operational time): with value 2, a second of work takes
-// half a second. ok is false if the profile stays 0 so that work is never
-// done. Exact on the nanosecond grid, rounding each piece's share.
+// half a second. ok is false if the profile stays 0 (or so low) that work
+// is never done. Exact on the nanosecond grid, rounding each piece's share.
 func (p *profile) advance(t0 kernel.Time, work kernel.Duration) (kernel.Time, bool) {
 	t := t0
 	left := float64(work)
@@ -290,6 +290,9 @@ func (p *profile) advance(t0 kernel.Time, work kernel.Duration) (kernel.Time, bo
 		if v > 0 {
 			need := left / v
 			if !more || float64(end-t) >= need {
+				if need >= float64(kernel.Forever-t) { // a rate so low the work ends after the end of time
+					return 0, false
+				}
 				return t.Add(kernel.Duration(math.Ceil(need - 0.5))), true
 			}
 			left -= float64(float64(end-t) * v)

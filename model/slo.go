@@ -55,8 +55,8 @@ const (
 func (c *SLOConfig) Enabled() bool { return c.P99 > 0 || c.ErrorRate > 0 || c.Goodput > 0 }
 
 func (c *SLOConfig) validate(v *validator, cfg *Config) {
-	v.nonNeg("slo.window", c.Window)
-	v.nonNeg("slo.p99", c.P99)
+	v.seconds("slo.window", c.Window)
+	v.seconds("slo.p99", c.P99)
 	v.prob("slo.error_rate", c.ErrorRate)
 	v.nonNeg("slo.goodput", c.Goodput)
 	r := &c.Recovery
@@ -66,7 +66,7 @@ func (c *SLOConfig) validate(v *validator, cfg *Config) {
 		v.fail("slo.recovery.measure", fmt.Sprintf("must be %q, %q or %q, not %q", MeasureGoodput, MeasureP99, MeasureErrorRate, r.Measure))
 	}
 	v.nonNeg("slo.recovery.tolerance", r.Tolerance)
-	v.nonNeg("slo.recovery.hold", r.Hold)
+	v.seconds("slo.recovery.hold", r.Hold)
 	if !c.Enabled() {
 		v.unused("slo", c.Window != 0 || *r != (RecoveryConfig{}), "set a bound: p99, error_rate or goodput")
 	}

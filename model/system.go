@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -11,17 +12,30 @@ type Options struct {
 	// Sinks receive every lifecycle event after the telemetry (trace files),
 	// and every control period's Sample if they are SampleSinks.
 	Sinks []Sink
+	// Interrupt, when closed, stops the run at the end of the control
+	// period under way: Run returns the report so far and ErrInterrupted
+	// (Ctrl-C). nil: never.
+	Interrupt <-chan struct{}
+	// MaxPeriods, if in (0, MaxPeriods), stops the run sooner than
+	// MaxPeriods does, with the same error (a test's or a preview's bound).
+	MaxPeriods int
 }
 
+// ErrInterrupted is Run's error when Options.Interrupt stopped it.
+var ErrInterrupted = errors.New("interrupted")
+
 // Run simulates cfg to completion and returns its report. It returns a
-// *FieldError if cfg is invalid. Same cfg, same report, bit for bit.
+// *FieldError if cfg is invalid, or if the run reached MaxPeriods control
+// periods and was stopped there, and ErrInterrupted if opt.Interrupt
+// stopped it (both with the report so far). Same cfg, same report, bit for
+// bit.
 func Run(cfg *Config, opt Options) (Report, error) {
 	s, err := NewSystem(cfg, opt)
 	if err != nil {
 		return Report{}, err
 	}
 	s.sim.Run()
-	return s.Report(Simulated), nil
+	return s.Report(Simulated), s.err
 }
 
 // Modes of a run, as its Report names them.
@@ -65,6 +79,11 @@ type System struct {
 	depth    int            // attempts waiting in the queue
 	period   kernel.Duration
 	kTick    kernel.Kind
+	// maxPeriods stops a run that reaches it (MaxPeriods, or
+	// Options.MaxPeriods), and so does interrupt; err says why it stopped.
+	maxPeriods int
+	interrupt  <-chan struct{}
+	err        error
 
 	agents  *agents
 	sched   *Schedule
@@ -112,10 +131,14 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	maxPeriods := MaxPeriods
+	if opt.MaxPeriods > 0 && opt.MaxPeriods < MaxPeriods {
+		maxPeriods = opt.MaxPeriods
+	}
 	sched := NewSchedule(cfg)
 	rec := NewRecorder(cfg, sched, opt.Sinks)
 	s := &System{cfg: cfg, sim: kernel.New(), rec: rec, mon: rec.mon, draws: NewDraws(cfg), sched: sched,
-		period: kernel.Seconds(cfg.Detector.Period)}
+		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: maxPeriods, interrupt: opt.Interrupt}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
@@ -146,6 +169,10 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 
 // Sim returns the kernel the system runs on, for a driver.
 func (s *System) Sim() *kernel.Sim { return s.sim }
+
+// Err returns why the run was stopped before its end (a *FieldError: it
+// reached MaxPeriods control periods; or ErrInterrupted), or nil.
+func (s *System) Err() error { return s.err }
 
 // Settled reports whether nothing observable can happen any more: no
 // request or attempt is in flight and every agent has created its last
@@ -220,7 +247,22 @@ func (s *System) leavePath(att int32) {
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
-	s.rec.Tick(now, s.sampleStages)
+	s.rec.Tick(now, s.workers.busy.Time(now), s.sampleStages)
+	if len(s.mon.Timeline) >= s.maxPeriods {
+		// Congestion made the run longer than its estimate (Config.Cost):
+		// stop rather than let the timeline outgrow memory.
+		s.err = &FieldError{Path: "detector.period", Msg: fmt.Sprintf(
+			"the run reached %d control periods (%.4g s of simulated time) and was stopped: raise detector.period, or shorten the run", len(s.mon.Timeline), now.Seconds())}
+		s.sim.Stop()
+		return
+	}
+	select {
+	case <-s.interrupt:
+		s.err = ErrInterrupted
+		s.sim.Stop()
+		return
+	default:
+	}
 	if s.agents.active > 0 || s.reqs.inUse() > 0 || s.inSystem > 0 {
 		s.sim.After(s.period, s.kTick, 0, 0)
 	}

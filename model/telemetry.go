@@ -42,8 +42,9 @@ func (t *TelemetryConfig) validate(v *validator, _ *Config) {
 // error rate is failed / created, failures of every kind counted (rejected
 // at the door, failed by a fault after service, timed out in the queue).
 type telemetry struct {
-	buffer int
-	window kernel.Duration
+	buffer  int
+	workers int // 0: an unbounded pool
+	window  kernel.Duration
 
 	Created, Accepted, Served uint64
 	Finished                  uint64                  // requests a worker finished: served or failed by a fault
@@ -54,7 +55,8 @@ type telemetry struct {
 	Answered  uint64                  // attempts a worker finished (the server's work)
 	Dropped   uint64                  // attempts the server dropped because their client gave up
 
-	// Run-wide latency of served requests.
+	// Run-wide latency of finished requests (served, or failed by a fault
+	// after service).
 	exact   []int64 // every latency, in Exact mode
 	sketch  *sketch // in Sketch mode
 	latSum  int64   // ns; int64 holds 292 years of summed latency
@@ -75,10 +77,12 @@ type telemetry struct {
 	winHead  int
 	scratch  []int64
 	lastTick kernel.Time
+	busyAt   float64 // the workers' busy time up to lastTick, worker·ns
 }
 
 type periodCounts struct {
 	created, arrived, drained, completed uint64
+	rejected                             uint64 // arrivals turned away at once
 	sent, retried, answered, goodput     uint64
 	failed                               [numFailureKinds]uint64
 	latSum, latMax                       int64
@@ -89,10 +93,11 @@ type winEntry struct {
 	lat kernel.Duration
 }
 
-// newTelemetry returns telemetry for a queue of the given buffer size, with
-// a rolling window of the given length and the given percentile mode.
-func newTelemetry(buffer int, window kernel.Duration, mode string) *telemetry {
-	t := &telemetry{buffer: buffer, window: window}
+// newTelemetry returns telemetry for a queue of the given buffer size and a
+// pool of the given number of workers (0: unbounded), with a rolling window
+// of the given length and the given percentile mode.
+func newTelemetry(buffer, workers int, window kernel.Duration, mode string) *telemetry {
+	t := &telemetry{buffer: buffer, workers: workers, window: window}
 	if mode == SketchPercentiles {
 		t.sketch = new(sketch)
 	}
@@ -121,6 +126,7 @@ func (t *telemetry) Observe(e Event) {
 		t.period.arrived++
 	case Rejected:
 		t.period.arrived++
+		t.period.rejected++
 	case Started:
 		t.period.drained++
 	case Responded:
@@ -162,25 +168,23 @@ func (t *telemetry) Observe(e Event) {
 
 // finished records the latency of a request a worker finished.
 func (t *telemetry) finished(e Event) {
-	{
-		lat := int64(e.Latency)
-		if t.sketch != nil {
-			t.sketch.Add(lat)
-		} else {
-			t.exact = append(t.exact, lat)
-		}
-		t.latSum += lat
-		if lat > t.latMax {
-			t.latMax = lat
-		}
-		t.Finished++
-		t.period.completed++
-		t.period.latSum += lat
-		if lat > t.period.latMax {
-			t.period.latMax = lat
-		}
-		t.win = append(t.win, winEntry{e.T, e.Latency})
+	lat := int64(e.Latency)
+	if t.sketch != nil {
+		t.sketch.Add(lat)
+	} else {
+		t.exact = append(t.exact, lat)
 	}
+	t.latSum += lat
+	if lat > t.latMax {
+		t.latMax = lat
+	}
+	t.Finished++
+	t.period.completed++
+	t.period.latSum += lat
+	if lat > t.period.latMax {
+		t.period.latMax = lat
+	}
+	t.win = append(t.win, winEntry{e.T, e.Latency})
 }
 
 // Failed returns the number of failed requests of every kind.
@@ -196,8 +200,9 @@ func (t *telemetry) Failed() uint64 {
 func (t *telemetry) Depth() int { return t.depth }
 
 // sample closes the control period ending at now: it fills the period's
-// figures into s and starts the next period.
-func (t *telemetry) sample(now kernel.Time, s *Sample) {
+// figures into s and starts the next period. busy is the workers' busy
+// time since the start of the run, ∫ (workers in service) dt in worker·ns.
+func (t *telemetry) sample(now kernel.Time, busy float64, s *Sample) {
 	s.T = now
 	s.Depth = t.depth
 	if t.buffer > 0 {
@@ -209,6 +214,15 @@ func (t *telemetry) sample(now kernel.Time, s *Sample) {
 		// that left the queue, per second. Rejected arrivals count: a full
 		// buffer that turns work away still has λ > μ.
 		s.Growth = (float64(t.period.arrived) - float64(t.period.drained)) / length.Seconds()
+		if t.workers > 0 {
+			s.Busy = (busy - t.busyAt) / float64(float64(t.workers)*float64(length))
+		}
+	}
+	t.busyAt = busy
+	if t.buffer == 0 && t.period.arrived > 0 {
+		// No waiting room: the share of arrivals the busy workers turned
+		// away is how full the server is.
+		s.Saturation = float64(t.period.rejected) / float64(t.period.arrived)
 	}
 	s.Created = t.period.created
 	s.Sent = t.period.sent

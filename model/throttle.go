@@ -12,8 +12,8 @@ type ThrottleConfig struct {
 }
 
 func (t *ThrottleConfig) validate(v *validator, _ *Config) {
-	v.nonNeg("throttle.degraded", t.Degraded)
-	v.nonNeg("throttle.collapsed", t.Collapsed)
+	v.wait("throttle.degraded", t.Degraded)
+	v.wait("throttle.collapsed", t.Collapsed)
 }
 
 // throttle is the closed loop the detector drives: while the last sample

@@ -59,7 +59,7 @@ func (w *WorkerConfig) validate(v *validator, _ *Config) {
 	if c := w.Concurrency; c != nil {
 		switch c.Kind {
 		case LinearCost:
-			v.nonNeg("workers.concurrency.slope", c.Slope)
+			v.seconds("workers.concurrency.slope", c.Slope)
 			v.unused("workers.concurrency.sigma", c.Sigma != 0 || c.Kappa != 0, `applies to kind "usl"`)
 		case USL:
 			v.nonNeg("workers.concurrency.sigma", c.Sigma)
@@ -69,8 +69,8 @@ func (w *WorkerConfig) validate(v *validator, _ *Config) {
 			v.fail("workers.concurrency.kind", fmt.Sprintf("must be %q or %q, not %q", LinearCost, USL, c.Kind))
 		}
 	}
-	v.dist("workers.service", w.Service, false)
-	v.nonNeg("workers.overhead", w.Overhead)
+	v.timeDist("workers.service", w.Service, false)
+	v.wait("workers.overhead", w.Overhead)
 	v.nonNeg("workers.slowdown.alpha", w.Slowdown.Alpha)
 	v.nonNeg("workers.slowdown.gamma", w.Slowdown.Gamma)
 	if w.Slowdown.Alpha > 0 && !(w.Slowdown.Gamma > 0) {
@@ -134,7 +134,7 @@ type workers struct {
 
 	serving   []int32 // by worker: the attempt in service, -1 when none
 	down      []bool  // by worker: crashed
-	busy      int     // workers in service
+	busy      Busy    // workers in service
 	unbounded bool
 
 	law ServiceLaw
@@ -224,7 +224,7 @@ func (l *ServiceLaw) Time(workload uint8, base, pressure float64, n int, slowdow
 	if slowdown != 1 {
 		svc = float64(svc * slowdown)
 	}
-	return kernel.Seconds(svc)
+	return drawnSeconds(svc)
 }
 
 // serviceTime is the service of attempt a starting now at the given
@@ -242,18 +242,38 @@ func (w *workers) start(worker int32, att int32) {
 	e := s.attemptEvent(Started, att)
 	e.Worker = worker
 	s.emit(e)
-	w.busy++
+	w.busy.Add(s.sim.Now(), 1)
 	w.serving[worker] = att
 	p := w.pressure()
-	svc := w.serviceTime(a, p, w.busy) + w.faults.decide(a, p)
+	svc := w.serviceTime(a, p, w.busy.N) + w.faults.decide(a, p)
 	a.worker, a.startedAt = worker, s.sim.Now()
 	a.service = s.sim.After(svc, w.kDone, int64(worker), int64(att))
 }
 
 // stop ends worker's service of its attempt: it no longer counts as busy.
 func (w *workers) stop(worker int32) {
-	w.busy--
+	w.busy.Add(w.s.sim.Now(), -1)
 	w.serving[worker] = -1
+}
+
+// Busy counts the workers in service and integrates them over time, for
+// the utilisation the detector reads. Its zero value is none busy since 0.
+type Busy struct {
+	N     int // workers in service now
+	area  float64
+	since kernel.Time
+}
+
+// Add changes the count by delta at now.
+func (b *Busy) Add(now kernel.Time, delta int) {
+	b.area += float64(float64(b.N) * float64(now-b.since))
+	b.since = now
+	b.N += delta
+}
+
+// Time returns ∫ (workers in service) dt from 0 to now, in worker·ns.
+func (b *Busy) Time(now kernel.Time) float64 {
+	return b.area + float64(float64(b.N)*float64(now-b.since))
 }
 
 // done: worker ev.ID finished attempt ev.Arg. The answer goes out, and the

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -41,6 +42,7 @@ func defaults() model.Config {
 		Detector: model.DetectorConfig{
 			Period: 0.05, Window: 1, DegradedSaturation: 0.5, CollapseSaturation: 0.85,
 			GrowthSamples: 3, P95Growth: 1, MinWindowSamples: 20, FinalFraction: 0.05,
+			P95MinUtilisation: 0.8,
 		},
 		Throttle:  model.ThrottleConfig{Enabled: true, Degraded: 0.05, Collapsed: 0.2},
 		Telemetry: model.TelemetryConfig{Percentiles: model.ExactPercentiles},
@@ -49,11 +51,11 @@ func defaults() model.Config {
 
 // Info describes one embedded profile.
 type Info struct {
-	Name        string
-	Description string
-	Agents      int
-	Workers     int
-	Buffer      int
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Agents      int    `json:"agents"`
+	Workers     int    `json:"workers"`
+	Buffer      int    `json:"buffer"`
 }
 
 // List returns the embedded profiles, sorted by name.
@@ -84,6 +86,23 @@ func Embedded(name string) ([]byte, bool) {
 	return data, true
 }
 
+// IsPath reports whether a scenario argument names a file by its form:
+// it has a folder in it or ends in .json.
+func IsPath(nameOrPath string) bool {
+	return strings.ContainsRune(nameOrPath, '/') || strings.ContainsRune(nameOrPath, filepath.Separator) ||
+		strings.HasSuffix(strings.ToLower(nameOrPath), ".json")
+}
+
+// Shadowed reports whether Load(name) takes the embedded profile while a
+// file of that name exists too: then the file needs its path ("./EXP-002").
+func Shadowed(name string) bool {
+	if _, ok := Embedded(name); !ok || IsPath(name) {
+		return false
+	}
+	fi, err := os.Stat(name)
+	return err == nil && !fi.IsDir()
+}
+
 func loadEmbedded(file string) (*model.Config, error) {
 	data, err := profiles.ReadFile(file)
 	if err != nil {
@@ -94,13 +113,15 @@ func loadEmbedded(file string) (*model.Config, error) {
 
 // Load returns the configuration of an embedded profile (by name, e.g.
 // "EXP-002") or of a JSON file (by path), whose trace file, if it names
-// one, is read relative to the scenario file's folder. Errors in the file
-// are *Error.
+// one, is read relative to the scenario file's folder. A path (with a
+// folder, or ending in .json) is always a file; a bare name is the embedded
+// profile of that name if there is one, else a file (see Shadowed). Errors
+// in the file are *Error.
 func Load(nameOrPath string) (*model.Config, error) {
-	if data, ok := Embedded(nameOrPath); ok {
+	if data, ok := Embedded(nameOrPath); ok && !IsPath(nameOrPath) {
 		return Parse(data, "embedded:"+strings.ToUpper(nameOrPath)+".json")
 	}
-	data, err := os.ReadFile(nameOrPath)
+	data, err := ReadInput(nameOrPath)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{Source: nameOrPath, Msg: "no such scenario file, and no embedded profile of that name (see `agentchaos scenarios`)"}
@@ -108,6 +129,33 @@ func Load(nameOrPath string) (*model.Config, error) {
 		return nil, &Error{Source: nameOrPath, Msg: err.Error()}
 	}
 	return ParseDir(data, nameOrPath, filepath.Dir(nameOrPath))
+}
+
+// MaxInputBytes bounds a scenario or sweep spec file: a larger one, or a
+// device that never ends, is refused rather than read into memory.
+const MaxInputBytes = 256 << 20
+
+var maxInputBytes = MaxInputBytes // tests lower it
+
+// ReadInput reads a scenario or sweep spec file of at most MaxInputBytes.
+// Errors keep fs.ErrNotExist.
+func ReadInput(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a directory, not a file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(maxInputBytes)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("is larger than %d MiB", maxInputBytes>>20)
+	}
+	return data, nil
 }
 
 // Error is a problem with a scenario, located in its source.
@@ -144,6 +192,7 @@ func Parse(data []byte, source string) (*model.Config, error) {
 // agents.trace.times or agents.trace.rates; a problem in the trace file is
 // an *Error at its line and column.
 func ParseDir(data []byte, source, dir string) (*model.Config, error) {
+	data = withoutBOM(data)
 	cfg := defaults()
 	if err := Decode(data, source, "scenario", &cfg); err != nil {
 		return nil, err
@@ -171,6 +220,7 @@ func ParseDir(data []byte, source, dir string) (*model.Config, error) {
 // source names the document in messages and what says what it is
 // ("scenario", "sweep spec"). Scenario profiles and sweep specs share it.
 func Decode(data []byte, source, what string, v any) error {
+	data = withoutBOM(data)
 	fail := func(off int, field, msg string) error {
 		e := &Error{Source: source, Field: field, Msg: msg}
 		if off >= 0 {
@@ -179,14 +229,15 @@ func Decode(data []byte, source, what string, v any) error {
 		return e
 	}
 	// Structure first: syntax, unknown and duplicate fields, with places.
-	if err := checkStructure(data, reflect.TypeOf(v).Elem(), what); err != nil {
+	ints, err := checkStructure(data, reflect.TypeOf(v).Elem(), what)
+	if err != nil {
 		var se *structError
 		if errors.As(err, &se) {
 			return fail(se.off, se.path, se.msg)
 		}
 		return fail(-1, "", err.Error())
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(inDigits(data, ints)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
@@ -206,10 +257,15 @@ func Decode(data []byte, source, what string, v any) error {
 // ("agents.mix[1].weight"), placed at the line:column of its value, or of
 // the deepest enclosing value present if the field is absent.
 func ErrorAt(data []byte, source, path, msg string) *Error {
+	data = withoutBOM(data)
 	e := &Error{Source: source, Field: path, Msg: msg}
 	e.Line, e.Col = lineCol(data, locate(data, path))
 	return e
 }
+
+// withoutBOM drops a UTF-8 byte order mark, which some editors on Windows
+// write at the start of a file: it is not JSON, and not a column either.
+func withoutBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte("\uFEFF")) }
 
 // lineCol converts a byte offset to a 1-based line and column (in runes).
 func lineCol(data []byte, off int) (int, int) {

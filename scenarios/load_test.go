@@ -75,7 +75,7 @@ func TestLoaderRejections(t *testing.T) {
 	cases := []struct {
 		name, doc, want string
 	}{
-		{"syntax", `{"name": "T",}`, "t.json:1:13: invalid JSON"},
+		{"syntax", `{"name": "T",}`, "t.json:1:14: invalid JSON"},
 		{"truncated", `{"name": "T", "agents": {`, "t.json:1:26: invalid JSON: unexpected end of input"},
 		{"not an object", `[1, 2]`, "t.json:1:1: a scenario must be a JSON object"},
 		{"trailing data", valid + ` {}`, "unexpected data after the scenario object"},
@@ -153,4 +153,82 @@ func TestFieldThroughOptionalSections(t *testing.T) {
 	}
 	_, err := Field("schedule[0].load.size")
 	require.ErrorContains(t, err, "scenario field schedule[0].load.size does not exist (known in schedule[0].load: rate, agents, diurnal)")
+}
+
+// Issue 18, item 11: syntax errors are placed where they are, counted by
+// hand: line and column (in characters, from 1) of the offending character.
+func TestSyntaxErrorPositions(t *testing.T) {
+	cases := []struct {
+		name, doc string
+		line, col int
+		msg       string
+	}{
+		{"NaN on line 7", "{\n  \"name\": \"x\",\n  \"agents\": {\"count\": 10,\n    \"requests_per_agent\": 5},\n" +
+			"  \"workers\": {\"count\": 2,\n    \"overhead\": 0.1,\n    \"service\": {\"kind\": \"exponential\", \"mean\": NaN}}\n}\n",
+			7, 48, "invalid character 'N'"},
+		{"junk after the object on line 6", "{\"name\": \"x\",\n \"agents\": {\"count\": 10, \"requests_per_agent\": 5},\n \"workers\": {\"count\": 2}\n}\n\n  junk\n",
+			6, 3, "unexpected data after the scenario object"},
+		{"junk after a one-line object", `{"name":"x","agents":{"count":10,"requests_per_agent":5},"workers":{"count":2}}  xyz`,
+			1, 82, "unexpected data after the scenario object"},
+		{"a second object", `{"name":"x","agents":{"count":10,"requests_per_agent":5},"workers":{"count":2}}{}`,
+			1, 80, "unexpected data after the scenario object"},
+		{"doubled comma", `{"name":"x", "agents":{"count":10,,"requests_per_agent":5}}`, 1, 35, "invalid character ','"},
+		{"cut off on line 2", "{\n  \"name\": \"x\",", 2, 15, "unexpected end of input"},
+		{"missing colon", "{\"name\": \"x\",\n \"agents\" {}}", 2, 11, "invalid character '{' after object key"},
+		{"after a byte order mark", "\uFEFF{\"name\": }", 1, 10, "invalid character '}'"},
+		{"single quotes on line 3", "{\n\"name\": \"x\",\n'agents': {}}", 3, 1, "invalid character '\\''"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.doc), "t.json")
+			var se *Error
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, [2]int{c.line, c.col}, [2]int{se.Line, se.Col}, "%v", err)
+			require.Contains(t, se.Msg, c.msg)
+		})
+	}
+}
+
+// Issue 18, item 15: numbers get messages about what is wrong with them, and
+// a byte order mark is not an error.
+func TestNumberMessagesAndBOM(t *testing.T) {
+	load := func(doc string) (*model.Config, error) { return Parse([]byte(doc), "t.json") }
+	_, err := load(strings.Replace(valid, `"buffer": 4`, `"buffer": 4, "timeout": 1e309`, 1))
+	require.ErrorContains(t, err, "t.json:4:37: queue.timeout: the number 1e309 is out of range")
+
+	// An integer written with an exponent is an integer: the range is what
+	// can be wrong with it.
+	_, err = load(strings.Replace(valid, `"count": 10`, `"count": 1e12`, 1))
+	require.ErrorContains(t, err, "t.json:3:23: agents.count: must be in [1, 10000000] (got 1000000000000)")
+	cfg, err := load(strings.Replace(valid, `"count": 10`, `"count": 1e3`, 1))
+	require.NoError(t, err)
+	require.Equal(t, 1000, cfg.Agents.Count)
+	cfg, err = load(strings.Replace(valid, `"name": "T",`, `"name": "T", "seed": 2.0,`, 1))
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), cfg.Seed)
+	_, err = load(strings.Replace(valid, `"count": 10`, `"count": 1e30`, 1))
+	require.ErrorContains(t, err, "agents.count: want an integer, got 1e30: beyond the range of a 64-bit integer")
+	_, err = load(strings.Replace(valid, `"count": 10`, `"count": 99999999999999999999`, 1))
+	require.ErrorContains(t, err, "agents.count: want an integer, got 99999999999999999999: beyond the range")
+	_, err = load(strings.Replace(valid, `"count": 10`, `"count": 2.5e0`, 1))
+	require.ErrorContains(t, err, "wrong type: want an integer, got the number 2.5e0")
+
+	cfg, err = load("\uFEFF" + valid)
+	require.NoError(t, err, "a UTF-8 byte order mark is skipped")
+	require.Equal(t, "T", cfg.Name)
+	_, err = load("\uFEFF" + strings.Replace(valid, `"count": 10`, `"count": 0`, 1))
+	require.ErrorContains(t, err, "t.json:3:23: agents.count", "positions do not count the mark")
+}
+
+// A scenario file is read with a bound: a device that never ends or a
+// folder is refused, not read into memory.
+func TestInputFilesAreBounded(t *testing.T) {
+	_, err := Load(t.TempDir())
+	require.ErrorContains(t, err, "is a directory, not a file")
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		defer func(n int) { maxInputBytes = n }(maxInputBytes)
+		maxInputBytes = 2 << 20
+		_, err := Load("/dev/zero")
+		require.ErrorContains(t, err, "/dev/zero: is larger than 2 MiB")
+	}
 }

@@ -84,7 +84,7 @@ type Doc struct{ m map[string]any }
 
 // NewDoc decodes a JSON object, keeping numbers as written.
 func NewDoc(data []byte) (*Doc, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(withoutBOM(data)))
 	dec.UseNumber()
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {

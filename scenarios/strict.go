@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -25,6 +26,16 @@ func (e *structError) Error() string { return e.path + ": " + e.msg }
 type walker struct {
 	data []byte
 	dec  *json.Decoder
+	// ints are the integers written with an exponent or a fraction (1e6,
+	// 2.0) in integer fields: JSON decoders read them as floats, so Decode
+	// rewrites them in digits.
+	ints []intLiteral
+}
+
+// intLiteral is an integer-valued number at data[off:end], in digits.
+type intLiteral struct {
+	off, end int
+	digits   string
 }
 
 func newWalker(data []byte) *walker {
@@ -43,7 +54,8 @@ func (w *walker) next() (json.Token, int, error) {
 	if err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			return nil, int(se.Offset) - 1, &structError{off: int(se.Offset) - 1, msg: "invalid JSON: " + se.Error()}
+			off, msg := syntaxError(w.data)
+			return nil, off, &structError{off: off, msg: "invalid JSON: " + msg}
 		}
 		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, len(w.data), &structError{off: len(w.data), msg: "invalid JSON: unexpected end of input"}
@@ -57,22 +69,65 @@ func (w *walker) next() (json.Token, int, error) {
 // trailing data in a JSON object of struct type t, naming the place; what
 // names the document in messages ("scenario", "sweep spec"). Types and
 // ranges are checked later.
-func checkStructure(data []byte, t reflect.Type, what string) error {
+//
+// It returns the integers written with an exponent or a fraction, for
+// Decode to rewrite in digits.
+func checkStructure(data []byte, t reflect.Type, what string) ([]intLiteral, error) {
 	w := newWalker(data)
 	tok, off, err := w.next()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return &structError{off: off, msg: "a " + what + " must be a JSON object"}
+		return nil, &structError{off: off, msg: "a " + what + " must be a JSON object"}
 	}
 	if err := w.object(t, ""); err != nil {
-		return err
+		return nil, err
 	}
-	if _, off, err := w.next(); err == nil || off < len(bytes.TrimRight(data, " \t\r\n")) {
-		return &structError{off: off, msg: "unexpected data after the " + what + " object"}
+	if off := skipSpace(data, int(w.dec.InputOffset())); off < len(data) {
+		return nil, &structError{off: off, msg: "unexpected data after the " + what + " object"}
 	}
-	return nil
+	return w.ints, nil
+}
+
+// inDigits returns data with the integer literals replaced by their digits.
+func inDigits(data []byte, ints []intLiteral) []byte {
+	if len(ints) == 0 {
+		return data
+	}
+	var out []byte
+	last := 0
+	for _, n := range ints {
+		out = append(append(out, data[last:n.off]...), n.digits...)
+		last = n.end
+	}
+	return append(out, data[last:]...)
+}
+
+// skipSpace returns the offset of the first byte at or after off that is
+// not JSON whitespace.
+func skipSpace(data []byte, off int) int {
+	for off < len(data) && strings.IndexByte(" \t\r\n", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// syntaxError returns the offset of data's first syntax error and its
+// message. A Decoder's SyntaxError counts its offset from where it began
+// the current value, not from the start of the input; decoding the whole
+// document in one piece counts from the start.
+func syntaxError(data []byte) (int, string) {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return len(data), "unexpected end of input"
+	}
+	if se.Offset >= int64(len(data)) && strings.Contains(se.Error(), "end of JSON input") {
+		return len(data), "unexpected end of input"
+	}
+	return int(se.Offset) - 1, se.Error()
 }
 
 // TypeName is how messages name the JSON form of a field of Go type t: "an
@@ -303,19 +358,46 @@ func (w *walker) value(t reflect.Type, path string) error {
 	case nil:
 		return bad("null")
 	case json.Number:
+		lit := v.String()
+		x, err := strconv.ParseFloat(lit, 64)
+		if err != nil { // a literal beyond ±1.8e308
+			return &structError{off: off, path: path, msg: fmt.Sprintf("the number %s is out of range: JSON numbers here are float64, below 1.8e308 in size", lit)}
+		}
 		switch t.Kind() {
-		case reflect.Int:
-			if _, err := strconv.ParseInt(v.String(), 10, 64); err != nil {
-				return bad("the number " + v.String())
+		case reflect.Int, reflect.Uint64:
+			what := "an integer"
+			if t.Kind() == reflect.Uint64 {
+				what = "an integer in [0, 2^64)"
 			}
-		case reflect.Uint64:
-			if _, err := strconv.ParseUint(v.String(), 10, 64); err != nil {
-				return &structError{off: off, path: path, msg: "want an integer in [0, 2^64), got " + v.String()}
+			outOfRange := &structError{off: off, path: path, msg: fmt.Sprintf("want %s, got %s: beyond the range of a 64-bit integer", what, lit)}
+			if !strings.ContainsAny(lit, ".eE") { // digits: exact
+				var err error
+				if t.Kind() == reflect.Int {
+					_, err = strconv.ParseInt(lit, 10, 64)
+				} else if _, err = strconv.ParseUint(lit, 10, 64); err != nil && strings.HasPrefix(lit, "-") {
+					return &structError{off: off, path: path, msg: fmt.Sprintf("want %s, got %s", what, lit)}
+				}
+				if err != nil {
+					return outOfRange
+				}
+				break
 			}
+			// 1e6 or 2.0: an integer if it has no fraction, written in
+			// digits for the decoder.
+			if x != math.Trunc(x) {
+				return &structError{off: off, path: path, msg: fmt.Sprintf("wrong type: want %s, got the number %s", what, lit)}
+			}
+			var digits string
+			switch {
+			case t.Kind() == reflect.Int && x >= math.MinInt64 && x < math.MaxInt64:
+				digits = strconv.FormatInt(int64(x), 10)
+			case t.Kind() == reflect.Uint64 && x >= 0 && x < math.MaxUint64:
+				digits = strconv.FormatUint(uint64(x), 10)
+			default:
+				return outOfRange
+			}
+			w.ints = append(w.ints, intLiteral{off, off + len(lit), digits})
 		case reflect.Float64:
-			if _, err := v.Float64(); err != nil {
-				return bad("the number " + v.String())
-			}
 		default:
 			return bad("a number")
 		}

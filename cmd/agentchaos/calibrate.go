@@ -30,15 +30,11 @@ func cmdCalibrate(args []string, stdout, stderr io.Writer) error {
 	fitBudget := fs.Float64("fit-budget", 0.25, "fraction of the request budget the fit's runs use")
 	recenter := fs.Int("recenter", 8, "rounds moving the fitted centre onto the published latencies before landing")
 	force := fs.Bool("force", false, "replace the profiles in DIR (they exist in scenarios/profiles: calibrating rewrites them)")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
-	if len(pos) != 0 {
-		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
-	}
-	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) || !(*spreadLast > 0 && *spreadLast < 0.5) || *lastTrials < 1 {
-		return usageError{errors.New("--trend-seeds and --land-trials must be at least 1, --evals, --restarts and --recenter at least 0, --spread and --spread-last in (0, 0.5), --last-trials at least 1")}
+	if *seeds < 1 || *evals < 0 || *restarts < 0 || *trials < 1 || *recenter < 0 || !(*spread > 0 && *spread < 0.5) || !(*spreadLast > 0 && *spreadLast < 0.5) || *lastTrials < 1 || !(*fitBudget > 0 && *fitBudget <= 1) {
+		return usageError{errors.New("--trend-seeds and --land-trials must be at least 1, --evals, --restarts and --recenter at least 0, --spread and --spread-last in (0, 0.5), --last-trials at least 1, --fit-budget in (0, 1]")}
 	}
 	var paths []string
 	for _, p := range reproduce.Table {

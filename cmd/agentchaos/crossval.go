@@ -40,8 +40,8 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if !(*wall > 0) {
-		return usageError{fmt.Errorf("--wall: must be above 0, got %g", *wall)}
+	if !(*wall > 0 && *wall <= 1e6) {
+		return usageError{fmt.Errorf("--wall: must be in (0, 1e6] seconds, got %g", *wall)}
 	}
 	if !isSet(f.fs, "requests") {
 		n, err := crossval.FitRequests(cfg, *wall, *f.scale)
@@ -53,7 +53,7 @@ func cmdCrossval(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := interruptible()
 	defer stop()
 	start := time.Now()
-	p := startProgress(stderr, "crossval "+cfg.Name, cfg, 0)
+	p := startProgress(stderr, "crossval "+cfg.Name, cfg)
 	var cv *crossval.Result
 	if *f.http {
 		cv, err = crossval.RunHTTP(ctx, cfg, httplive.Options{Scale: *f.scale, Sinks: p.sinks()}, crossval.Tolerances{})

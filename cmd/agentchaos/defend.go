@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"text/tabwriter"
-	"time"
 
 	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/scenarios/defences"
@@ -52,28 +47,18 @@ func cmdDefend(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	opt := defences.Options{Replications: *reps, Seed: *seed, Workers: *workers}
-	start := time.Now()
-	if isTerminal(stderr) {
-		line := progressLine(stderr, "defend", start)
-		opt.Progress = func(done, total int) {
-			line(done, 0, total, "")
-			if done == total {
-				fmt.Fprintln(stderr)
-			}
-		}
-	}
+	p := newProgress(stderr, "defend")
+	opt.Progress = func(done, total int) { p.update(float64(done), float64(total), 0, "runs", "") }
 	cmp, err := defences.Compare(ctx, cfg, opt)
+	p.clear()
 	interrupted := errors.Is(err, defences.ErrInterrupted)
 	if err != nil && !interrupted {
 		return err
 	}
 	if interrupted {
-		if opt.Progress != nil {
-			fmt.Fprintln(stderr)
-		}
 		err = exitError{exitInterrupted, fmt.Errorf("interrupted: %d policies of the comparison finished (printed above)", len(cmp.Results))}
 	}
 	var files []string

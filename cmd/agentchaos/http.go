@@ -64,11 +64,7 @@ func liveHTTP(cfg *model.Config, f *liveFlags, h *httpFlags, stdout, stderr io.W
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	expect, err := expectedWall(cfg, *f.scale, stderr)
-	if err != nil {
-		return err
-	}
-	p := startProgress(stderr, "live --http "+cfg.Name, cfg, expect)
+	p := startProgress(stderr, "live --http "+cfg.Name, cfg)
 	opt.Sinks = p.sinks()
 	rep, st, err := httplive.Run(ctx, cfg, opt)
 	p.stop()

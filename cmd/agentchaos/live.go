@@ -7,16 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"os/signal"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/agentchaos/agentchaos/kernel"
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/live"
-	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 func init() {
@@ -31,11 +27,12 @@ type liveFlags struct {
 	requests *int
 	asJSON   *bool
 	http     *bool
+	stderr   io.Writer
 }
 
 func newLiveFlags(name string, scale float64, stderr io.Writer) *liveFlags {
 	fs := newFlags(name, stderr)
-	return &liveFlags{fs: fs,
+	return &liveFlags{fs: fs, stderr: stderr,
 		seed:     fs.Uint64("seed", 0, "root seed (default: the scenario's)"),
 		scale:    fs.Float64("scale", scale, "run `k` times slower than simulated time (sleeps ×k, timestamps ÷k)"),
 		requests: fs.Int("requests", 0, "override agents.requests_per_agent with `N`"),
@@ -59,7 +56,7 @@ func (f *liveFlags) load(args []string) (*model.Config, error) {
 	if isSet(f.fs, "requests") && *f.requests < 1 {
 		return nil, usageError{fmt.Errorf("--requests: must be at least 1, got %d", *f.requests)}
 	}
-	cfg, err := scenarios.Load(pos[0])
+	cfg, err := loadScenario(pos[0], f.stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -72,22 +69,13 @@ func (f *liveFlags) load(args []string) (*model.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// interruptible returns a context that Ctrl-C (or SIGTERM) cancels; a
-// second Ctrl-C kills the process at once.
-func interruptible() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return ctx, stop
-}
-
-// progress is a Sink that counts created requests and, while stderr is a
-// terminal, redraws one status line twice a second until stopped.
+// progress is a Sink that counts created requests; while stderr is a
+// terminal, a goroutine draws them on the progress line twice a second
+// until stopped.
 type progress struct {
 	created atomic.Int64
-	total   int64
+	line    *progressLine
+	total   float64
 	done    chan struct{}
 	exited  chan struct{}
 }
@@ -98,15 +86,13 @@ func (p *progress) Observe(e model.Event) {
 	}
 }
 
-// startProgress returns nil when stderr is not a terminal. expect is the
-// expected wall time in seconds, 0 if unknown.
-func startProgress(stderr io.Writer, what string, cfg *model.Config, expect float64) *progress {
-	if !isTerminal(stderr) {
+// startProgress returns nil when stderr is not a terminal.
+func startProgress(stderr io.Writer, what string, cfg *model.Config) *progress {
+	line := newProgress(stderr, what)
+	if line == nil {
 		return nil
 	}
-	p := &progress{total: int64(cfg.Agents.Count) * int64(cfg.Agents.RequestsPerAgent),
-		done: make(chan struct{}), exited: make(chan struct{})}
-	start := time.Now()
+	p := &progress{line: line, total: cfg.Cost().Requests, done: make(chan struct{}), exited: make(chan struct{})}
 	go func() {
 		defer close(p.exited)
 		t := time.NewTicker(500 * time.Millisecond)
@@ -114,15 +100,10 @@ func startProgress(stderr io.Writer, what string, cfg *model.Config, expect floa
 		for {
 			select {
 			case <-p.done:
-				fmt.Fprint(stderr, "\r\033[K")
+				line.clear()
 				return
 			case <-t.C:
-				of := ""
-				if expect > 0 {
-					of = fmt.Sprintf(" of about %.0fs", expect)
-				}
-				fmt.Fprintf(stderr, "\r\033[K%s: %d/%d requests created, %.0fs%s (Ctrl-C stops)",
-					what, p.created.Load(), p.total, time.Since(start).Seconds(), of)
+				line.update(float64(p.created.Load()), p.total, 0, "requests created", "(Ctrl-C stops)")
 			}
 		}
 	}()
@@ -169,10 +150,6 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	expect, err := expectedWall(cfg, *f.scale, stderr)
-	if err != nil {
-		return err
-	}
 	export, err := ot.start(*force)
 	if err != nil {
 		return err
@@ -183,7 +160,7 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return export.finish(context.Background(), err)
 	}
-	p := startProgress(stderr, "live "+cfg.Name, cfg, expect)
+	p := startProgress(stderr, "live "+cfg.Name, cfg)
 	rep, late, err := live.Run(ctx, cfg, live.Options{Scale: *f.scale, Sinks: append(p.sinks(), sinks...)})
 	p.stop()
 	if err != nil && ctx.Err() == nil {
@@ -197,17 +174,6 @@ func cmdLive(args []string, stdout, stderr io.Writer) error {
 	return printLive(ctx, err, &rep, *f.asJSON, liveOutput{rep, late}, tail, stdout, stderr)
 }
 
-// expectedWall is how long a live run of cfg at scale k should take, in
-// wall seconds, for the progress line: the simulation's length times k;
-// 0 when stderr is not a terminal (no progress is drawn).
-func expectedWall(cfg *model.Config, k float64, stderr io.Writer) (float64, error) {
-	if !isTerminal(stderr) {
-		return 0, nil
-	}
-	sim, err := model.Run(cfg, model.Options{})
-	return sim.Duration * k, err
-}
-
 // printLive prints a live run's report and tail (or asJSON, out) after the
 // run ended with runErr. A run that ctx's cancellation stopped prints the
 // report so far and fails with exit status 130.
@@ -216,9 +182,6 @@ func printLive(ctx context.Context, runErr error, rep *model.Report, asJSON bool
 		return runErr
 	}
 	interrupted := runErr != nil
-	if interrupted {
-		fmt.Fprintf(stderr, "agentchaos live: interrupted after %.1fs of simulated time; the report covers that part only\n", rep.Duration)
-	}
 	var err error
 	if asJSON {
 		err = writeJSON(stdout, out)
@@ -226,7 +189,7 @@ func printLive(ctx context.Context, runErr error, rep *model.Report, asJSON bool
 		_, err = io.WriteString(stdout, tail)
 	}
 	if err == nil && interrupted {
-		err = exitError{exitInterrupted, errors.New("interrupted")}
+		err = exitError{exitInterrupted, fmt.Errorf("interrupted after %.1fs of simulated time; the report covers that part only", rep.Duration)}
 	}
 	return err
 }

@@ -3,14 +3,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/agentchaos/agentchaos/model"
@@ -34,12 +38,13 @@ func register(c command) { commands[c.name] = c }
 func init() {
 	register(command{"run", "<name|file>", "simulate one scenario and print its report", cmdRun})
 	register(command{"scenarios", "", "list the embedded scenario profiles", cmdScenarios})
+	register(command{"version", "", "print agentchaos's version", cmdVersion})
 }
 
 func usage() string {
 	var b strings.Builder
 	b.WriteString("agentchaos: congestion and fault propagation in async queue-based systems\n\n")
-	b.WriteString("usage: agentchaos <command> [flags] [args]\n\ncommands:\n")
+	b.WriteString("usage: agentchaos <command> [flags] [args]\n       agentchaos help <command>\n\ncommands:\n")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -51,17 +56,29 @@ func usage() string {
 		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.summary)
 	}
 	tw.Flush()
-	b.WriteString("\nRun 'agentchaos <command> -h' for a command's flags.\n")
+	b.WriteString("\nRun 'agentchaos help <command>' (or 'agentchaos <command> -h') for a command's arguments and flags.\n")
 	b.WriteString("Exit status: 0 ok, 1 failure, 2 bad usage or input.\n")
 	return b.String()
 }
 
 // exit codes
 const (
-	exitOK    = 0
-	exitFail  = 1
-	exitUsage = 2
+	exitOK          = 0
+	exitFail        = 1
+	exitUsage       = 2
+	exitInterrupted = 130 // after Ctrl-C or SIGTERM (128 + SIGINT), with what was done
 )
+
+// interruptible returns a context that Ctrl-C (or SIGTERM) cancels; a
+// second Ctrl-C kills the process at once. Tests replace it.
+var interruptible = func() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
 
 // usageError marks bad usage or bad input: exit status 2.
 type usageError struct{ err error }
@@ -101,13 +118,33 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "agentchaos: no command given\n\n%s", usage())
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "agentchaos help: want at most one command, got %q\n", args[1:])
+			return exitUsage
+		}
+		if len(args) == 2 { // a command's help: what its -h prints, on stdout
+			if _, ok := commands[args[1]]; !ok {
+				fmt.Fprintf(stderr, "agentchaos help: unknown command %q\n\n%s", args[1], usage())
+				return exitUsage
+			}
+			args = []string{args[1], "-h"}
+			stderr = out
+			break
+		}
 		fmt.Fprint(out, usage())
 		if out.err != nil {
 			fmt.Fprintf(stderr, "agentchaos: writing output: %v\n", out.err)
 			return exitFail
 		}
 		return exitOK
+	case "-version", "--version":
+		args[0] = "version"
 	}
 	c, ok := commands[args[0]]
 	if !ok {
@@ -118,13 +155,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil && out.err != nil {
 		err = fmt.Errorf("writing output: %w", out.err)
 	}
+	if errors.Is(err, flag.ErrHelp) {
+		err = out.err
+	}
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	fmt.Fprintf(stderr, "agentchaos %s: %v\n", args[0], err)
+	// Packages name themselves in their errors ("validate: ..."); the
+	// command's name is already there.
+	fmt.Fprintf(stderr, "agentchaos %s: %s\n", args[0], strings.TrimPrefix(err.Error(), args[0]+": "))
 	var ec interface{ ExitCode() int }
 	if errors.As(err, &ec) {
 		return ec.ExitCode()
@@ -138,11 +177,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitFail
 }
 
-// newFlags returns a flag set that reports errors instead of exiting.
+// newFlags returns a flag set that reports errors instead of exiting, and
+// whose -h shows the command's synopsis, summary and flags.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		c := commands[name]
+		synopsis := "agentchaos " + name
+		if c.args != "" {
+			synopsis += " " + c.args
+		}
+		fmt.Fprintf(stderr, "usage: %s [flags]\n\n%s.\n", synopsis, c.summary)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(stderr, "\nflags:\n")
+			fs.PrintDefaults()
+		}
+	}
 	return fs
+}
+
+// parseNoArgs parses the flags of a command that takes no arguments, and
+// fails if it got some.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
+	}
+	return nil
 }
 
 // parse parses flags allowing them before and after positional arguments.
@@ -164,6 +231,16 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// loadScenario loads a scenario argument (scenarios.Load) and says on
+// stderr when a bare name took the embedded profile over a file of that
+// name in the current folder.
+func loadScenario(arg string, stderr io.Writer) (*model.Config, error) {
+	if scenarios.Shadowed(arg) {
+		fmt.Fprintf(stderr, "agentchaos: %s is the embedded profile; for the file of that name, give its path: ./%s\n", arg, arg)
+	}
+	return scenarios.Load(arg)
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -173,7 +250,7 @@ func writeJSON(w io.Writer, v any) error {
 func cmdScenarios(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("scenarios", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	list, err := scenarios.List()
@@ -189,4 +266,23 @@ func cmdScenarios(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", s.Name, s.Agents, s.Workers, s.Buffer, s.Description)
 	}
 	return tw.Flush()
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
+	}
+	v := struct {
+		Version string `json:"version"`
+		Go      string `json:"go"`
+		OS      string `json:"os"`
+		Arch    string `json:"arch"`
+	}{model.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH}
+	if *asJSON {
+		return writeJSON(stdout, v)
+	}
+	_, err := fmt.Fprintf(stdout, "agentchaos %s (%s %s/%s)\n", v.Version, v.Go, v.OS, v.Arch)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
@@ -44,7 +45,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 			Files     int    `json:"files"`
 		}{res.Out, res.PointsOut, res.Runs, res.Files})
 	}
-	fmt.Fprintf(stdout, "merged %d runs from %d files\nresults: %s\n", res.Runs, res.Files, res.Out)
+	fmt.Fprintf(stdout, "merged %s from %s\nresults: %s\n", model.Plural(res.Runs, "run"), model.Plural(res.Files, "file"), res.Out)
 	if res.PointsOut != "" {
 		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -37,12 +38,8 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 	report := fs.String("report", "", "write an HTML/Markdown report with charts into `DIR`")
 	force := fs.Bool("force", false, "replace existing output files (without it, an existing output is refused)")
 	ot := addOtelFlags(fs, true)
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return usageError{fmt.Errorf("takes no arguments, got %q", pos)}
 	}
 	if *seeds < 0 || *seeds == 1 {
 		return usageError{fmt.Errorf("--seeds must be 0 or at least 2, got %d", *seeds)}
@@ -75,10 +72,20 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var spread []reproduce.SeedSpread
+	var interrupted error
 	if *seeds > 0 {
-		spread, err = reproduce.Spread(cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0))
-		if err != nil {
+		ctx, stop := interruptible()
+		defer stop()
+		p := newProgress(stderr, "reproduce --seeds")
+		spread, err = reproduce.Spread(ctx, cfgs, reproduce.Table, *seeds, runtime.GOMAXPROCS(0), func(done, total int) {
+			p.update(float64(done), float64(total), 0, "runs", "")
+		})
+		p.clear()
+		if err != nil && ctx.Err() == nil {
 			return err
+		}
+		if err != nil { // Ctrl-C: the table of the profiles' own seeds is still printed
+			interrupted = exitError{exitInterrupted, errors.New("interrupted: the spread over further seeds is left out")}
 		}
 	}
 	if *report != "" {
@@ -100,6 +107,9 @@ func cmdReproduce(args []string, stdout, stderr io.Writer) error {
 		if spread != nil {
 			printSpread(stdout, spread)
 		}
+	}
+	if interrupted != nil {
+		return interrupted
 	}
 	if rep.Matches != rep.Cells {
 		return fmt.Errorf("%d of %d cells match the published table", rep.Matches, rep.Cells)

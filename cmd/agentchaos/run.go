@@ -10,7 +10,6 @@ import (
 
 	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/model/outfile"
-	"github.com/agentchaos/agentchaos/scenarios"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
@@ -28,7 +27,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageError{errors.New("want exactly one scenario name or file")}
 	}
-	cfg, err := scenarios.Load(pos[0])
+	cfg, err := loadScenario(pos[0], stderr)
 	if err != nil {
 		return err
 	}
@@ -43,7 +42,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := ot.check(*force); err != nil {
 		return err
 	}
-	var opt model.Options
+	ctx, stop := interruptible()
+	defer stop()
+	opt := model.Options{Interrupt: ctx.Done()}
 	var tf *outfile.File
 	var tr *model.Trace
 	var rep model.Report
@@ -54,6 +55,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		tr = model.NewTrace(tf, strings.EqualFold(filepath.Ext(*trace), ".csv"))
 		opt.Sinks = append(opt.Sinks, tr)
+	}
+	if p := newProgress(stderr, "run "+cfg.Name); p != nil {
+		opt.Sinks = append(opt.Sinks, &runProgress{p: p, total: cfg.Cost().Seconds})
+		defer p.clear()
 	}
 	export, err := ot.start(*force)
 	if err != nil {
@@ -66,6 +71,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	opt.Sinks = append(opt.Sinks, sinks...)
 	if err == nil {
 		rep, err = model.Run(cfg, opt)
+	}
+	interrupted := errors.Is(err, model.ErrInterrupted)
+	if interrupted {
+		err = nil // what ran is reported and written, as a whole run would be
 	}
 	err = export.finish(context.Background(), err)
 	if tf != nil {
@@ -90,7 +99,25 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *asJSON {
-		return writeJSON(stdout, rep)
+		err = writeJSON(stdout, rep)
+	} else {
+		err = rep.WriteText(stdout)
 	}
-	return rep.WriteText(stdout)
+	if err == nil && interrupted {
+		err = exitError{exitInterrupted, fmt.Errorf("interrupted after %.1fs of simulated time; the report covers that part only", rep.Duration)}
+	}
+	return err
+}
+
+// runProgress draws a simulation's progress: simulated time against the
+// estimate of its length (model.Cost), once per control period.
+type runProgress struct {
+	p     *progressLine
+	total float64
+}
+
+func (r *runProgress) Observe(model.Event) {}
+
+func (r *runProgress) ObserveSample(s *model.Sample) {
+	r.p.update(s.T.Seconds(), r.total, 0, "s simulated", "(Ctrl-C stops)")
 }

@@ -1,19 +1,17 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/agentchaos/agentchaos/model"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
@@ -33,9 +31,6 @@ const (
 	envSlurmCount = "SLURM_ARRAY_TASK_COUNT"
 	envSlurmMin   = "SLURM_ARRAY_TASK_MIN"
 )
-
-// exitInterrupted is the exit status after Ctrl-C (128 + SIGINT).
-const exitInterrupted = 130
 
 func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stderr)
@@ -89,12 +84,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return writeJSON(stdout, sum)
 	}
-	fmt.Fprintf(stdout, "sweep %s: %d points × %d replications", pos[0], sum.Points, sum.Replications)
+	fmt.Fprintf(stdout, "sweep %s: %s × %s", pos[0], model.Plural(sum.Points, "point"), model.Plural(sum.Replications, "replication"))
 	if sh.Count > 1 {
-		fmt.Fprintf(stdout, ", shard %s (%d runs)", sum.Shard, sum.Runs)
+		fmt.Fprintf(stdout, ", shard %s (%s)", sum.Shard, model.Plural(sum.Runs, "run"))
 	}
-	fmt.Fprintf(stdout, "\nran %d runs (%d already done) on %d workers in %.2fs: %.1f runs/s, %.3g events/s\n",
-		sum.Ran, sum.Resumed, sum.Workers, secs, sum.RunsPerSecond, sum.EventsPerSecond)
+	fmt.Fprintf(stdout, "\nran %s (%d already done) on %s in %.2fs: %.1f runs/s, %.3g events/s\n",
+		model.Plural(sum.Ran, "run"), sum.Resumed, model.Plural(sum.Workers, "worker"), secs, sum.RunsPerSecond, sum.EventsPerSecond)
 	fmt.Fprintf(stdout, "results: %s\n", res.Out)
 	if res.PointsOut != "" {
 		fmt.Fprintf(stdout, "points:  %s\n", res.PointsOut)
@@ -107,20 +102,19 @@ func cmdSweep(args []string, stdout, stderr io.Writer) error {
 // that finishes it), and progress is drawn on stderr when it is a
 // terminal. It returns the sweep's result and its wall-clock seconds.
 func runSweep(spec *sweep.Spec, opt sweep.Options, stderr io.Writer, resume func(sweep.Result) string) (sweep.Result, float64, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible() // a second Ctrl-C kills at once; the file stays consistent
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills at once; the file stays consistent
-	}()
 	start := time.Now()
-	if isTerminal(stderr) {
-		opt.Progress = progressPrinter(stderr, start)
+	p := newProgress(stderr, "sweep")
+	if p != nil {
+		opt.Progress = func(pr sweep.Progress) {
+			el := time.Since(start).Seconds()
+			p.update(float64(pr.Done), float64(pr.Total), float64(pr.Resumed), "runs",
+				fmt.Sprintf("%.1f runs/s  %.3g events/s", float64(pr.Done-pr.Resumed)/el, float64(pr.Events)/el))
+		}
 	}
 	res, err := sweep.Run(ctx, spec, opt)
-	if opt.Progress != nil && res.Ran > 0 {
-		fmt.Fprintln(stderr)
-	}
+	p.clear() // the summary below starts on a clean line
 	secs := time.Since(start).Seconds()
 	if errors.Is(err, sweep.ErrInterrupted) {
 		return res, secs, exitError{exitInterrupted, fmt.Errorf("interrupted: %d of %d runs are in %s; finish with: %s",
@@ -216,44 +210,4 @@ func defaultOut(spec string, sh sweep.Shard) string {
 		name += fmt.Sprintf(".shard-%d-of-%d", sh.Index, sh.Count)
 	}
 	return name + ".csv"
-}
-
-// isTerminal reports whether w is a terminal (a character device).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progressPrinter draws a sweep's progress: runs done, runs/s, events/s
-// and the ETA.
-func progressPrinter(w io.Writer, start time.Time) func(sweep.Progress) {
-	line := progressLine(w, "sweep", start)
-	return func(p sweep.Progress) {
-		line(p.Done, p.Resumed, p.Total, fmt.Sprintf("  %.3g events/s", float64(p.Events)/time.Since(start).Seconds()))
-	}
-}
-
-// progressLine redraws one status line on w at most five times a second
-// (and at the end): "what: done/total runs (%), runs/s, extra, ETA", the
-// rate counting the runs done since start (not the resumed ones).
-func progressLine(w io.Writer, what string, start time.Time) func(done, resumed, total int, extra string) {
-	var last time.Time
-	return func(done, resumed, total int, extra string) {
-		now := time.Now()
-		if now.Sub(last) < 200*time.Millisecond && done < total {
-			return
-		}
-		last = now
-		rate := float64(done-resumed) / now.Sub(start).Seconds()
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
-		}
-		fmt.Fprintf(w, "\r\x1b[K%s: %d/%d runs (%.0f%%)  %.1f runs/s%s  ETA %s",
-			what, done, total, 100*float64(done)/float64(max(total, 1)), rate, extra, eta)
-	}
 }

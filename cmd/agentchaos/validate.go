@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/agentchaos/agentchaos/scenarios"
 	"github.com/agentchaos/agentchaos/validate/markov"
 	"github.com/agentchaos/agentchaos/validate/stats"
 	"github.com/agentchaos/agentchaos/validate/textbook"
@@ -30,15 +28,18 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if *workers < 0 {
 		return usageError{fmt.Errorf("--workers must not be negative, got %d", *workers)}
 	}
-	if *budget < 0 || *relErr < 0 || *relErr >= 1 {
-		return usageError{fmt.Errorf("--budget must be ≥ 0 and --rel-err in [0, 1)")}
+	if !(*budget >= 0 && *budget <= 1e15) {
+		return usageError{fmt.Errorf("--budget: must be a number of requests in [0, 1e15] (0: the default), got %g", *budget)}
+	}
+	if !(*relErr >= 0 && *relErr < 1) {
+		return usageError{fmt.Errorf("--rel-err: must be in [0, 1) (0: the default, 0.03), got %g", *relErr)}
 	}
 	cases := textbook.Cases(append(textbook.Suite(), textbook.ClientNetworkSuite()...))
 	cases = append(cases, textbook.Cases(markov.Suite())...)
 	if len(pos) > 0 {
 		cases = nil
 		for _, p := range pos {
-			cfg, err := scenarios.Load(p)
+			cfg, err := loadScenario(p, stderr)
 			if err != nil {
 				return err
 			}
@@ -51,12 +52,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	}
 	opt := textbook.SuiteOptions{Seed: *seed, Workers: *workers, Budget: *budget,
 		Precision: stats.Precision{MaxRelErr: *relErr}}
-	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && stderr == os.Stderr {
+	if p := newProgress(stderr, "validate"); p != nil {
+		defer p.clear()
 		opt.Progress = func(done, total int, name string) {
-			fmt.Fprintf(stderr, "\r\033[Kvalidate: %d/%d configurations (%s)", done, total, name)
-			if done == total {
-				fmt.Fprint(stderr, "\r\033[K")
-			}
+			p.update(float64(done), float64(total), 0, "configurations", name+" done")
 		}
 	}
 	rep, err := textbook.RunSuite(cases, opt)

@@ -17,7 +17,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	var rows []row
 	add := func(k, format string, a ...any) { rows = append(rows, row{k, fmt.Sprintf(format, a...)}) }
 	add("scenario", "%s (%s, seed %d)", r.Scenario, r.Mode, r.Seed)
-	add("system", "%d agents (%s), %d workers, buffer %d", r.Agents, cfg.Agents.Arrival, r.Workers, r.Buffer)
+	add("system", "%s (%s), %s, buffer %d", model.Plural(r.Agents, "agent"), cfg.Agents.Arrival, model.Plural(r.Workers, "worker"), r.Buffer)
 	add("requests", "%d created, %d served, %d failed", r.Created, r.Served, r.Failed)
 	add("failures", "%s", r.FailedBy)
 	add("error rate", "%.2f%%", 100*r.ErrorRate)
@@ -33,7 +33,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 	}
 	add("time in state", "STABLE %.2fs, DEGRADED %.2fs, COLLAPSED %.2fs", r.TimeInState.Stable, r.TimeInState.Degraded, r.TimeInState.Collapsed)
 	if r.Throttle.Enabled {
-		add("throttle", "engaged %d times, delayed %d requests by %.2fs in total", r.Throttle.Engagements, r.Throttle.Delayed, r.Throttle.TotalDelay)
+		add("throttle", "engaged %s, delayed %s by %.2fs in total", model.Plural(r.Throttle.Engagements, "time"), model.Plural(r.Throttle.Delayed, "request"), r.Throttle.TotalDelay)
 	} else {
 		add("throttle", "off")
 	}
@@ -42,8 +42,19 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 		rows = append(rows, row{kv[0], kv[1]})
 	}
 	d := cfg.Detector
-	add("detector", "period %gs, window %gs; DEGRADED at %.0f%% saturation; COLLAPSED at %.0f%% with dQ/dt > 0 for %d periods, or p95 growth above %.0f%%",
-		d.Period, d.Window, 100*d.DegradedSaturation, 100*d.CollapseSaturation, d.GrowthSamples, 100*d.P95Growth)
+	var floors []string
+	if d.P95MinUtilisation > 0 {
+		floors = append(floors, fmt.Sprintf("the workers %.0f%% busy", 100*d.P95MinUtilisation))
+	}
+	if d.P95Min > 0 {
+		floors = append(floors, fmt.Sprintf("a p95 of at least %gs", d.P95Min))
+	}
+	p95Floors := ""
+	if len(floors) > 0 {
+		p95Floors = " with " + strings.Join(floors, " and ")
+	}
+	add("detector", "period %gs, window %gs; DEGRADED at %.0f%% saturation; COLLAPSED at %.0f%% with dQ/dt > 0 for %d periods, or p95 growth above %.0f%%%s",
+		d.Period, d.Window, 100*d.DegradedSaturation, 100*d.CollapseSaturation, d.GrowthSamples, 100*d.P95Growth, p95Floors)
 	pcts := cfg.Telemetry.Percentiles
 	if pcts == "" {
 		pcts = model.ExactPercentiles

@@ -377,8 +377,8 @@ func (tc *timeCharts) latency() *chart {
 		c.add("SLO: p99 ≤ "+secs(b), r, r)
 	}
 	tc.marks(c)
-	c.caption = "Served latency (completion − creation) of the requests completed in each " + tc.unit +
-		"; gaps are " + tc.units + " without a completion. The rolling p95 is the detector's, over the last " +
+	c.caption = "Latency (completion − creation) of the requests finished in each " + tc.unit +
+		" (served, or failed by a fault after service); gaps are " + tc.units + " without one. The rolling p95 is the detector's, over the last " +
 		secs(tc.cfg.Detector.Window) + "."
 	if tc.cfg.SLO.Enabled() {
 		c.caption += " The SLO window p99 is the steady-state hypothesis's reading, over the requests that succeeded in its last " +
@@ -672,7 +672,7 @@ func distribution(rep *model.Report) *chart {
 	switch {
 	case len(rep.Latencies) > 0:
 		h, ok = latencyHist(rep.Latencies, bins), true
-		c.caption = fmt.Sprintf("Served latency of all %d served requests in %d bins", len(rep.Latencies), bins)
+		c.caption = fmt.Sprintf("Latency of all %d finished requests (served, or failed by a fault after service) in %d bins", len(rep.Latencies), bins)
 		if h.above > 0 {
 			c.caption += fmt.Sprintf("; %d slower than %s (up to %s) lie beyond the last bin and are not drawn",
 				h.above, secs(h.aboveFrom), secs(rep.Latency.Max))

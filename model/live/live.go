@@ -52,6 +52,9 @@ func Run(ctx context.Context, cfg *model.Config, opt Options) (model.Report, Lat
 	}
 	clk := NewClock(k)
 	late, err := drive(ctx, sys.Sim(), sys.Settled, clk)
+	if err == nil {
+		err = sys.Err() // the run outgrew its control periods (model.MaxPeriods)
+	}
 	return sys.Report(Mode), Summarize(late), err
 }
 

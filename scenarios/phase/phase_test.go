@@ -155,3 +155,23 @@ func TestNoVerdictMapWithoutSLO(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, files, 4)
 }
+
+// The README's sweep example is testdata/readme/phase.json, and its phase
+// diagram was drawn from it (issue 18, item 9): in that folder,
+//
+//	agentchaos sweep phase.json && agentchaos plot phase.csv --out phase
+func TestReadmeSweepExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	spec, err := os.ReadFile("testdata/readme/phase.json")
+	require.NoError(t, err)
+	require.Contains(t, string(readme), "```json\n"+string(spec)+"```\n", "the README shows the spec as it is")
+	s, err := sweep.LoadSpec("testdata/readme/phase.json")
+	require.NoError(t, err)
+	require.Equal(t, 30, s.Points())
+	for _, f := range []string{"phase-state.svg", "phase-p95.svg"} {
+		require.Contains(t, string(readme), "(scenarios/phase/testdata/readme/"+f+")")
+		_, err := os.Stat(filepath.Join("testdata", "readme", f))
+		require.NoError(t, err)
+	}
+}

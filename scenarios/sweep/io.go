@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/agentchaos/agentchaos/scenarios"
 )
@@ -163,6 +164,12 @@ func (h Header) encode() []byte {
 func readHeader(br *bufio.Reader) (Header, []byte, error) {
 	first, err := br.ReadBytes('\n')
 	if err != nil {
+		if errors.Is(err, syscall.EISDIR) {
+			return Header{}, first, errors.New("is a directory, not a results file")
+		}
+		if !errors.Is(err, io.EOF) { // a device that fails: say so
+			return Header{}, first, fmt.Errorf("cannot be read: %w", err)
+		}
 		return Header{}, first, errors.New("no complete header line")
 	}
 	line := string(bytes.TrimSuffix(first, []byte("\n")))

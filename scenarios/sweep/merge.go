@@ -74,7 +74,7 @@ func Merge(files []string, out string, force bool) (MergeResult, error) {
 		}
 		switch {
 		case rr.h.Spec != h.Spec:
-			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("comes from another sweep spec (%s) than %s (%s)", rr.h.Spec, files[0], h.Spec)}
+			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("comes from another sweep spec, or another version of agentchaos (%s), than %s (%s)", rr.h.Spec, files[0], h.Spec)}
 		case rr.h.Format != h.Format:
 			return res, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("is %s, %s is %s", rr.h.Format, files[0], h.Format)}
 		case rr.h.Runs != h.Runs || rr.h.Replications != h.Replications || strings.Join(rr.h.Axes, "\x00") != strings.Join(h.Axes, "\x00"):

@@ -222,7 +222,7 @@ func scanResults(name string, data []byte, h Header) (done, keep int, err error)
 	if got := rr.h.encode(); !bytes.Equal(got, h.encode()) {
 		switch {
 		case rr.h.Spec != h.Spec:
-			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("was written by another sweep spec (%s, this one is %s): remove it or choose another --out", rr.h.Spec, h.Spec)}
+			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("was written by another sweep spec, or another version of agentchaos (%s; this one is %s, agentchaos %s): start afresh with --force, or choose another --out", rr.h.Spec, h.Spec, model.Version())}
 		case rr.h.Shard != h.Shard:
 			return 0, 0, &scenarios.Error{Source: name, Line: 1, Col: 1, Msg: fmt.Sprintf("holds shard %s, not %s", rr.h.Shard, h.Shard)}
 		default:

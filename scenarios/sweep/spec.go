@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -112,7 +110,7 @@ const (
 
 // LoadSpec reads and parses a sweep spec file.
 func LoadSpec(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadInput(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &scenarios.Error{Source: path, Msg: "no such sweep spec file"}
@@ -194,7 +192,7 @@ func (s *Spec) loadBase(dir string) error {
 			p = filepath.Join(dir, p)
 		}
 		var err error
-		data, err = os.ReadFile(p)
+		data, err = scenarios.ReadInput(p)
 		if err != nil {
 			return s.errAt("base", fmt.Sprintf("no embedded profile %q and cannot read it as a file: %v", s.Base, err))
 		}
@@ -247,16 +245,12 @@ func (s *Spec) loadBase(dir string) error {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(s.baseDir, name)
 		}
-		f, err := os.Open(name)
+		data, err := scenarios.ReadInput(name)
 		if err != nil {
 			return &scenarios.Error{Source: name, Msg: err.Error()}
 		}
-		defer f.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return &scenarios.Error{Source: name, Msg: err.Error()}
-		}
-		s.traceSum = h.Sum(nil)
+		sum := sha256.Sum256(data)
+		s.traceSum = sum[:]
 	}
 	return nil
 }
@@ -283,10 +277,13 @@ func (s *Spec) Fingerprint() string { return s.hash }
 
 func (s *Spec) fingerprint() {
 	h := sha256.New()
+	// agentchaos's own version is part of it: another build may simulate
+	// differently, and its rows must not be mixed with these.
 	canon, _ := json.Marshal(struct {
 		Version string
+		Program string
 		Spec    *Spec
-	}{"agentchaos-sweep/1", s})
+	}{"agentchaos-sweep/1", model.Version(), s})
 	h.Write(canon)
 	h.Write([]byte{0})
 	h.Write(s.baseDoc)

@@ -371,12 +371,10 @@ func residuals(p reproduce.Published, r *model.Report) [4]float64 {
 	var y [4]float64
 	y[0] = r.Latency.Avg/reproduce.Value(p.AvgLatency) - 1
 	y[1] = r.Latency.P95/reproduce.Value(p.P95Latency) - 1
-	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
-	if total == 0 {
+	deg, col, ok := stateShares(r)
+	if !ok {
 		return y
 	}
-	col := r.TimeInState.Collapsed / total
-	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	pos := func(x float64) float64 { return math.Max(0, x) / 0.05 }
 	switch p.State {
 	case model.Stable:
@@ -677,12 +675,10 @@ func trendLoss(p reproduce.Published, r *model.Report) float64 {
 	if reproduce.Value(p.ErrorRate) == 0 && r.Failed > 0 {
 		l += 1
 	}
-	total := r.TimeInState.Stable + r.TimeInState.Degraded + r.TimeInState.Collapsed
-	if total == 0 {
+	deg, col, ok := stateShares(r)
+	if !ok {
 		return l + 10
 	}
-	col := r.TimeInState.Collapsed / total
-	deg := (r.TimeInState.Degraded + r.TimeInState.Collapsed) / total
 	switch p.State {
 	case model.Stable:
 		l += hinge(deg - 0.025)
@@ -692,4 +688,26 @@ func trendLoss(p reproduce.Published, r *model.Report) float64 {
 		l += hinge(0.10 - col)
 	}
 	return l
+}
+
+// stateShares returns the shares of the control periods that were
+// DEGRADED or worse and COLLAPSED (false for a run without periods), in
+// the arithmetic the fit has always used (periods × period, in seconds), so
+// that the profiles it writes stay the same.
+func stateShares(r *model.Report) (deg, col float64, ok bool) {
+	if len(r.Timeline) == 0 {
+		return 0, 0, false
+	}
+	period := kernel.Duration(r.Timeline[0].T) // the first period ends one period in
+	var n [3]int
+	for i := range r.Timeline {
+		n[r.Timeline[i].State]++
+	}
+	secs := func(k int) float64 { return (kernel.Duration(k) * period).Seconds() }
+	stable, degraded, collapsed := secs(n[model.Stable]), secs(n[model.Degraded]), secs(n[model.Collapsed])
+	total := stable + degraded + collapsed
+	if total == 0 {
+		return 0, 0, false
+	}
+	return (degraded + collapsed) / total, collapsed / total, true
 }

@@ -1,6 +1,7 @@
 package reproduce
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/agentchaos/agentchaos/model"
@@ -85,37 +86,44 @@ type SeedSpread struct {
 // lies inside each (meets it, as the published value is rounded: 0.012s
 // stands for [0.0115, 0.0125]). It shows how typical the published figures are under the
 // model, not only that one seed lands on them.
-func Spread(cfgs []*model.Config, table []Published, n, workers int) ([]SeedSpread, error) {
-	type job struct{ scen, seed int }
-	var jobs []job
-	for i := range cfgs {
-		for s := 0; s < n; s++ {
-			jobs = append(jobs, job{i, s})
-		}
+//
+// Runs go in parallel on workers goroutines; each keeps only the figures
+// the table needs, so memory does not grow with n. progress, if set, is
+// called on the calling goroutine as each run is done. If ctx ends first,
+// Spread returns its cause.
+func Spread(ctx context.Context, cfgs []*model.Config, table []Published, n, workers int, progress func(done, total int)) ([]SeedSpread, error) {
+	type figures struct {
+		avg, p95, errRate float64
+		state             model.State
 	}
-	reps := make([]model.Report, len(jobs))
-	errs := make([]error, len(jobs))
-	replicate.Map(len(jobs), max(workers, 1), func(k int) {
-		j := jobs[k]
-		c := *cfgs[j.scen]
-		c.Seed = replicate.Seed(c.Seed, j.seed)
-		reps[k], errs[k] = model.Run(&c, model.Options{})
+	runs := make([]figures, len(cfgs)*n) // run k: experiment k/n, further seed k%n
+	err := replicate.Ordered(ctx, len(runs), max(workers, 1), nil, func(_ struct{}, k int) (figures, error) {
+		c := *cfgs[k/n]
+		c.Seed = replicate.Seed(c.Seed, k%n)
+		r, err := model.Run(&c, model.Options{})
+		if err != nil {
+			return figures{}, fmt.Errorf("%s, further seed %d: %w", table[k/n].Scenario, k%n, err)
+		}
+		return figures{r.Latency.Avg, r.Latency.P95, r.ErrorRate, r.FinalState}, nil
+	}, func(k int, f figures) error {
+		runs[k] = f
+		if progress != nil {
+			progress(k+1, len(runs))
+		}
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	var out []SeedSpread
 	for i := range cfgs {
 		sp := SeedSpread{Scenario: table[i].Scenario, Published: table[i].State.String(), Seeds: n, States: map[string]int{}}
 		var avg, p95, er []float64
-		for k, j := range jobs {
-			if j.scen != i {
-				continue
-			}
-			if errs[k] != nil {
-				return nil, errs[k]
-			}
-			avg = append(avg, reps[k].Latency.Avg)
-			p95 = append(p95, reps[k].Latency.P95)
-			er = append(er, reps[k].ErrorRate)
-			sp.States[reps[k].FinalState.String()]++
+		for _, f := range runs[i*n : (i+1)*n] {
+			avg = append(avg, f.avg)
+			p95 = append(p95, f.p95)
+			er = append(er, f.errRate)
+			sp.States[f.state.String()]++
 		}
 		stat := func(name string, xs []float64, pub, half float64) SeedStat {
 			ci := stats.MeanCI(xs, 0.95)

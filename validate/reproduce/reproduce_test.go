@@ -1,6 +1,7 @@
 package reproduce
 
 import (
+	"context"
 	"testing"
 
 	_ "github.com/agentchaos/agentchaos/kernel/goldentest"
@@ -43,7 +44,7 @@ func TestCompareAtPrintedPrecision(t *testing.T) {
 func TestSpreadOverSeeds(t *testing.T) {
 	cfg := smallConfig()
 	pub := Published{"small", 20, 2, 10, "0.030s", "0.080s", "10.00%", model.Stable}
-	sp, err := Spread([]*model.Config{cfg}, []Published{pub}, 5, 2)
+	sp, err := Spread(context.Background(), []*model.Config{cfg}, []Published{pub}, 5, 2, nil)
 	require.NoError(t, err)
 	require.Len(t, sp, 1)
 	n := 0
@@ -60,8 +61,20 @@ func TestSpreadOverSeeds(t *testing.T) {
 		require.Less(t, c.PrintsAs[0], c.Published)
 		require.Greater(t, c.PrintsAs[1], c.Published)
 	}
-	// The same call gives the same numbers whatever the worker count.
-	sp1, err := Spread([]*model.Config{cfg}, []Published{pub}, 5, 1)
+	// The same call gives the same numbers whatever the worker count, and
+	// reports its progress in order, run by run (issue 18, item 16).
+	var seen []int
+	sp1, err := Spread(context.Background(), []*model.Config{cfg}, []Published{pub}, 5, 1, func(done, total int) {
+		require.Equal(t, 5, total)
+		seen = append(seen, done)
+	})
 	require.NoError(t, err)
 	require.Equal(t, sp, sp1)
+	require.Equal(t, []int{1, 2, 3, 4, 5}, seen)
+
+	// Ctrl-C: the spread stops with the context's cause.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Spread(ctx, []*model.Config{cfg}, []Published{pub}, 5, 1, nil)
+	require.ErrorIs(t, err, context.Canceled)
 }

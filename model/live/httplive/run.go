@@ -212,6 +212,7 @@ func Run(ctx context.Context, cfg *model.Config, opt Options) (model.Report, Sta
 	} else {
 		r.target, _ = url.Parse(opt.Target)
 		upstream = hostPort(r.target)
+		r.rec.UnknownLoad()
 	}
 	base := upstream
 	if len(cfg.Network.Toxics) > 0 {
@@ -333,7 +334,11 @@ func (r *run) tick() int {
 		peak = max(peak, goroutines())
 		r.mu.Lock()
 		now := max(n, r.last)
-		r.rec.Tick(now, r.sampleStages)
+		var busy float64 // a target's workers are out of sight: see Recorder.UnknownLoad
+		if r.srv != nil {
+			busy = r.srv.busy.Time(now)
+		}
+		r.rec.Tick(now, busy, r.sampleStages)
 		done := r.inFlight == 0 && r.retired() && r.retireAt <= now && (r.srv == nil || r.srv.inSystem == 0)
 		r.mu.Unlock()
 		if done {

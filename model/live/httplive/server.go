@@ -27,7 +27,7 @@ type server struct {
 	buffer     int
 	waiting    int // attempts in the waiting room: the queue's depth
 	inSystem   int // attempts admitted and not yet answered or dropped
-	busy       int
+	busy       model.Busy
 	codel      *model.CoDel
 	limiter    *model.Limiter
 	law        model.ServiceLaw
@@ -330,10 +330,10 @@ func (s *server) start(worker int32, a *attempt) {
 	e := s.event(model.Started, a)
 	e.Worker = worker
 	r.emit(e)
-	s.busy++
+	s.busy.Add(r.now(), 1)
 	k := a.key
 	p := model.Pressure(s.waiting, s.buffer)
-	svc := s.law.Time(k.workload, r.draws.Service(k.agent, k.seq, k.attempt), p, s.busy, r.sched.SlowdownAt(now))
+	svc := s.law.Time(k.workload, r.draws.Service(k.agent, k.seq, k.attempt), p, s.busy.N, r.sched.SlowdownAt(now))
 	errP, spikeP := r.cfg.Faults.ErrorProbability, r.cfg.Faults.SpikeProbability
 	if x, ok := r.sched.ErrorProbability(now); ok {
 		errP = x
@@ -356,7 +356,7 @@ func (s *server) start(worker int32, a *attempt) {
 // a spike in the response) and the worker takes the next waiting attempt.
 func (s *server) done(a *attempt) {
 	r := s.r
-	s.busy--
+	s.busy.Add(r.now(), -1)
 	if a.req.Context().Err() != nil { // its client gave up: zombie work
 		s.zombies++
 		s.zombieWork += r.now().Sub(a.startedAt)
@@ -376,7 +376,7 @@ func (s *server) done(a *attempt) {
 // into service): the worker is free at once.
 func (s *server) drop(a *attempt) {
 	r := s.r
-	s.busy--
+	s.busy.Add(r.now(), -1)
 	s.zombieWork += r.now().Sub(a.startedAt)
 	s.inSystem--
 	e := s.event(model.Dropped, a)
