@@ -3,9 +3,7 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
-	"slices"
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -346,20 +344,6 @@ func sortedCopy(xs []int64) []int64 {
 	return out
 }
 
-func TestSelectQuantileAgreesWithSorting(t *testing.T) {
-	r := kernel.NewStream(9, "select")
-	for trial := 0; trial < 300; trial++ {
-		n := 1 + r.IntN(200)
-		xs := make([]int64, n)
-		for i := range xs {
-			xs[i] = int64(r.IntN(50)) // many ties
-		}
-		p := r.Float64()
-		want := exactQuantile(sortedCopy(xs), p)
-		require.Equal(t, want, selectQuantile(xs, p), "n=%d p=%g", n, p)
-	}
-}
-
 func TestExactQuantileIsNumpyLinear(t *testing.T) {
 	xs := []int64{10, 20, 30, 40, 50}
 	// numpy.percentile([10,20,30,40,50], [0, 50, 95, 100]) = 10, 30, 48, 50
@@ -394,52 +378,5 @@ func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
 			require.Equal(t, []kernel.Time{sec(6), sec(12)}, []kernel.Time{done[0].T, done[1].T})
 		}
 		require.Equal(t, 6*kernel.Second, done[0].Latency)
-	}
-}
-
-func TestSelectKth(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	gens := map[string]func(n int) []int64{
-		"random": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = r.Int64N(1000)
-			}
-			return xs
-		},
-		"sorted": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(i)
-			}
-			return xs
-		},
-		"reversed": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(n - i)
-			}
-			return xs
-		},
-		"equal": func(n int) []int64 { return make([]int64, n) },
-		"organ": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(min(i, n-i))
-			}
-			return xs
-		},
-	}
-	for name, gen := range gens {
-		for _, n := range []int{1, 2, 3, 5, 17, 100, 1001} {
-			xs := gen(n)
-			sorted := slices.Sorted(slices.Values(xs))
-			for _, k := range []int{0, n / 3, n / 2, n - 1} {
-				ys := slices.Clone(xs)
-				require.Equal(t, sorted[k], selectKth(ys, k), "%s n=%d k=%d", name, n, k)
-				slices.Sort(ys)
-				require.Equal(t, sorted, ys, "selectKth only permutes")
-			}
-		}
 	}
 }

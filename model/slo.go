@@ -76,17 +76,9 @@ func (c *SLOConfig) validate(v *validator, cfg *Config) {
 // sloStage evaluates the hypothesis every control period from the requests
 // that ended within the window.
 type sloStage struct {
-	cfg     SLOConfig
-	window  kernel.Duration
-	ends    []sloEnd // requests that ended, oldest first, from head on
-	head    int
-	scratch []int64
-}
-
-type sloEnd struct {
-	t       kernel.Time
-	latency kernel.Duration
-	ok      bool
+	cfg    SLOConfig
+	window kernel.Duration
+	ends   rollingWindow // requests that ended: successes ranked, failures counted
 }
 
 func newSLO(s *System) *sloStage {
@@ -98,47 +90,32 @@ func newSLO(s *System) *sloStage {
 	if w == 0 {
 		w = s.cfg.Detector.Window
 	}
-	return &sloStage{cfg: c, window: kernel.Seconds(w)}
+	return &sloStage{cfg: c, window: kernel.Seconds(w), ends: newRollingWindow(kernel.Seconds(w))}
 }
 
 // observe records a request's end.
 func (l *sloStage) observe(e Event) {
 	if e.Type == Completed || e.Type == Failed {
-		l.ends = append(l.ends, sloEnd{e.T, e.Latency, e.Type == Completed})
+		l.ends.Add(e.T, e.Latency, e.Type == Completed)
 	}
 }
 
 // sample computes the window's measures at now into smp.
 func (l *sloStage) sample(now kernel.Time, smp *Sample) {
-	cut := now.Add(-l.window)
-	for l.head < len(l.ends) && l.ends[l.head].t <= cut {
-		l.head++
-	}
-	if l.head > 4096 && l.head*2 > len(l.ends) {
-		l.ends = append(l.ends[:0], l.ends[l.head:]...)
-		l.head = 0
-	}
-	l.scratch = l.scratch[:0]
-	var failed int
-	for _, e := range l.ends[l.head:] {
-		if e.ok {
-			l.scratch = append(l.scratch, int64(e.latency))
-		} else {
-			failed++
-		}
-	}
+	l.ends.Advance(now)
+	succeeded, failed := l.ends.Ranked(), l.ends.Unranked()
 	span := min(l.window, now.Sub(0))
 	m := &smp.SLO
 	m.Evaluated = true
 	m.P99 = math.NaN()
-	if n := len(l.scratch); n > 0 {
-		m.P99 = selectQuantile(l.scratch, 0.99) / 1e9
+	if succeeded > 0 {
+		m.P99 = l.ends.Quantile(0.99) / 1e9
 	}
-	if ended := len(l.scratch) + failed; ended > 0 {
+	if ended := succeeded + failed; ended > 0 {
 		m.ErrorRate = float64(failed) / float64(ended)
 	}
 	if span > 0 {
-		m.Goodput = float64(len(l.scratch)) / span.Seconds()
+		m.Goodput = float64(succeeded) / span.Seconds()
 	}
 	c := &l.cfg
 	m.Holds = !(c.P99 > 0 && m.P99 > c.P99) && !(c.ErrorRate > 0 && m.ErrorRate > c.ErrorRate) &&

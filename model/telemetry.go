@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"math"
-	"math/bits"
 	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -43,7 +42,6 @@ func (t *TelemetryConfig) validate(v *validator, _ *Config) {
 // at the door, failed by a fault after service, timed out in the queue).
 type telemetry struct {
 	buffer int
-	window kernel.Duration
 
 	Created, Accepted, Served uint64
 	Finished                  uint64                  // requests a worker finished: served or failed by a fault
@@ -70,10 +68,8 @@ type telemetry struct {
 	// The current control period.
 	period periodCounts
 
-	// Completions in the rolling window, oldest first (a ring).
-	win      []winEntry
-	winHead  int
-	scratch  []int64
+	// Completions in the rolling window, for its p95.
+	window   rollingWindow
 	lastTick kernel.Time
 }
 
@@ -84,15 +80,10 @@ type periodCounts struct {
 	latSum, latMax                       int64
 }
 
-type winEntry struct {
-	t   kernel.Time
-	lat kernel.Duration
-}
-
 // newTelemetry returns telemetry for a queue of the given buffer size, with
 // a rolling window of the given length and the given percentile mode.
 func newTelemetry(buffer int, window kernel.Duration, mode string) *telemetry {
-	t := &telemetry{buffer: buffer, window: window}
+	t := &telemetry{buffer: buffer, window: newRollingWindow(window)}
 	if mode == SketchPercentiles {
 		t.sketch = new(sketch)
 	}
@@ -179,7 +170,7 @@ func (t *telemetry) finished(e Event) {
 		if lat > t.period.latMax {
 			t.period.latMax = lat
 		}
-		t.win = append(t.win, winEntry{e.T, e.Latency})
+		t.window.Add(e.T, e.Latency, true)
 	}
 }
 
@@ -225,21 +216,9 @@ func (t *telemetry) sample(now kernel.Time, s *Sample) {
 	t.lastTick = now
 
 	// Drop completions older than the window, then take the p95 of the rest.
-	cut := now.Add(-t.window)
-	for t.winHead < len(t.win) && t.win[t.winHead].t <= cut {
-		t.winHead++
-	}
-	if t.winHead > 4096 && t.winHead*2 > len(t.win) {
-		t.win = append(t.win[:0], t.win[t.winHead:]...)
-		t.winHead = 0
-	}
-	live := t.win[t.winHead:]
-	s.WindowCount = len(live)
-	t.scratch = t.scratch[:0]
-	for _, w := range live {
-		t.scratch = append(t.scratch, int64(w.lat))
-	}
-	s.P95 = selectQuantile(t.scratch, 0.95) / 1e9
+	t.window.Advance(now)
+	s.WindowCount = t.window.Ranked()
+	s.P95 = t.window.Quantile(0.95) / 1e9
 }
 
 // LatencySeconds returns the run-wide average and the p50, p95 and p99 of
@@ -266,65 +245,6 @@ func (t *telemetry) Latencies() []int64 {
 	}
 	slices.Sort(t.exact)
 	return t.exact
-}
-
-// selectQuantile is exactQuantile of unsorted values, which it reorders: it
-// selects the two order statistics it needs in O(n) instead of sorting.
-func selectQuantile(xs []int64, p float64) float64 {
-	n := len(xs)
-	if n == 0 {
-		return math.NaN()
-	}
-	h := float64(float64(n-1) * p)
-	lo := int(h)
-	if lo >= n-1 {
-		return float64(slices.Max(xs))
-	}
-	a := selectKth(xs, lo)
-	b := slices.Min(xs[lo+1:]) // the next order statistic: everything after lo is ≥ a
-	return float64(a) + float64((h-float64(lo))*float64(b-a))
-}
-
-// selectKth returns the k-th smallest of xs (from 0), reordering xs, in
-// expected linear time: quickselect with median-of-three pivots, falling
-// back to sorting the remaining range if the partitions stay unbalanced.
-func selectKth(xs []int64, k int) int64 {
-	lo, hi := 0, len(xs)-1
-	for budget := 2 * bits.Len(uint(len(xs))); hi > lo; budget-- {
-		if budget == 0 {
-			slices.Sort(xs[lo : hi+1])
-			break
-		}
-		mid := lo + (hi-lo)/2
-		if xs[mid] < xs[lo] {
-			xs[mid], xs[lo] = xs[lo], xs[mid]
-		}
-		if xs[hi] < xs[lo] {
-			xs[hi], xs[lo] = xs[lo], xs[hi]
-		}
-		if xs[hi] < xs[mid] {
-			xs[hi], xs[mid] = xs[mid], xs[hi]
-		}
-		pivot := xs[mid]
-		// Hoare partition: xs[lo..j] ≤ pivot ≤ xs[j+1..hi].
-		i, j := lo-1, hi+1
-		for {
-			for i++; xs[i] < pivot; i++ {
-			}
-			for j--; xs[j] > pivot; j-- {
-			}
-			if i >= j {
-				break
-			}
-			xs[i], xs[j] = xs[j], xs[i]
-		}
-		if k <= j {
-			hi = j
-		} else {
-			lo = j + 1
-		}
-	}
-	return xs[k]
 }
 
 // exactQuantile is numpy's default (linear) percentile of sorted values.
