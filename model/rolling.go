@@ -82,30 +82,35 @@ func (w *rollingWindow) Quantile(p float64) float64 {
 
 // orderStats is a multiset of int64 values that finds its k-th smallest in
 // O(log n): a treap (a binary search tree kept balanced by heap-ordered
-// random priorities) whose nodes carry their subtree's size. Equal values
-// share a node and a count. Nodes live in a slab, index 0 standing for "no
-// node", and freed ones are reused, so once the slab has grown to the
-// largest number of distinct values held at once, nothing is allocated.
+// random priorities) whose nodes carry their subtree's size, one node per
+// value held. Insertion and deletion work top-down, without recursion or
+// rotations: an insertion descends to where the new node's priority
+// belongs and splits the subtree there around it; a deletion joins the
+// deleted node's two subtrees. Equal values go right of each other, in
+// insertion order. Nodes live in a slab, index 0 standing for "no node",
+// and freed ones are reused, so once the slab has grown to the most values
+// held at once, nothing is allocated.
 //
-// The priorities come from a xorshift generator of the tree's own: its
-// shape depends only on the sequence of operations. No answer depends on
+// The priorities come from a xorshift generator of the tree's own, so its
+// shape depends only on the sequence of operations; no answer depends on
 // the shape. The zero value is an empty multiset. It holds at most 2³¹−1
 // values.
 type orderStats struct {
-	nodes []osNode // nodes[0] is the empty tree
+	nodes []osNode // nodes[0] is the empty tree: size 0
 	root  int32
 	free  int32 // a freed node, chained through left; 0 if none
 	rng   uint32
+	path  []int32 // scratch: the nodes a split re-links
 }
 
 type osNode struct {
 	key         int64
 	left, right int32
-	size, count int32 // values in the subtree; copies of key
+	size        int32 // values in the subtree
 	prio        uint32
 }
 
-// Len returns the number of values held, copies counted.
+// Len returns the number of values held.
 func (t *orderStats) Len() int {
 	if t.root == 0 {
 		return 0
@@ -115,113 +120,139 @@ func (t *orderStats) Len() int {
 
 // Add inserts one copy of v. O(log n) expected.
 func (t *orderStats) Add(v int64) {
-	if len(t.nodes) == 0 {
-		t.nodes = append(t.nodes, osNode{})
-		t.rng = 0x9e3779b9
+	x := t.node(v) // first: the slab may move
+	nodes := t.nodes
+	prio := nodes[x].prio
+	at := &t.root
+	for i := *at; i != 0 && nodes[i].prio >= prio; i = *at {
+		nd := &nodes[i]
+		nd.size++
+		if v < nd.key {
+			at = &nd.left
+		} else {
+			at = &nd.right
+		}
 	}
-	t.root = t.insert(t.root, v)
+	l, r := t.split(*at, v)
+	nx := &nodes[x]
+	nx.left, nx.right = l, r
+	nx.size = 1 + nodes[l].size + nodes[r].size
+	*at = x
+}
+
+// split cuts the subtree at i into the values ≤ v and those > v, and
+// returns their roots.
+func (t *orderStats) split(i int32, v int64) (le, gt int32) {
+	nodes := t.nodes
+	t.path = t.path[:0]
+	lo, hi := &le, &gt
+	for i != 0 {
+		t.path = append(t.path, i)
+		nd := &nodes[i]
+		if nd.key <= v {
+			*lo, lo, i = i, &nd.right, nd.right
+		} else {
+			*hi, hi, i = i, &nd.left, nd.left
+		}
+	}
+	*lo, *hi = 0, 0
+	// The re-linked nodes' sizes, deepest first: their children are
+	// untouched subtrees or re-linked nodes deeper down.
+	for j := len(t.path) - 1; j >= 0; j-- {
+		nd := &nodes[t.path[j]]
+		nd.size = 1 + nodes[nd.left].size + nodes[nd.right].size
+	}
+	return le, gt
 }
 
 // Remove deletes one copy of v. It panics if v is not held. O(log n)
 // expected.
-func (t *orderStats) Remove(v int64) { t.root = t.remove(t.root, v) }
+func (t *orderStats) Remove(v int64) {
+	nodes := t.nodes
+	at := &t.root
+	for {
+		i := *at
+		if i == 0 {
+			t.undoRemove(v)
+			panic("model: orderStats.Remove of a value it does not hold")
+		}
+		nd := &nodes[i]
+		if v == nd.key {
+			*at = t.join(nd.left, nd.right)
+			nd.left, t.free = t.free, i
+			return
+		}
+		nd.size--
+		if v < nd.key {
+			at = &nd.left
+		} else {
+			at = &nd.right
+		}
+	}
+}
+
+// undoRemove restores the sizes a Remove of a missing v decremented.
+func (t *orderStats) undoRemove(v int64) {
+	for i := t.root; i != 0; {
+		nd := &t.nodes[i]
+		nd.size++
+		if v < nd.key {
+			i = nd.left
+		} else {
+			i = nd.right
+		}
+	}
+}
+
+// join merges the subtrees a and b, every value of a at most every value
+// of b, and returns the merged tree's root.
+func (t *orderStats) join(a, b int32) (root int32) {
+	nodes := t.nodes
+	at := &root
+	for a != 0 && b != 0 {
+		na, nb := &nodes[a], &nodes[b]
+		if na.prio > nb.prio {
+			na.size += nb.size
+			*at, at, a = a, &na.right, na.right
+		} else {
+			nb.size += na.size
+			*at, at, b = b, &nb.left, nb.left
+		}
+	}
+	*at = a | b // the one left, or 0
+	return root
+}
 
 // Kth returns the k-th smallest value, from 0. k must be in [0, Len).
 // O(log n) expected.
 func (t *orderStats) Kth(k int) int64 {
+	nodes := t.nodes
 	i, k32 := t.root, int32(k)
 	for {
-		nd := &t.nodes[i]
-		if l := t.nodes[nd.left].size; k32 < l {
+		nd := &nodes[i]
+		l := nodes[nd.left].size
+		switch {
+		case k32 < l:
 			i = nd.left
-			continue
-		} else {
-			k32 -= l
-		}
-		if k32 < nd.count {
+		case k32 == l:
 			return nd.key
-		}
-		k32 -= nd.count
-		i = nd.right
-	}
-}
-
-// insert adds v to the subtree at i and returns the subtree's new root.
-// The slab may grow during the call: nodes are addressed by index only.
-func (t *orderStats) insert(i int32, v int64) int32 {
-	if i == 0 {
-		return t.node(v)
-	}
-	t.nodes[i].size++
-	switch key := t.nodes[i].key; {
-	case v == key:
-		t.nodes[i].count++
-	case v < key:
-		l := t.insert(t.nodes[i].left, v)
-		t.nodes[i].left = l
-		if t.nodes[l].prio > t.nodes[i].prio {
-			return t.rotateRight(i)
-		}
-	default:
-		r := t.insert(t.nodes[i].right, v)
-		t.nodes[i].right = r
-		if t.nodes[r].prio > t.nodes[i].prio {
-			return t.rotateLeft(i)
+		default:
+			k32 -= l + 1
+			i = nd.right
 		}
 	}
-	return i
-}
-
-// remove deletes one copy of v from the subtree at i and returns the
-// subtree's new root.
-func (t *orderStats) remove(i int32, v int64) int32 {
-	if i == 0 {
-		panic("model: orderStats.Remove of a value it does not hold")
-	}
-	nd := &t.nodes[i] // remove never grows the slab: nd stays valid
-	switch {
-	case v < nd.key:
-		nd.left = t.remove(nd.left, v)
-	case v > nd.key:
-		nd.right = t.remove(nd.right, v)
-	case nd.count > 1:
-		nd.count--
-	default:
-		j := t.join(nd.left, nd.right)
-		nd.left, t.free = t.free, i
-		return j
-	}
-	nd.size--
-	return i
-}
-
-// join merges the subtrees a and b, every value of a below every value of
-// b, and returns the merged tree's root.
-func (t *orderStats) join(a, b int32) int32 {
-	if a == 0 {
-		return b
-	}
-	if b == 0 {
-		return a
-	}
-	na, nb := &t.nodes[a], &t.nodes[b]
-	size := na.size + nb.size
-	if na.prio > nb.prio {
-		na.right = t.join(na.right, b)
-		na.size = size
-		return a
-	}
-	nb.left = t.join(a, nb.left)
-	nb.size = size
-	return b
 }
 
 // node returns a fresh leaf holding v.
 func (t *orderStats) node(v int64) int32 {
+	if len(t.nodes) == 0 {
+		t.nodes = append(t.nodes, osNode{})
+		t.rng = 0x9e3779b9
+	}
 	t.rng ^= t.rng << 13
 	t.rng ^= t.rng >> 17
 	t.rng ^= t.rng << 5
-	nd := osNode{key: v, size: 1, count: 1, prio: t.rng}
+	nd := osNode{key: v, size: 1, prio: t.rng}
 	if i := t.free; i != 0 {
 		t.free = t.nodes[i].left
 		t.nodes[i] = nd
@@ -229,27 +260,4 @@ func (t *orderStats) node(v int64) int32 {
 	}
 	t.nodes = append(t.nodes, nd)
 	return int32(len(t.nodes) - 1)
-}
-
-func (t *orderStats) rotateRight(i int32) int32 {
-	l := t.nodes[i].left
-	t.nodes[i].left = t.nodes[l].right
-	t.nodes[l].right = i
-	t.resize(i)
-	t.resize(l)
-	return l
-}
-
-func (t *orderStats) rotateLeft(i int32) int32 {
-	r := t.nodes[i].right
-	t.nodes[i].right = t.nodes[r].left
-	t.nodes[r].left = i
-	t.resize(i)
-	t.resize(r)
-	return r
-}
-
-func (t *orderStats) resize(i int32) {
-	nd := &t.nodes[i]
-	nd.size = nd.count + t.nodes[nd.left].size + t.nodes[nd.right].size
 }
