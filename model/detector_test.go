@@ -80,13 +80,14 @@ func TestDetectorRuleOff(t *testing.T) {
 }
 
 func TestDecideFinalStateIgnoresBlips(t *testing.T) {
-	mk := func(states ...State) []Sample {
-		out := make([]Sample, len(states))
+	mk := func(states ...State) *verdictTally {
+		var v verdictTally
 		for i, s := range states {
-			out[i] = Sample{T: kernel.Time(i), State: s}
+			v.add(&Sample{T: kernel.Time(i), State: s})
 		}
-		return out
+		return &v
 	}
+	decide := func(v *verdictTally, f float64) verdict { return v.decide(f) }
 	rep := func(s State, n int) []State {
 		out := make([]State, n)
 		for i := range out {
@@ -99,6 +100,7 @@ func TestDecideFinalStateIgnoresBlips(t *testing.T) {
 	v := decide(mk(tl...), 0.05)
 	require.Equal(t, Degraded, v.State)
 	require.Equal(t, 60, v.BreakPoint, "the first sample at DEGRADED or worse")
+	require.Equal(t, kernel.Time(60), v.At.T)
 	require.Equal(t, [3]int{60, 39, 1}, v.Periods)
 
 	// 5 in 100: collapsed, even though it recovered.
@@ -106,6 +108,7 @@ func TestDecideFinalStateIgnoresBlips(t *testing.T) {
 	v = decide(mk(tl...), 0.05)
 	require.Equal(t, Collapsed, v.State)
 	require.Equal(t, 50, v.BreakPoint)
+	require.Equal(t, Collapsed, v.At.State)
 
 	// 4 degraded in 100: stable.
 	tl = append(rep(Stable, 96), rep(Degraded, 4)...)

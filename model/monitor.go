@@ -6,11 +6,17 @@ import "github.com/agentchaos/agentchaos/kernel"
 // the event stream, and Tick, called once per control period, closes the
 // period, classifies it and sets the throttle. The simulation calls Tick from
 // a kernel event; the real-concurrency mode from a ticker.
+//
+// It keeps no per-period history: the final state is tallied as the periods
+// come (Verdict) and the timeline for charts is a bounded Series, so its
+// memory does not grow with the run's length.
 type monitor struct {
 	Telemetry *telemetry
 	Detector  *detector
 	Throttle  *throttle
-	Timeline  []Sample
+	Verdict   verdictTally
+	Series    Series
+	last      Sample
 }
 
 // newMonitor returns the monitor for a validated configuration.
@@ -25,14 +31,16 @@ func newMonitor(cfg *Config) *monitor {
 // Observe feeds one event to the telemetry.
 func (m *monitor) Observe(e Event) { m.Telemetry.Observe(e) }
 
-// Tick ends the control period at now and returns its sample, the
-// timeline's last (valid until the next Tick).
+// Tick ends the control period at now and returns its sample (valid until
+// the next Tick).
 func (m *monitor) Tick(now kernel.Time) *Sample {
-	var s Sample
-	m.Telemetry.sample(now, &s)
-	m.Detector.Observe(&s)
+	s := &m.last
+	*s = Sample{}
+	m.Telemetry.sample(now, s)
+	m.Detector.Observe(s)
 	m.Throttle.Set(s.State)
 	s.Throttle = m.Throttle.Current()
-	m.Timeline = append(m.Timeline, s)
-	return &m.Timeline[len(m.Timeline)-1]
+	m.Verdict.add(s)
+	m.Series.Add(s)
+	return s
 }

@@ -54,8 +54,9 @@ type Report struct {
 	Events    uint64 `json:"events"`               // kernel events fired (0 in live mode)
 	TraceHash string `json:"trace_hash,omitempty"` // hash of the kernel's event trace
 
-	// Timeline holds one sample per control period, for charts.
-	Timeline []Sample `json:"-"`
+	// Series is the timeline of control periods, for charts. It shares
+	// memory with the system it reports on (see System.Report).
+	Series Series `json:"-"`
 	// Latencies holds every finished request's latency in ns, sorted (Exact mode only).
 	Latencies []int64 `json:"-"`
 }
@@ -145,7 +146,7 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 		Created: t.Created, Served: t.Served, Failed: t.Failed(),
 		FailedBy: failures(&t.FailedBy),
 		Duration: end.Seconds(),
-		Timeline: m.Timeline,
+		Series:   m.Series,
 	}
 	if r.Created > 0 {
 		r.ErrorRate = float64(r.Failed) / float64(r.Created)
@@ -158,10 +159,10 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 	if end > 0 {
 		r.Throughput = float64(r.Served) / end.Seconds()
 	}
-	v := decide(m.Timeline, cfg.Detector.FinalFraction)
+	v := m.Verdict.decide(cfg.Detector.FinalFraction)
 	r.FinalState = v.State
 	if v.BreakPoint >= 0 {
-		s := m.Timeline[v.BreakPoint]
+		s := v.At
 		bp := s.T.Seconds()
 		r.BreakPoint = &bp
 		r.Catalyst = &Catalyst{Rule: s.Rule, Saturation: s.Saturation, Depth: s.Depth,

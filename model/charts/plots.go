@@ -161,7 +161,7 @@ func (r *rule) Thumbnail(c *draw.Canvas) {
 type timeCharts struct {
 	cfg    *model.Config
 	rep    *model.Report
-	bs     []bucket
+	bs     []model.Span
 	k      int     // periods per bucket
 	end    float64 // the time axis runs [0, end]
 	xs     []float64
@@ -173,13 +173,13 @@ type timeCharts struct {
 func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	tc := &timeCharts{cfg: cfg, rep: rep, k: 1, bucket: " per period",
 		unit: "control period (" + secs(cfg.Detector.Period) + ")", units: "periods"}
-	limit := len(rep.Timeline)
+	limit := rep.Series.Periods()
 	if limit > maxPeriods {
 		limit = maxPoints
 	}
-	tc.bs = buckets(rep.Timeline, limit)
-	if n := len(rep.Timeline); n > limit {
-		tc.k = (n + limit - 1) / limit
+	tc.bs = buckets(&rep.Series, limit)
+	if len(tc.bs) > 0 && tc.bs[0].Periods > 1 {
+		tc.k = tc.bs[0].Periods
 		span := secs(float64(float64(tc.k) * cfg.Detector.Period))
 		tc.bucket = " per " + span + " bucket"
 		tc.unit = fmt.Sprintf("%s bucket (%d control periods)", span, tc.k)
@@ -187,10 +187,10 @@ func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	}
 	tc.xs = make([]float64, len(tc.bs))
 	for i, b := range tc.bs {
-		tc.xs[i] = b.t1
+		tc.xs[i] = b.T1.Seconds()
 	}
 	if len(tc.bs) > 0 {
-		tc.end = tc.bs[len(tc.bs)-1].t1
+		tc.end = tc.bs[len(tc.bs)-1].T1.Seconds()
 	}
 	return tc
 }
@@ -211,7 +211,7 @@ func (tc *timeCharts) breakPoint(c *chart) {
 	c.add("break-point "+secs(*tc.rep.BreakPoint), r, r)
 }
 
-func (tc *timeCharts) column(f func(b *bucket) float64) []float64 {
+func (tc *timeCharts) column(f func(b *model.Span) float64) []float64 {
 	ys := make([]float64, len(tc.bs))
 	for i := range tc.bs {
 		ys[i] = f(&tc.bs[i])
@@ -221,15 +221,15 @@ func (tc *timeCharts) column(f func(b *bucket) float64) []float64 {
 
 func (tc *timeCharts) latency() *chart {
 	c := tc.new("latency", "Request latency over time", "latency (s)")
-	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.latMax }), solid(light, 1), plotter.NoStep)
+	ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.LatMax }), solid(light, 1), plotter.NoStep)
 	c.add("max"+tc.bucket, th, ps...)
-	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.latMean }), solid(blue, 1.2), plotter.NoStep)
+	ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.LatMean() }), solid(blue, 1.2), plotter.NoStep)
 	c.add("mean"+tc.bucket, th, ps...)
 	p95 := "rolling p95 (" + secs(tc.cfg.Detector.Window) + " window)"
 	if tc.k > 1 {
 		p95 += ", max"
 	}
-	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.p95 }), solid(red, 1.5), plotter.NoStep)
+	ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.P95 }), solid(red, 1.5), plotter.NoStep)
 	c.add(p95, th, ps...)
 	tc.breakPoint(c)
 	c.caption = "Served latency (completion − creation) of the requests completed in each " + tc.unit +
@@ -249,12 +249,12 @@ func (tc *timeCharts) queue() *chart {
 	r = &rule{at: float64(d.DegradedSaturation * buf), LineStyle: dashed(orange, 1)}
 	c.add(fmt.Sprintf("degraded threshold (%s)", pct(d.DegradedSaturation, 0)), r, r)
 	if tc.k > 1 {
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return float64(b.depthMax) }), solid(light, 1), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return float64(b.DepthMax) }), solid(light, 1), plotter.NoStep)
 		c.add("max depth"+tc.bucket, th, ps...)
-		ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(blue, 1.2), plotter.NoStep)
+		ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.DepthMean() }), solid(blue, 1.2), plotter.NoStep)
 		c.add("mean depth"+tc.bucket, th, ps...)
 	} else {
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(blue, 1.2), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.DepthMean() }), solid(blue, 1.2), plotter.NoStep)
 		c.add("depth at period end", th, ps...)
 	}
 	tc.breakPoint(c)
@@ -274,7 +274,7 @@ func (tc *timeCharts) state() *chart {
 	tcfg := tc.cfg.Throttle
 	top := math.Max(math.Max(tcfg.Degraded, tcfg.Collapsed), 0)
 	for _, b := range tc.bs {
-		top = math.Max(top, b.throttle)
+		top = math.Max(top, b.Throttle.Seconds())
 	}
 	if !(top > 0) {
 		top = 1
@@ -303,7 +303,7 @@ func (tc *timeCharts) state() *chart {
 	if !tcfg.Enabled {
 		label += " (throttle off)"
 	}
-	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.throttle }), solid(black, 0.8), plotter.PostStep)
+	ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.Throttle.Seconds() }), solid(black, 0.8), plotter.PostStep)
 	c.add(label, th, ps...)
 	tc.breakPoint(c)
 	c.plot.Y.Max = top
@@ -328,11 +328,11 @@ func (tc *timeCharts) errors() *chart {
 	// the detector's window read as a rate.
 	w := int(kernel.Seconds(tc.cfg.Detector.Window) / (kernel.Duration(tc.k) * kernel.Seconds(tc.cfg.Detector.Period)))
 	w = max(w, 1)
-	created := rolling(tc.bs, w, func(b *bucket) uint64 { return b.created })
+	created := rolling(tc.bs, w, func(b *model.Span) uint64 { return b.Created })
 	colors := [...]color.Color{red, purple, orange}
 	any := false
 	for f, kind := range failureKinds {
-		failed := rolling(tc.bs, w, func(b *bucket) uint64 { return b.failed[f] })
+		failed := rolling(tc.bs, w, func(b *model.Span) uint64 { return b.FailedBy[kind] })
 		if failed == nil {
 			continue
 		}
@@ -348,7 +348,7 @@ func (tc *timeCharts) errors() *chart {
 		c.add(kind.String(), th, ps...)
 	}
 	if !any {
-		ps, th := series(tc.xs, tc.column(func(*bucket) float64 { return 0 }), solid(green, 1.2), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(*model.Span) float64 { return 0 }), solid(green, 1.2), plotter.NoStep)
 		c.add("no failures", th, ps...)
 	}
 	r := &rule{at: 100 * tc.rep.ErrorRate, LineStyle: dashed(grey, 1)}
@@ -364,7 +364,7 @@ func (tc *timeCharts) errors() *chart {
 
 // rolling returns, for each bucket, the sum of f over it and the w−1
 // before it; nil if f is zero everywhere.
-func rolling(bs []bucket, w int, f func(*bucket) uint64) []uint64 {
+func rolling(bs []model.Span, w int, f func(*model.Span) uint64) []uint64 {
 	out := make([]uint64, len(bs))
 	var sum, total uint64
 	for i := range bs {
@@ -398,7 +398,7 @@ func distribution(rep *model.Report) *chart {
 		}
 		c.caption += "."
 	case rep.Served > 0:
-		h, ok = timelineHist(rep.Timeline, bins)
+		h, ok = timelineHist(buckets(&rep.Series, model.SeriesSpans), bins)
 		c.plot.Title.Text = "Latency distribution (per-period means)"
 		c.plot.Y.Label.Text = "requests (by period mean)"
 		c.caption = "This run kept latencies in a sketch (telemetry.percentiles \"sketch\"), not one by one, so this is the distribution " +
