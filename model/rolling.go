@@ -11,18 +11,23 @@ import (
 // detector's rolling p95 and the steady-state hypothesis's rolling p99.
 //
 // Ends arrive in time order and leave in the same order, so a FIFO keeps
-// them for expiry while an order-statistics tree keeps the latencies of the
-// ranked ones (the SLO ranks successes and only counts failures). Add is
-// O(log n), Advance O(log n) per end it expires, Quantile O(log n), with n
-// the ends in the window; memory is O(n): the FIFO is compacted once half
-// of it has expired (at most max(2n, n+4096) entries) and the tree reuses
-// its nodes. Once grown to its working size it allocates nothing.
+// them for expiry, and the latencies of the ranked ones (the SLO ranks
+// successes and only counts failures) are split between two heaps around
+// the percentile asked for (see quantileHeaps). Add and Advance are O(1)
+// amortised per end plus an O(log n) heap insertion that is O(1) on
+// average; Quantile is O(log n) per end that crossed the percentile since
+// the last call, with n the ends in the window. Memory is O(n): the FIFO
+// is compacted once half of it has expired (at most max(2n, n+4096)
+// entries) and each heap is rebuilt once over half of it has expired.
+// Once grown to its working size it allocates nothing.
 type rollingWindow struct {
 	length   kernel.Duration
 	ends     []windowEnd // oldest first, from head on
 	head     int
-	ranked   orderStats // latencies of the ranked ends in the window, ns
-	unranked int        // ends in the window that are not ranked
+	added    uint64 // ends added: the next end's sequence number
+	expired  uint64 // ends expired: the sequence number of ends[head]
+	ranked   quantileHeaps
+	unranked int // ends in the window that are not ranked
 }
 
 type windowEnd struct {
@@ -40,10 +45,11 @@ func newRollingWindow(length kernel.Duration) rollingWindow {
 func (w *rollingWindow) Add(t kernel.Time, lat kernel.Duration, ranked bool) {
 	w.ends = append(w.ends, windowEnd{t, lat, ranked})
 	if ranked {
-		w.ranked.Add(int64(lat))
+		w.ranked.add(rank{int64(lat), w.added})
 	} else {
 		w.unranked++
 	}
+	w.added++
 }
 
 // Advance expires the ends at or before now − length: the window is then
@@ -53,12 +59,14 @@ func (w *rollingWindow) Advance(now kernel.Time) {
 	for w.head < len(w.ends) && w.ends[w.head].t <= cut {
 		e := &w.ends[w.head]
 		if e.ranked {
-			w.ranked.Remove(int64(e.lat))
+			w.ranked.expire(rank{int64(e.lat), w.expired})
 		} else {
 			w.unranked--
 		}
 		w.head++
+		w.expired++
 	}
+	w.ranked.forget(w.expired)
 	if w.head > 4096 && w.head*2 > len(w.ends) {
 		w.ends = append(w.ends[:0], w.ends[w.head:]...)
 		w.head = 0
@@ -67,197 +75,200 @@ func (w *rollingWindow) Advance(now kernel.Time) {
 
 // Ranked returns the number of ranked ends in the window; Unranked the
 // others.
-func (w *rollingWindow) Ranked() int   { return w.ranked.Len() }
+func (w *rollingWindow) Ranked() int   { return w.ranked.live() }
 func (w *rollingWindow) Unranked() int { return w.unranked }
 
 // Quantile returns the p-quantile of the ranked latencies in the window, in
 // ns, with numpy's linear interpolation (NaN when there are none): the same
-// bits as sorting them and calling exactQuantile.
+// bits as sorting them and calling exactQuantile. It is fastest when p is
+// the same from call to call.
 func (w *rollingWindow) Quantile(p float64) float64 {
-	if w.ranked.Len() == 0 {
+	n := w.ranked.live()
+	if n == 0 {
 		return math.NaN()
 	}
-	return interpolate(p, w.ranked.Len(), w.ranked.Kth)
+	// interpolate reads the order statistics ⌊h⌋ and ⌊h⌋+1 (or only n−1):
+	// split the heaps so that the lower one holds ranks 0..⌊h⌋.
+	lo := int(float64(float64(n-1) * p))
+	w.ranked.split(min(lo+1, n))
+	return interpolate(p, n, w.ranked.at)
 }
 
-// orderStats is a multiset of int64 values that finds its k-th smallest in
-// O(log n): a treap (a binary search tree kept balanced by heap-ordered
-// random priorities) whose nodes carry their subtree's size, one node per
-// value held. Insertion and deletion work top-down, without recursion or
-// rotations: an insertion descends to where the new node's priority
-// belongs and splits the subtree there around it; a deletion joins the
-// deleted node's two subtrees. Equal values go right of each other, in
-// insertion order. Nodes live in a slab, index 0 standing for "no node",
-// and freed ones are reused, so once the slab has grown to the most values
-// held at once, nothing is allocated.
+// rank is a latency and its end's sequence number: ordered by latency,
+// then sequence, so that no two are equal.
+type rank struct {
+	lat int64
+	seq uint64
+}
+
+func (a rank) less(b rank) bool { return a.lat < b.lat || (a.lat == b.lat && a.seq < b.seq) }
+
+// quantileHeaps is a multiset of latencies split in two at a rank: the
+// lower part in a max-heap, the upper part in a min-heap, every rank of
+// the lower part below every rank of the upper part. The two tops are the
+// order statistics either side of the split. An end that expires is not
+// looked for: it is dead once its sequence number is below the window's
+// first (forget), its heap's live count is decremented at once, and it is
+// dropped when it reaches its heap's top, or when over half of its heap is
+// dead and the heap is rebuilt. Moving the split moves tops across.
 //
-// The priorities come from a xorshift generator of the tree's own, so its
-// shape depends only on the sequence of operations; no answer depends on
-// the shape. The zero value is an empty multiset. It holds at most 2³¹−1
-// values.
-type orderStats struct {
-	nodes []osNode // nodes[0] is the empty tree: size 0
-	root  int32
-	free  int32 // a freed node, chained through left; 0 if none
-	rng   uint32
-	path  []int32 // scratch: the nodes a split re-links
+// The lower heap holds its ranks as {−lat, ^seq}, so that both heaps are
+// min-heaps of rank.
+type quantileHeaps struct {
+	lower, upper         []rank
+	liveLower, liveUpper int
+	dead                 uint64 // ranks with seq below it have expired
 }
 
-type osNode struct {
-	key         int64
-	left, right int32
-	size        int32 // values in the subtree
-	prio        uint32
-}
+func (q *quantileHeaps) live() int { return q.liveLower + q.liveUpper }
 
-// Len returns the number of values held.
-func (t *orderStats) Len() int {
-	if t.root == 0 {
-		return 0
+func flip(r rank) rank { return rank{-r.lat, ^r.seq} }
+
+// add inserts r on its side of the split. O(1) on average for values in
+// random order, O(log n) at worst.
+func (q *quantileHeaps) add(r rank) {
+	if len(q.lower) > 0 && !flip(q.lower[0]).less(r) { // r ≤ the lower part's largest
+		q.lower = pushRank(q.lower, flip(r))
+		q.liveLower++
+		return
 	}
-	return int(t.nodes[t.root].size)
+	q.upper = pushRank(q.upper, r)
+	q.liveUpper++
 }
 
-// Add inserts one copy of v. O(log n) expected.
-func (t *orderStats) Add(v int64) {
-	x := t.node(v) // first: the slab may move
-	nodes := t.nodes
-	prio := nodes[x].prio
-	at := &t.root
-	for i := *at; i != 0 && nodes[i].prio >= prio; i = *at {
-		nd := &nodes[i]
-		nd.size++
-		if v < nd.key {
-			at = &nd.left
-		} else {
-			at = &nd.right
+// expire counts r, which is in one of the heaps, out of its part. Every
+// rank held, dead or alive, is on its side of the split, so the lower
+// part's top, even a dead one, tells the sides apart.
+func (q *quantileHeaps) expire(r rank) {
+	if len(q.lower) > 0 && !flip(q.lower[0]).less(r) {
+		q.liveLower--
+	} else {
+		q.liveUpper--
+	}
+}
+
+// forget declares the ranks with seq below dead expired, and rebuilds a
+// heap over half of which is dead.
+func (q *quantileHeaps) forget(dead uint64) {
+	q.dead = dead
+	if len(q.lower) > 2*q.liveLower+64 {
+		q.lower = q.rebuild(q.lower, true)
+	}
+	if len(q.upper) > 2*q.liveUpper+64 {
+		q.upper = q.rebuild(q.upper, false)
+	}
+}
+
+// rebuild drops the dead ranks of heap h and restores its heap order. O(n).
+func (q *quantileHeaps) rebuild(h []rank, flipped bool) []rank {
+	out := h[:0]
+	for _, r := range h {
+		seq := r.seq
+		if flipped {
+			seq = ^seq
+		}
+		if seq >= q.dead {
+			out = append(out, r)
 		}
 	}
-	l, r := t.split(*at, v)
-	nx := &nodes[x]
-	nx.left, nx.right = l, r
-	nx.size = 1 + nodes[l].size + nodes[r].size
-	*at = x
+	for i := len(out)/2 - 1; i >= 0; i-- {
+		siftDown(out, i)
+	}
+	return out
 }
 
-// split cuts the subtree at i into the values ≤ v and those > v, and
-// returns their roots.
-func (t *orderStats) split(i int32, v int64) (le, gt int32) {
-	nodes := t.nodes
-	t.path = t.path[:0]
-	lo, hi := &le, &gt
-	for i != 0 {
-		t.path = append(t.path, i)
-		nd := &nodes[i]
-		if nd.key <= v {
-			*lo, lo, i = i, &nd.right, nd.right
-		} else {
-			*hi, hi, i = i, &nd.left, nd.left
+// split moves ranks across until the lower part holds the k smallest live
+// ones (0 < k ≤ live), and clears dead ranks off both tops.
+func (q *quantileHeaps) split(k int) {
+	for q.liveLower > k {
+		q.lower = q.clean(q.lower, true)
+		var r rank
+		q.lower, r = popRank(q.lower)
+		q.upper = pushRank(q.upper, flip(r))
+		q.liveLower--
+		q.liveUpper++
+	}
+	for q.liveLower < k {
+		q.upper = q.clean(q.upper, false)
+		var r rank
+		q.upper, r = popRank(q.upper)
+		q.lower = pushRank(q.lower, flip(r))
+		q.liveUpper--
+		q.liveLower++
+	}
+	q.lower = q.clean(q.lower, true)
+	q.upper = q.clean(q.upper, false)
+}
+
+// clean pops the dead ranks off the top of heap h.
+func (q *quantileHeaps) clean(h []rank, flipped bool) []rank {
+	for len(h) > 0 {
+		seq := h[0].seq
+		if flipped {
+			seq = ^seq
 		}
+		if seq >= q.dead {
+			break
+		}
+		h, _ = popRank(h)
 	}
-	*lo, *hi = 0, 0
-	// The re-linked nodes' sizes, deepest first: their children are
-	// untouched subtrees or re-linked nodes deeper down.
-	for j := len(t.path) - 1; j >= 0; j-- {
-		nd := &nodes[t.path[j]]
-		nd.size = 1 + nodes[nd.left].size + nodes[nd.right].size
-	}
-	return le, gt
+	return h
 }
 
-// Remove deletes one copy of v. It panics if v is not held. O(log n)
-// expected.
-func (t *orderStats) Remove(v int64) {
-	nodes := t.nodes
-	at := &t.root
+// at returns the order statistic k of the live ranks, for k the last
+// rank of the lower part or the first of the upper part (after split).
+func (q *quantileHeaps) at(k int) int64 {
+	if k < q.liveLower {
+		return -q.lower[0].lat
+	}
+	return q.upper[0].lat
+}
+
+// pushRank adds r to the min-heap h.
+func pushRank(h []rank, r rank) []rank {
+	h = append(h, r)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !r.less(h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = r
+	return h
+}
+
+// popRank removes and returns the least rank of the non-empty min-heap h.
+func popRank(h []rank) ([]rank, rank) {
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	if n > 0 {
+		siftDown(h, 0)
+	}
+	return h, top
+}
+
+// siftDown moves h[i] down to its place in the min-heap h.
+func siftDown(h []rank, i int) {
+	r := h[i]
+	n := len(h)
 	for {
-		i := *at
-		if i == 0 {
-			t.undoRemove(v)
-			panic("model: orderStats.Remove of a value it does not hold")
+		c := 2*i + 1
+		if c >= n {
+			break
 		}
-		nd := &nodes[i]
-		if v == nd.key {
-			*at = t.join(nd.left, nd.right)
-			nd.left, t.free = t.free, i
-			return
+		if c+1 < n && h[c+1].less(h[c]) {
+			c++
 		}
-		nd.size--
-		if v < nd.key {
-			at = &nd.left
-		} else {
-			at = &nd.right
+		if !h[c].less(r) {
+			break
 		}
+		h[i] = h[c]
+		i = c
 	}
-}
-
-// undoRemove restores the sizes a Remove of a missing v decremented.
-func (t *orderStats) undoRemove(v int64) {
-	for i := t.root; i != 0; {
-		nd := &t.nodes[i]
-		nd.size++
-		if v < nd.key {
-			i = nd.left
-		} else {
-			i = nd.right
-		}
-	}
-}
-
-// join merges the subtrees a and b, every value of a at most every value
-// of b, and returns the merged tree's root.
-func (t *orderStats) join(a, b int32) (root int32) {
-	nodes := t.nodes
-	at := &root
-	for a != 0 && b != 0 {
-		na, nb := &nodes[a], &nodes[b]
-		if na.prio > nb.prio {
-			na.size += nb.size
-			*at, at, a = a, &na.right, na.right
-		} else {
-			nb.size += na.size
-			*at, at, b = b, &nb.left, nb.left
-		}
-	}
-	*at = a | b // the one left, or 0
-	return root
-}
-
-// Kth returns the k-th smallest value, from 0. k must be in [0, Len).
-// O(log n) expected.
-func (t *orderStats) Kth(k int) int64 {
-	nodes := t.nodes
-	i, k32 := t.root, int32(k)
-	for {
-		nd := &nodes[i]
-		l := nodes[nd.left].size
-		switch {
-		case k32 < l:
-			i = nd.left
-		case k32 == l:
-			return nd.key
-		default:
-			k32 -= l + 1
-			i = nd.right
-		}
-	}
-}
-
-// node returns a fresh leaf holding v.
-func (t *orderStats) node(v int64) int32 {
-	if len(t.nodes) == 0 {
-		t.nodes = append(t.nodes, osNode{})
-		t.rng = 0x9e3779b9
-	}
-	t.rng ^= t.rng << 13
-	t.rng ^= t.rng >> 17
-	t.rng ^= t.rng << 5
-	nd := osNode{key: v, size: 1, prio: t.rng}
-	if i := t.free; i != 0 {
-		t.free = t.nodes[i].left
-		t.nodes[i] = nd
-		return i
-	}
-	t.nodes = append(t.nodes, nd)
-	return int32(len(t.nodes) - 1)
+	h[i] = r
 }

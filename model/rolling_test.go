@@ -9,52 +9,52 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestOrderStatsAgainstSorting: after every insertion and deletion, every
-// order statistic equals the sorted multiset's, with many ties, values
-// arriving sorted and reversed, and the tree emptied and refilled.
-func TestOrderStatsAgainstSorting(t *testing.T) {
-	r := kernel.NewStream(5, "orderstats")
-	gens := map[string]func(i int) int64{
-		"random":   func(int) int64 { return int64(r.IntN(1_000_000)) - 500_000 },
-		"ties":     func(int) int64 { return int64(r.IntN(7)) },
-		"sorted":   func(i int) int64 { return int64(i) },
-		"reversed": func(i int) int64 { return int64(-i) },
+// TestRollingWindowFixedPercentile: the detector's use, one percentile
+// asked every period, over a long run whose latencies drift up and down
+// (ends cross the split both ways) with bursts and lulls: exact at every
+// period, and the heaps hold at most about twice the window.
+func TestRollingWindowFixedPercentile(t *testing.T) {
+	r := kernel.NewStream(4, "rolling-fixed")
+	length := kernel.Second
+	w := newRollingWindow(length)
+	var ring []struct {
+		t   kernel.Time
+		lat int64
 	}
-	for name, gen := range gens {
-		var os orderStats
-		var held []int64
-		check := func(step int) {
-			sorted := slices.Sorted(slices.Values(held))
-			require.Equal(t, len(sorted), os.Len(), "%s step %d", name, step)
-			for k := range sorted {
-				require.Equal(t, sorted[k], os.Kth(k), "%s step %d k=%d", name, step, k)
-			}
+	var now kernel.Time
+	for period := 0; period < 3000; period++ {
+		now = now.Add(20 * kernel.Millisecond)
+		level := 1000 + 900*math.Sin(float64(period)/150) // the latency level drifts
+		n := r.IntN(30)
+		if period%400 > 350 {
+			n = 0
 		}
-		for step := 0; step < 1500; step++ {
-			// Grow to a few hundred, drain to empty, grow again.
-			grow := (step/400)%2 == 0
-			if len(held) == 0 || (grow && r.IntN(4) != 0) || (!grow && r.IntN(4) == 0) {
-				v := gen(step)
-				os.Add(v)
-				held = append(held, v)
-			} else {
-				i := r.IntN(len(held))
-				os.Remove(held[i])
-				held = slices.Delete(held, i, i+1)
-			}
-			if step%37 == 0 || len(held) < 3 {
-				check(step)
-			}
+		for i := 0; i < n; i++ {
+			lat := int64(level) + int64(r.IntN(200))
+			ring = append(ring, struct {
+				t   kernel.Time
+				lat int64
+			}{now, lat})
+			w.Add(now, kernel.Duration(lat), true)
 		}
-		check(-1)
-		require.LessOrEqual(t, len(os.nodes), 1+450, "%s: freed nodes are reused", name)
+		w.Advance(now)
+		for len(ring) > 0 && ring[0].t <= now.Add(-length) {
+			ring = ring[1:]
+		}
+		lats := make([]int64, len(ring))
+		for i, e := range ring {
+			lats[i] = e.lat
+		}
+		slices.Sort(lats)
+		want, got := exactQuantile(lats, 0.95), w.Quantile(0.95)
+		if len(lats) == 0 {
+			require.True(t, math.IsNaN(got))
+		} else {
+			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "period %d", period)
+		}
+		q := &w.ranked
+		require.LessOrEqual(t, len(q.lower)+len(q.upper), 2*len(lats)+2*64+2, "period %d", period)
 	}
-}
-
-func TestOrderStatsRemoveMissingPanics(t *testing.T) {
-	var os orderStats
-	os.Add(3)
-	require.Panics(t, func() { os.Remove(4) })
 }
 
 // TestRollingWindowIsExact: the window's percentiles are exactQuantile of
