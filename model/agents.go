@@ -263,7 +263,7 @@ type agentState struct {
 
 func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
-	a := &agents{s: s, state: make([]agentState, c.Count), active: c.Count,
+	a := &agents{s: s, state: zeroed(s.spare.agentState, c.Count), active: c.Count,
 		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
 		stagger: kernel.Seconds(c.Stagger), backoff: NewBackoff(c.Backoff),
 		fStart:      kernel.NewFamily(s.cfg.Seed, "start"),
@@ -284,7 +284,7 @@ func newAgents(s *System) *agents {
 	for i := range a.mixCum {
 		a.mixCum[i] /= total
 	}
-	a.groupOf = make([]int32, c.Count)
+	a.groupOf = zeroed(s.spare.groupOf, c.Count)
 	first := 0
 	for g, spec := range s.cfg.groups() {
 		for i := first; i < first+spec.count; i++ {

@@ -157,7 +157,7 @@ func TestThrottleSlowsAgentsInARun(t *testing.T) {
 }
 
 func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
-	tel := newTelemetry(10, 100*kernel.Millisecond, ExactPercentiles)
+	tel := newTelemetry(10, 100*kernel.Millisecond, ExactPercentiles, &arena{})
 	ms := kernel.Time(kernel.Millisecond)
 	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
 	for i := 0; i < 5; i++ {

@@ -319,7 +319,7 @@ func TestSketchErrorBound(t *testing.T) {
 		s.Add(v)
 		exact = append(exact, v)
 	}
-	tel := newTelemetry(1, kernel.Second, ExactPercentiles)
+	tel := newTelemetry(1, kernel.Second, ExactPercentiles, &arena{})
 	for _, p := range []float64{0.01, 0.5, 0.95, 0.99, 0.999} {
 		for i, v := range exact {
 			tel.exact = append(tel.exact[:i], v)

@@ -20,12 +20,16 @@ type monitor struct {
 }
 
 // newMonitor returns the monitor for a validated configuration.
-func newMonitor(cfg *Config) *monitor {
-	return &monitor{
-		Telemetry: newTelemetry(cfg.Queue.Buffer, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles),
+// Its buffers grow from a's.
+func newMonitor(cfg *Config, a *arena) *monitor {
+	m := &monitor{
+		Telemetry: newTelemetry(cfg.Queue.Buffer, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles, a),
 		Detector:  newDetector(cfg.Detector),
 		Throttle:  newThrottle(cfg.Throttle),
 	}
+	m.Detector.p95s, m.Detector.counts = a.p95s, a.counts
+	m.Series.spans = a.spans
+	return m
 }
 
 // Observe feeds one event to the telemetry.

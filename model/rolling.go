@@ -19,7 +19,8 @@ import (
 // the last call, with n the ends in the window. Memory is O(n): the FIFO
 // is compacted once half of it has expired (at most max(2n, n+4096)
 // entries) and each heap is rebuilt once over half of it has expired.
-// Once grown to its working size it allocates nothing.
+// Once grown to its working size it allocates nothing. The zero value
+// with a length is an empty window.
 type rollingWindow struct {
 	length   kernel.Duration
 	ends     []windowEnd // oldest first, from head on
@@ -34,10 +35,6 @@ type windowEnd struct {
 	t      kernel.Time
 	lat    kernel.Duration
 	ranked bool
-}
-
-func newRollingWindow(length kernel.Duration) rollingWindow {
-	return rollingWindow{length: length}
 }
 
 // Add records an end at t with latency lat; ranked ends count in the

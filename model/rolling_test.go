@@ -16,7 +16,7 @@ import (
 func TestRollingWindowFixedPercentile(t *testing.T) {
 	r := kernel.NewStream(4, "rolling-fixed")
 	length := kernel.Second
-	w := newRollingWindow(length)
+	w := rollingWindow{length: length}
 	var ring []struct {
 		t   kernel.Time
 		lat int64
@@ -63,7 +63,7 @@ func TestRollingWindowFixedPercentile(t *testing.T) {
 func TestRollingWindowIsExact(t *testing.T) {
 	r := kernel.NewStream(6, "rolling")
 	length := 2 * kernel.Second
-	w := newRollingWindow(length)
+	w := rollingWindow{length: length}
 	type end struct {
 		t      kernel.Time
 		lat    int64
@@ -115,7 +115,7 @@ func TestRollingWindowIsExact(t *testing.T) {
 // TestRollingWindowAllocatesNothing: in steady state, adding, expiring and
 // querying allocate nothing.
 func TestRollingWindowAllocatesNothing(t *testing.T) {
-	w := newRollingWindow(kernel.Second)
+	w := rollingWindow{length: kernel.Second}
 	r := kernel.NewStream(7, "rolling-allocs")
 	var now kernel.Time
 	step := func() {
@@ -141,7 +141,7 @@ func BenchmarkRollingP95(b *testing.B) {
 	lat := func(r *kernel.Stream) kernel.Duration { return kernel.Seconds(r.LogNormal(-1, 0.8)) }
 	b.Run("incremental", func(b *testing.B) {
 		r := kernel.NewStream(8, "bench")
-		w := newRollingWindow(kernel.Duration(periods) * 50 * kernel.Millisecond)
+		w := rollingWindow{length: kernel.Duration(periods) * 50 * kernel.Millisecond}
 		var now kernel.Time
 		b.ReportAllocs()
 		for i := 0; i < b.N+periods; i++ {

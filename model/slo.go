@@ -96,7 +96,7 @@ func newSLO(s *System) *sloStage {
 		until = kernel.Time(kernel.Seconds(h))
 	}
 	window := kernel.Seconds(w)
-	return &sloStage{cfg: c, window: window, ends: newRollingWindow(window), judge: newSLOJudge(c, window, s.sched, until)}
+	return &sloStage{cfg: c, window: window, ends: s.spare.windows[1].renewed(window), judge: newSLOJudge(c, window, s.sched, until)}
 }
 
 // observe records a request's end.

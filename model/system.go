@@ -66,6 +66,8 @@ type System struct {
 	period    kernel.Duration
 	kTick     kernel.Kind
 
+	spare *arena // during construction: the buffers to grow from
+
 	agents  *agents
 	sched   *schedule
 	slo     *sloStage
@@ -110,11 +112,20 @@ type attempt struct {
 // wake-up and the first control period scheduled. It returns a *FieldError
 // if cfg is invalid.
 func NewSystem(cfg *Config, opt Options) (*System, error) {
+	return newSystem(cfg, opt, &arena{})
+}
+
+// newSystem is NewSystem growing its buffers from spare's (see Runner).
+func newSystem(cfg *Config, opt Options, spare *arena) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &System{cfg: cfg, sim: kernel.New(), mon: newMonitor(cfg), sinks: opt.Sinks,
-		period: kernel.Seconds(cfg.Detector.Period)}
+	sim := spare.sim
+	if sim == nil {
+		sim = kernel.New()
+	}
+	s := &System{cfg: cfg, sim: sim, mon: newMonitor(cfg, spare), sinks: opt.Sinks,
+		period: kernel.Seconds(cfg.Detector.Period), reqs: spare.reqs, atts: spare.atts, spare: spare}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
@@ -139,6 +150,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
 	s.sched = newSchedule(s)
 	s.slo = newSLO(s)
+	s.spare = nil
 
 	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
 	return s, nil

@@ -81,10 +81,17 @@ type periodCounts struct {
 }
 
 // newTelemetry returns telemetry for a queue of the given buffer size, with
-// a rolling window of the given length and the given percentile mode.
-func newTelemetry(buffer int, window kernel.Duration, mode string) *telemetry {
-	t := &telemetry{buffer: buffer, window: newRollingWindow(window)}
-	if mode == SketchPercentiles {
+// a rolling window of the given length and the given percentile mode, its
+// buffers grown from a's.
+func newTelemetry(buffer int, window kernel.Duration, mode string, a *arena) *telemetry {
+	t := &telemetry{buffer: buffer, window: a.windows[0].renewed(window)}
+	switch {
+	case mode != SketchPercentiles:
+		t.exact = a.exact
+	case a.sketch != nil:
+		*a.sketch = sketch{}
+		t.sketch = a.sketch
+	default:
 		t.sketch = new(sketch)
 	}
 	return t

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel/goldentest"
@@ -45,4 +46,34 @@ func BenchmarkRunEXP003(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(events)/float64(b.N), "events/run")
+}
+
+// TestRunnerMatchesRun: a Runner running different profiles one after
+// another on the same memory (budgets cut; EXP-003 in sketch mode) gives
+// every report exactly as a fresh run does, charts' series and latencies
+// included.
+func TestRunnerMatchesRun(t *testing.T) {
+	var runner model.Runner
+	for _, name := range []string{"EXP-002", "META-SPIKE", "EXP-003", "POOL-EXHAUSTION", "NET-BURSTY-LOSS", "EXP-002"} {
+		cfg, err := Load(name)
+		require.NoError(t, err)
+		if cfg.Agents.RequestsPerAgent > 20 {
+			cfg.Agents.RequestsPerAgent = 20
+		}
+		if name == "EXP-003" {
+			cfg.Telemetry.Percentiles = model.SketchPercentiles
+		}
+		want, err := model.Run(cfg, model.Options{})
+		require.NoError(t, err)
+		got, err := runner.Run(cfg, model.Options{})
+		require.NoError(t, err)
+		wj, err := json.Marshal(want)
+		require.NoError(t, err)
+		gj, err := json.Marshal(got)
+		require.NoError(t, err)
+		require.Equal(t, string(wj), string(gj), name)
+		require.Equal(t, want.Latencies, got.Latencies, name)
+		require.Equal(t, want.Series.Periods(), got.Series.Periods(), name)
+		require.Equal(t, fmt.Sprint(want.Series.Spans(model.SeriesSpans)), fmt.Sprint(got.Series.Spans(model.SeriesSpans)), name)
+	}
 }

@@ -294,7 +294,7 @@ func (q Queue) simulate(seed uint64, warmUp, length float64) (replication, error
 func (c *collector) replicate(q Queue, seed uint64, warmUp, length float64) (replication, error) {
 	cfg := q.config(seed, warmUp+length)
 	c.reset(q.sources(), kernel.Time(kernel.Seconds(warmUp)), q.Percentile > 0, q.waitPercentile())
-	if _, err := model.Run(cfg, model.Options{Sinks: []model.Sink{c}}); err != nil {
+	if _, err := c.runs.Run(cfg, model.Options{Sinks: []model.Sink{c}}); err != nil {
 		return replication{}, err
 	}
 	switch {
@@ -334,6 +334,7 @@ type collector struct {
 	keep     bool            // keep samples for a percentile
 	keepWait bool            // the samples are waits, not sojourns
 	samples  []int64
+	runs     model.Runner // one replication's memory, for the next
 }
 
 // reset prepares the collector for a run with the given number of agents,
@@ -347,7 +348,7 @@ func (c *collector) reset(agents int, warmUp kernel.Time, keep, wait bool) {
 	for i := range created {
 		created[i] = created[i][:0]
 	}
-	*c = collector{WarmUp: warmUp, created: created, keep: keep, keepWait: wait, samples: c.samples[:0]}
+	*c = collector{WarmUp: warmUp, created: created, keep: keep, keepWait: wait, samples: c.samples[:0], runs: c.runs}
 }
 
 // Observe consumes one lifecycle event.
