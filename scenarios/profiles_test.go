@@ -28,17 +28,38 @@ func TestPublishedProfileReports(t *testing.T) {
 }
 
 // BenchmarkRunEXP003 runs EXP-003 end to end: events/s and allocations per
-// run (the run's buffers grow with its requests; the event loop itself does
-// not allocate per event).
+// run, with model.Run (a fresh system each run: its buffers grow with its
+// requests) and with a model.Runner (each run on the previous one's
+// memory, as sweeps run). The event loop itself allocates nothing per
+// event.
 func BenchmarkRunEXP003(b *testing.B) {
 	cfg, err := Load("EXP-003")
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Run("run", func(b *testing.B) { benchRuns(b, cfg, model.Run) })
+	var r model.Runner
+	b.Run("runner", func(b *testing.B) { benchRuns(b, cfg, r.Run) })
+}
+
+// BenchmarkRunProfiles runs the profiles the speed work was profiled on:
+// EXP-002 and EXP-003, RETRY-STORM (client timeouts and retries on every
+// request) and META-SPIKE (a schedule and a steady-state hypothesis).
+func BenchmarkRunProfiles(b *testing.B) {
+	for _, name := range []string{"EXP-002", "EXP-003", "RETRY-STORM", "META-SPIKE"} {
+		cfg, err := Load(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name, func(b *testing.B) { benchRuns(b, cfg, model.Run) })
+	}
+}
+
+func benchRuns(b *testing.B, cfg *model.Config, run func(*model.Config, model.Options) (model.Report, error)) {
 	b.ReportAllocs()
 	var events uint64
-	for i := 0; i < b.N; i++ {
-		r, err := model.Run(cfg, model.Options{})
+	for b.Loop() {
+		r, err := run(cfg, model.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
