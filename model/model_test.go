@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -378,5 +379,31 @@ func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
 			require.Equal(t, []kernel.Time{sec(6), sec(12)}, []kernel.Time{done[0].T, done[1].T})
 		}
 		require.Equal(t, 6*kernel.Second, done[0].Latency)
+	}
+}
+
+// TestSortLatencies: the radix sort sorts as slices.Sort does: negative and
+// equal values, spans of a few bits to all 64, odd and even pass counts,
+// and only what was added since the last sort.
+func TestSortLatencies(t *testing.T) {
+	r := kernel.NewStream(10, "radix")
+	for trial := 0; trial < 60; trial++ {
+		n := []int{0, 1, 255, 256, 257, 1000, 5000}[trial%7]
+		bitsWide := 1 + r.IntN(64)
+		var tel telemetry
+		var want []int64
+		for round := 0; round < 2; round++ {
+			for i := 0; i < n; i++ {
+				x := int64(r.Uint64() >> (64 - bitsWide))
+				if trial%3 == 0 {
+					x -= 1 << (bitsWide - 1) // negative ones too
+				}
+				tel.exact = append(tel.exact, x)
+				want = append(want, x)
+			}
+			tel.sortLatencies()
+			slices.Sort(want)
+			require.Equal(t, want, tel.exact, "trial %d: n=%d, %d bits", trial, n, bitsWide)
+		}
 	}
 }

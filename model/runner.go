@@ -33,6 +33,7 @@ type arena struct {
 	reqs       table[request]
 	atts       table[attempt]
 	exact      []int64
+	sortBuf    []int64
 	sketch     *sketch
 	windows    [2]rollingWindow // the telemetry's, the SLO's
 	spans      []Span
@@ -46,7 +47,7 @@ type arena struct {
 func (s *System) recycle(a *arena) {
 	s.sim.Reset()
 	t, d := s.mon.Telemetry, s.mon.Detector
-	*a = arena{sim: s.sim, reqs: s.reqs.emptied(), atts: s.atts.emptied(), exact: t.exact[:0], sketch: t.sketch,
+	*a = arena{sim: s.sim, reqs: s.reqs.emptied(), atts: s.atts.emptied(), exact: t.exact[:0], sortBuf: t.sortBuf, sketch: t.sketch,
 		spans: s.mon.Series.spans[:0], p95s: d.p95s[:0], counts: d.counts[:0],
 		agentState: s.agents.state[:0], groupOf: s.agents.groupOf[:0]}
 	a.windows[0] = t.window

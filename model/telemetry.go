@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/agentchaos/agentchaos/kernel"
@@ -54,6 +55,8 @@ type telemetry struct {
 
 	// Run-wide latency of served requests.
 	exact   []int64 // every latency, in Exact mode
+	sorted  int     // exact[:sorted] is sorted (and was all of it)
+	sortBuf []int64 // sortLatencies' scratch
 	sketch  *sketch // in Sketch mode
 	latSum  int64   // ns; int64 holds 292 years of summed latency
 	latMax  int64
@@ -87,7 +90,7 @@ func newTelemetry(buffer int, window kernel.Duration, mode string, a *arena) *te
 	t := &telemetry{buffer: buffer, window: a.windows[0].renewed(window)}
 	switch {
 	case mode != SketchPercentiles:
-		t.exact = a.exact
+		t.exact, t.sortBuf = a.exact, a.sortBuf
 	case a.sketch != nil:
 		*a.sketch = sketch{}
 		t.sketch = a.sketch
@@ -240,7 +243,7 @@ func (t *telemetry) LatencySeconds() (avg, p50, p95, p99, max float64) {
 	if t.sketch != nil {
 		return avg, t.sketch.Quantile(0.5) / 1e9, t.sketch.Quantile(0.95) / 1e9, t.sketch.Quantile(0.99) / 1e9, max
 	}
-	slices.Sort(t.exact)
+	t.sortLatencies()
 	return avg, exactQuantile(t.exact, 0.5) / 1e9, exactQuantile(t.exact, 0.95) / 1e9, exactQuantile(t.exact, 0.99) / 1e9, max
 }
 
@@ -250,8 +253,50 @@ func (t *telemetry) Latencies() []int64 {
 	if t.sketch != nil {
 		return nil
 	}
-	slices.Sort(t.exact)
+	t.sortLatencies()
 	return t.exact
+}
+
+// sortLatencies sorts the exact latencies, once for all the finished
+// requests so far: a least-significant-digit radix sort, 11 bits a pass
+// over the span from the least to the largest (3 passes for spans below
+// 8.6 s), several times faster than comparison sorting a run's latencies.
+func (t *telemetry) sortLatencies() {
+	if t.sorted == len(t.exact) {
+		return
+	}
+	t.sorted = len(t.exact)
+	xs := t.exact
+	if len(xs) < 256 {
+		slices.Sort(xs)
+		return
+	}
+	lo, hi := slices.Min(xs), slices.Max(xs)
+	span := uint64(hi) - uint64(lo) // exact modulo 2⁶⁴, even across 0
+	const digit = 11
+	if cap(t.sortBuf) < len(xs) {
+		t.sortBuf = make([]int64, len(xs))
+	}
+	t.sortBuf = t.sortBuf[:len(xs)]
+	src, dst := xs, t.sortBuf
+	for shift := uint(0); shift < uint(bits.Len64(span)); shift += digit {
+		var count [1<<digit + 1]int
+		for _, x := range src {
+			count[(uint64(x)-uint64(lo))>>shift&(1<<digit-1)+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, x := range src {
+			d := (uint64(x) - uint64(lo)) >> shift & (1<<digit - 1)
+			dst[count[d]] = x
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] { // an odd number of passes ended in the buffer
+		copy(xs, src)
+	}
 }
 
 // exactQuantile is numpy's default (linear) percentile of sorted values.
