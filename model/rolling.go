@@ -156,15 +156,12 @@ func (q *quantileHeaps) forget(dead uint64) {
 	}
 }
 
-// rebuild drops the dead ranks of heap h and restores its heap order. O(n).
-func (q *quantileHeaps) rebuild(h []rank, flipped bool) []rank {
+// rebuild drops the dead ranks of heap h (the lower one if lower) and
+// restores its heap order. O(n).
+func (q *quantileHeaps) rebuild(h []rank, lower bool) []rank {
 	out := h[:0]
 	for _, r := range h {
-		seq := r.seq
-		if flipped {
-			seq = ^seq
-		}
-		if seq >= q.dead {
+		if q.alive(r, lower) {
 			out = append(out, r)
 		}
 	}
@@ -178,18 +175,12 @@ func (q *quantileHeaps) rebuild(h []rank, flipped bool) []rank {
 // ones (0 < k ≤ live), and clears dead ranks off both tops.
 func (q *quantileHeaps) split(k int) {
 	for q.liveLower > k {
-		q.lower = q.clean(q.lower, true)
-		var r rank
-		q.lower, r = popRank(q.lower)
-		q.upper = pushRank(q.upper, flip(r))
+		q.moveTop(&q.lower, &q.upper, true)
 		q.liveLower--
 		q.liveUpper++
 	}
 	for q.liveLower < k {
-		q.upper = q.clean(q.upper, false)
-		var r rank
-		q.upper, r = popRank(q.upper)
-		q.lower = pushRank(q.lower, flip(r))
+		q.moveTop(&q.upper, &q.lower, false)
 		q.liveUpper--
 		q.liveLower++
 	}
@@ -197,16 +188,26 @@ func (q *quantileHeaps) split(k int) {
 	q.upper = q.clean(q.upper, false)
 }
 
-// clean pops the dead ranks off the top of heap h.
-func (q *quantileHeaps) clean(h []rank, flipped bool) []rank {
-	for len(h) > 0 {
-		seq := h[0].seq
-		if flipped {
-			seq = ^seq
-		}
-		if seq >= q.dead {
-			break
-		}
+// moveTop moves the live top of heap *from (the lower one if fromLower) to
+// the other heap, *to.
+func (q *quantileHeaps) moveTop(from, to *[]rank, fromLower bool) {
+	h, r := popRank(q.clean(*from, fromLower))
+	*from = h
+	*to = pushRank(*to, flip(r))
+}
+
+// alive reports whether r, held in the lower heap if lower, has not
+// expired.
+func (q *quantileHeaps) alive(r rank, lower bool) bool {
+	if lower {
+		return ^r.seq >= q.dead
+	}
+	return r.seq >= q.dead
+}
+
+// clean pops the dead ranks off the top of heap h (the lower one if lower).
+func (q *quantileHeaps) clean(h []rank, lower bool) []rank {
+	for len(h) > 0 && !q.alive(h[0], lower) {
 		h, _ = popRank(h)
 	}
 	return h
