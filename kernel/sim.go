@@ -72,6 +72,16 @@ type Sim struct {
 // New returns an empty simulator at time zero (the same as a zero Sim).
 func New() *Sim { return new(Sim) }
 
+// Reset empties s for another run: time zero, no pending or cancelled
+// events, no handlers, no trace sink, like a zero Sim, but it keeps the
+// memory its event queue and handler table grew to, so that a run after a
+// Reset allocates nothing to schedule what its predecessor scheduled.
+func (s *Sim) Reset() {
+	clear(s.handlers) // let the previous run's handlers go
+	clear(s.cancelled)
+	*s = Sim{heap: s.heap[:0], handlers: s.handlers[:0], cancelled: s.cancelled}
+}
+
 // Register adds h as the handler of a new kind and returns that kind. Kinds
 // are handed out in registration order from 0, so a component that registers
 // its handlers in a fixed order gets the same kinds in every run. It panics

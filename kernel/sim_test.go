@@ -284,3 +284,40 @@ func TestStepLate(t *testing.T) {
 	_, ok = s.Next()
 	require.False(t, ok)
 }
+
+// TestResetIsAFreshSim: after a run and a Reset, the same run fires the same
+// events at the same times with the same kinds, and scheduling allocates
+// nothing.
+func TestResetIsAFreshSim(t *testing.T) {
+	run := func(s *Sim) []Event {
+		var fired []Event
+		var k Kind
+		k = s.Register(func(ev Event) {
+			fired = append(fired, ev)
+			if ev.ID < 50 {
+				s.After(Duration(ev.ID%7+1), k, ev.ID+1, 0)
+				s.Cancel(s.After(3, k, 1000, 0))
+			}
+		})
+		s.At(5, k, 0, 0)
+		s.Run()
+		return fired
+	}
+	var s Sim
+	first := run(&s)
+	s.Stop()
+	s.Reset()
+	require.Zero(t, s.Now())
+	require.Zero(t, s.Pending())
+	require.Zero(t, s.Fired())
+	require.Equal(t, first, run(&s))
+	s.Reset()
+	k := s.Register(func(Event) {})
+	require.Equal(t, Kind(0), k, "kinds start again at 0")
+	require.Zero(t, testing.AllocsPerRun(10, func() {
+		for i := 0; i < 20; i++ {
+			s.After(Duration(i), k, 0, 0)
+		}
+		s.Run()
+	}))
+}

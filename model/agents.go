@@ -257,13 +257,13 @@ type agentState struct {
 
 func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
-	a := &agents{s: s, state: make([]agentState, c.Count), active: c.Count,
+	a := &agents{s: s, state: zeroed(s.spare.agentState, c.Count), active: c.Count,
 		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
 		backoff: NewBackoff(c.Backoff), draws: s.draws}
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
 	}
-	a.groupOf = make([]int32, c.Count)
+	a.groupOf = zeroed(s.spare.groupOf, c.Count)
 	first := 0
 	for g, spec := range s.cfg.groups() {
 		for i := first; i < first+spec.count; i++ {

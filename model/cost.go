@@ -11,15 +11,17 @@ import (
 // does; a run that still reaches MaxPeriods (queueing made it longer than
 // its agents' own pace) is stopped there with an error.
 const (
-	// MaxPeriods bounds the control periods: the timeline keeps a Sample of
-	// about 300 bytes for each, so the limit is about 1.2 GB, or 55 hours
-	// of simulated time at the usual period of 0.05 s.
-	MaxPeriods = 4_000_000
+	// MaxPeriods bounds the control periods, each of which runs the
+	// telemetry, the detector and the throttle (under a microsecond): a
+	// minute or two of ticking alone, or 58 days of simulated time at the
+	// usual period of 0.05 s. Periods keep no memory (see Series).
+	MaxPeriods = 100_000_000
 	// MaxEvents bounds the kernel events a run is expected to fire: an
 	// hour or two at the few million events a second one core fires.
 	MaxEvents = 1e10
-	// MaxBytes bounds the memory a run is expected to keep: the timeline,
-	// the latencies of exact percentiles, the rolling window, the agents.
+	// MaxBytes bounds the memory a run is expected to keep: the latencies
+	// of exact percentiles, the rolling window, the agents, the chart
+	// series.
 	MaxBytes = 2 << 30
 )
 
@@ -29,7 +31,7 @@ const (
 // run beyond it (see MaxPeriods).
 type Cost struct {
 	Seconds  float64 `json:"seconds"`  // simulated time
-	Periods  float64 `json:"periods"`  // control periods, the timeline's samples
+	Periods  float64 `json:"periods"`  // control periods
 	Requests float64 `json:"requests"` // requests created
 	Events   float64 `json:"events"`   // kernel events fired
 	Bytes    float64 `json:"bytes"`    // memory kept to the end
@@ -40,8 +42,19 @@ type Cost struct {
 // periods); retries, timeouts and a network add to it.
 const eventsPerRequest = 2
 
-// sampleBytes is what the timeline keeps per control period.
-const sampleBytes = float64(unsafe.Sizeof(Sample{}))
+// spanBytes is what the chart series keeps per control period, for at
+// most SeriesSpans of them.
+const spanBytes = float64(unsafe.Sizeof(Span{}))
+
+// exactLatencyBytes is what exact percentiles keep per request: 8 bytes
+// for its latency, and as much again for the radix sort's scratch when the
+// report reads them.
+const exactLatencyBytes = 16
+
+// windowEndBytes is what a rolling window keeps per request in it: its end
+// in the FIFO and its rank in a heap, with room for either to hold twice
+// the window before it is compacted.
+const windowEndBytes = 2 * float64(unsafe.Sizeof(windowEnd{})+unsafe.Sizeof(rank{}))
 
 // defaultPeriod is the usual control period: a length that is too long at
 // it is too long for any sensible period.
@@ -103,13 +116,13 @@ func (c *Config) estimate() (Cost, costFields) {
 	}
 	k.Periods = k.Seconds / c.Detector.Period
 	k.Events = float64(eventsPerRequest*k.Requests) + k.Periods
-	window := k.Requests // completions in the rolling window, 24 bytes each
+	window := k.Requests // completions in the rolling window
 	if k.Seconds > c.Detector.Window {
 		window = float64(k.Requests * (c.Detector.Window / k.Seconds))
 	}
-	k.Bytes = float64(k.Periods*sampleBytes) + float64(24*window) + float64(16*agents)
+	k.Bytes = float64(min(k.Periods, SeriesSpans)*spanBytes) + float64(windowEndBytes*window) + float64(16*agents)
 	if c.Telemetry.Percentiles != SketchPercentiles {
-		k.Bytes += float64(8 * k.Requests)
+		k.Bytes += float64(exactLatencyBytes * k.Requests)
 	}
 	return k, f
 }
@@ -181,7 +194,7 @@ func validateCost(v *validator, c *Config) {
 	}
 	if periods := v.longest / period; periods > MaxPeriods {
 		v.fail(periodsField(v.longest, v.longPath), fmt.Sprintf(
-			"a wait of %g s (%s) lasts %.3g control periods of %g s (detector.period); a run may have at most %d: the timeline keeps one sample per period",
+			"a wait of %g s (%s) lasts %.3g control periods of %g s (detector.period); a run may have at most %d",
 			v.longest, v.longPath, periods, period, MaxPeriods))
 		return
 	}
@@ -191,20 +204,24 @@ func validateCost(v *validator, c *Config) {
 		v.fail(f.requests, "with no request budget, a time of 0 between an agent's requests creates requests without end at one instant (time is integer nanoseconds): set agents.requests_per_agent, or a think time")
 	case k.Periods > MaxPeriods:
 		v.fail(periodsField(k.Seconds, f.length), fmt.Sprintf(
-			"the run would last about %.3g s of simulated time (%s), %.3g control periods of %g s (detector.period): at most %d, as the timeline keeps one sample per period",
+			"the run would last about %.3g s of simulated time (%s), %.3g control periods of %g s (detector.period): at most %d",
 			k.Seconds, f.length, k.Periods, period, MaxPeriods))
 	case k.Seconds > maxValue:
 		v.fail(f.length, fmt.Sprintf("the agents would create requests for about %.4g s of simulated time: at most %g s", k.Seconds, maxValue))
 	case k.Events > MaxEvents:
 		v.fail(f.requests, fmt.Sprintf("the run would create about %.3g requests and fire %.3g events: at most %.3g events (about an hour of computing)", k.Requests, k.Events, MaxEvents))
 	case k.Bytes > MaxBytes:
-		if c.Telemetry.Percentiles != SketchPercentiles && 8*k.Requests > k.Bytes/2 {
+		if c.Telemetry.Percentiles != SketchPercentiles && exactLatencyBytes*k.Requests > k.Bytes/2 {
 			v.fail("telemetry.percentiles", fmt.Sprintf(
 				"exact percentiles keep every latency: about %.3g requests need %.3g GB, and a run may keep at most %.3g GB: use \"sketch\", or fewer requests",
-				k.Requests, 8*k.Requests/1e9, float64(MaxBytes)/1e9))
+				k.Requests, exactLatencyBytes*k.Requests/1e9, float64(MaxBytes)/1e9))
 			return
 		}
-		v.fail(periodsField(k.Seconds, f.length), fmt.Sprintf("the run would keep about %.3g GB (%.3g control periods of %g s, %.3g requests): at most %.3g GB",
-			k.Bytes/1e9, k.Periods, period, k.Requests, float64(MaxBytes)/1e9))
+		field := "detector.window" // the requests that ended within it
+		if float64(16*float64(c.Agents.Count)) > k.Bytes/2 {
+			field = "agents.count"
+		}
+		v.fail(field, fmt.Sprintf("the run would keep about %.3g GB (%d agents, %.3g requests ending within the detector's %g s window): at most %.3g GB",
+			k.Bytes/1e9, c.Agents.Count, k.Requests*min(1, c.Detector.Window/k.Seconds), c.Detector.Window, float64(MaxBytes)/1e9))
 	}
 }

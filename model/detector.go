@@ -222,38 +222,50 @@ func (d *detector) loaded() bool {
 type verdict struct {
 	State State
 	// BreakPoint is the index in the timeline of the first sample at the
-	// final state or worse; -1 for a STABLE run.
+	// final state or worse, and At that sample; -1 for a STABLE run.
 	BreakPoint int
+	At         Sample
 	// Periods counts the samples at each state.
 	Periods [numStates]int
 }
 
-// decide reduces a timeline to its final state: the worst state S such that
-// at least FinalFraction of the samples are at S or worse. A blip (one
-// sample, or any run shorter than that fraction) cannot flip the verdict,
-// while a system that spends a real share of its time collapsed is called
-// collapsed even if it recovers.
-func decide(timeline []Sample, finalFraction float64) verdict {
-	v := verdict{BreakPoint: -1}
-	for i := range timeline {
-		v.Periods[timeline[i].State]++
+// verdictTally reduces the timeline to its final state as the samples
+// come, in constant memory: the count of samples at each state and, for
+// each state, the first sample at it or worse.
+type verdictTally struct {
+	periods [numStates]int
+	first   [numStates]Sample // first[s]: the first sample at s or worse, if firstAt[s] > 0
+	firstAt [numStates]int    // its index + 1; 0 while none
+}
+
+func (v *verdictTally) add(smp *Sample) {
+	n := v.periods[Stable] + v.periods[Degraded] + v.periods[Collapsed]
+	v.periods[smp.State]++
+	for s := Stable; s <= smp.State; s++ {
+		if v.firstAt[s] == 0 {
+			v.first[s], v.firstAt[s] = *smp, n+1
+		}
 	}
-	n := len(timeline)
+}
+
+// decide returns the final state: the worst state S such that at least
+// FinalFraction of the samples are at S or worse. A blip (one sample, or
+// any run shorter than that fraction) cannot flip the verdict, while a
+// system that spends a real share of its time collapsed is called
+// collapsed even if it recovers.
+func (v *verdictTally) decide(finalFraction float64) verdict {
+	out := verdict{BreakPoint: -1, Periods: v.periods}
+	n := v.periods[Stable] + v.periods[Degraded] + v.periods[Collapsed]
 	atOrWorse := 0
 	for s := Collapsed; s > Stable; s-- {
-		atOrWorse += v.Periods[s]
+		atOrWorse += v.periods[s]
 		if n > 0 && float64(atOrWorse) >= float64(finalFraction*float64(n)) {
-			v.State = s
+			out.State = s
 			break
 		}
 	}
-	if v.State != Stable {
-		for i := range timeline {
-			if timeline[i].State >= v.State {
-				v.BreakPoint = i
-				break
-			}
-		}
+	if out.State != Stable {
+		out.BreakPoint, out.At = v.firstAt[out.State]-1, v.first[out.State]
 	}
-	return v
+	return out
 }

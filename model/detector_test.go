@@ -80,13 +80,14 @@ func TestDetectorRuleOff(t *testing.T) {
 }
 
 func TestDecideFinalStateIgnoresBlips(t *testing.T) {
-	mk := func(states ...State) []Sample {
-		out := make([]Sample, len(states))
+	mk := func(states ...State) *verdictTally {
+		var v verdictTally
 		for i, s := range states {
-			out[i] = Sample{T: kernel.Time(i), State: s}
+			v.add(&Sample{T: kernel.Time(i), State: s})
 		}
-		return out
+		return &v
 	}
+	decide := func(v *verdictTally, f float64) verdict { return v.decide(f) }
 	rep := func(s State, n int) []State {
 		out := make([]State, n)
 		for i := range out {
@@ -99,6 +100,7 @@ func TestDecideFinalStateIgnoresBlips(t *testing.T) {
 	v := decide(mk(tl...), 0.05)
 	require.Equal(t, Degraded, v.State)
 	require.Equal(t, 60, v.BreakPoint, "the first sample at DEGRADED or worse")
+	require.Equal(t, kernel.Time(60), v.At.T)
 	require.Equal(t, [3]int{60, 39, 1}, v.Periods)
 
 	// 5 in 100: collapsed, even though it recovered.
@@ -106,6 +108,7 @@ func TestDecideFinalStateIgnoresBlips(t *testing.T) {
 	v = decide(mk(tl...), 0.05)
 	require.Equal(t, Collapsed, v.State)
 	require.Equal(t, 50, v.BreakPoint)
+	require.Equal(t, Collapsed, v.At.State)
 
 	// 4 degraded in 100: stable.
 	tl = append(rep(Stable, 96), rep(Degraded, 4)...)
@@ -154,7 +157,7 @@ func TestThrottleSlowsAgentsInARun(t *testing.T) {
 }
 
 func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
-	tel := newTelemetry(10, 2, 100*kernel.Millisecond, ExactPercentiles)
+	tel := newTelemetry(10, 2, 100*kernel.Millisecond, ExactPercentiles, &arena{})
 	ms := kernel.Time(kernel.Millisecond)
 	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
 	for i := 0; i < 5; i++ {
@@ -253,9 +256,11 @@ func TestBusyIsUtilisation(t *testing.T) {
 		Think: Dist{Kind: Deterministic, Mean: 0.04}, Mix: []WorkloadType{{"A", 1, 1}}}
 	cfg.Workers = WorkerConfig{Count: 2, Service: Dist{Kind: Deterministic, Mean: 0.01}}
 	cfg.Detector.Period = 0.2 // five requests a period
-	rep, _ := run(t, cfg)
-	require.Greater(t, len(rep.Timeline), 10)
-	for _, s := range rep.Timeline[:10] {
+	var tl Timeline
+	_, err := Run(cfg, Options{Sinks: []Sink{&tl}})
+	require.NoError(t, err)
+	require.Greater(t, len(tl), 10)
+	for _, s := range tl[:10] {
 		require.InDelta(t, 0.125, s.Busy, 1e-9, "period ending at %v", s.T)
 	}
 }
@@ -274,14 +279,16 @@ func TestP95NoiseInALightlyLoadedSystem(t *testing.T) {
 	cfg.Faults = FaultConfig{SpikeProbability: 0.06, SpikeInResponse: true,
 		SpikeDuration: Dist{Kind: LogNormal, Mean: 0.5, CV: 0.9}}
 	cfg.Detector.Window = 10
-	noisy, _ := run(t, cfg)
+	var tl Timeline
+	noisy, err := Run(cfg, Options{Sinks: []Sink{&tl}})
+	require.NoError(t, err)
 	require.Equal(t, Collapsed, noisy.FinalState)
 	require.Equal(t, P95Growth, noisy.Catalyst.Rule)
 	busy := 0.0
-	for _, s := range noisy.Timeline {
+	for _, s := range tl {
 		busy += s.Busy
 	}
-	require.Less(t, busy/float64(len(noisy.Timeline)), 0.4)
+	require.Less(t, busy/float64(len(tl)), 0.4)
 
 	cfg.Detector.P95MinUtilisation = 0.8
 	calm, _ := run(t, cfg)

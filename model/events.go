@@ -135,3 +135,15 @@ type SampleSink interface {
 	Sink
 	ObserveSample(*Sample)
 }
+
+// Timeline is a SampleSink that keeps every control period's Sample, in
+// order: the run's whole timeline, for a test or an analysis that needs
+// more than the report's bounded Series. It grows by one Sample (about
+// 300 bytes) per period. The zero value is empty and ready.
+type Timeline []Sample
+
+// Observe implements Sink; a Timeline keeps samples only.
+func (*Timeline) Observe(Event) {}
+
+// ObserveSample implements SampleSink.
+func (t *Timeline) ObserveSample(s *Sample) { *t = append(*t, *s) }

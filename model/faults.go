@@ -64,12 +64,13 @@ func (fi *FaultInjector) Spike(agent, seq, k int32, p float64) kernel.Duration {
 		return 0
 	}
 	r := fi.fSpike.Stream(uint64(agent), uint64(seq), uint64(k))
-	hit := r.Float64() < p
-	d := drawnSeconds(fi.spike.draw(&r)) // drawn either way: a hit's duration does not depend on p
-	if !hit {
+	if !(r.Float64() < p) {
 		return 0
 	}
-	return d
+	// The duration comes next on the stream, whatever p: a hit's duration
+	// does not depend on p. A miss leaves it undrawn, as nothing else
+	// draws from the stream.
+	return drawnSeconds(fi.spike.draw(&r))
 }
 
 // ErrorDraw returns the uniform in [0, 1) that decides whether attempt k of

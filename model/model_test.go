@@ -3,7 +3,6 @@ package model
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -321,7 +320,7 @@ func TestSketchErrorBound(t *testing.T) {
 		s.Add(v)
 		exact = append(exact, v)
 	}
-	tel := newTelemetry(1, 1, kernel.Second, ExactPercentiles)
+	tel := newTelemetry(1, 1, kernel.Second, ExactPercentiles, &arena{})
 	for _, p := range []float64{0.01, 0.5, 0.95, 0.99, 0.999} {
 		for i, v := range exact {
 			tel.exact = append(tel.exact[:i], v)
@@ -344,20 +343,6 @@ func sortedCopy(xs []int64) []int64 {
 		}
 	}
 	return out
-}
-
-func TestSelectQuantileAgreesWithSorting(t *testing.T) {
-	r := kernel.NewStream(9, "select")
-	for trial := 0; trial < 300; trial++ {
-		n := 1 + r.IntN(200)
-		xs := make([]int64, n)
-		for i := range xs {
-			xs[i] = int64(r.IntN(50)) // many ties
-		}
-		p := r.Float64()
-		want := exactQuantile(sortedCopy(xs), p)
-		require.Equal(t, want, selectQuantile(xs, p), "n=%d p=%g", n, p)
-	}
 }
 
 func TestExactQuantileIsNumpyLinear(t *testing.T) {
@@ -397,49 +382,28 @@ func TestSpikeStallsWorkerOrDelaysResponse(t *testing.T) {
 	}
 }
 
-func TestSelectKth(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	gens := map[string]func(n int) []int64{
-		"random": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = r.Int64N(1000)
+// TestSortLatencies: the radix sort sorts as slices.Sort does: negative and
+// equal values, spans of a few bits to all 64, odd and even pass counts,
+// and only what was added since the last sort.
+func TestSortLatencies(t *testing.T) {
+	r := kernel.NewStream(10, "radix")
+	for trial := 0; trial < 60; trial++ {
+		n := []int{0, 1, 255, 256, 257, 1000, 5000}[trial%7]
+		bitsWide := 1 + r.IntN(64)
+		var tel telemetry
+		var want []int64
+		for round := 0; round < 2; round++ {
+			for i := 0; i < n; i++ {
+				x := int64(r.Uint64() >> (64 - bitsWide))
+				if trial%3 == 0 {
+					x -= 1 << (bitsWide - 1) // negative ones too
+				}
+				tel.exact = append(tel.exact, x)
+				want = append(want, x)
 			}
-			return xs
-		},
-		"sorted": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(i)
-			}
-			return xs
-		},
-		"reversed": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(n - i)
-			}
-			return xs
-		},
-		"equal": func(n int) []int64 { return make([]int64, n) },
-		"organ": func(n int) []int64 {
-			xs := make([]int64, n)
-			for i := range xs {
-				xs[i] = int64(min(i, n-i))
-			}
-			return xs
-		},
-	}
-	for name, gen := range gens {
-		for _, n := range []int{1, 2, 3, 5, 17, 100, 1001} {
-			xs := gen(n)
-			sorted := slices.Sorted(slices.Values(xs))
-			for _, k := range []int{0, n / 3, n / 2, n - 1} {
-				ys := slices.Clone(xs)
-				require.Equal(t, sorted[k], selectKth(ys, k), "%s n=%d k=%d", name, n, k)
-				slices.Sort(ys)
-				require.Equal(t, sorted, ys, "selectKth only permutes")
-			}
+			tel.sortLatencies()
+			slices.Sort(want)
+			require.Equal(t, want, tel.exact, "trial %d: n=%d, %d bits", trial, n, bitsWide)
 		}
 	}
 }

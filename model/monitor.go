@@ -6,34 +6,99 @@ import "github.com/agentchaos/agentchaos/kernel"
 // the event stream, and Tick, called once per control period, closes the
 // period, classifies it and sets the throttle. The simulation calls Tick from
 // a kernel event; the real-concurrency mode from a ticker.
+//
+// It keeps no per-period history: the final state and the time in each
+// state are tallied as the periods come (Verdict, InState) and the
+// timeline for charts is a bounded Series, so its memory does not grow
+// with the run's length.
 type monitor struct {
 	Telemetry *telemetry
 	Detector  *detector
 	Throttle  *throttle
-	Timeline  []Sample
+	Verdict   verdictTally
+	InState   stateClock
+	Series    Series
+	last      Sample
 }
 
 // newMonitor returns the monitor for a validated configuration.
-func newMonitor(cfg *Config) *monitor {
-	return &monitor{
-		Telemetry: newTelemetry(cfg.Queue.Buffer, cfg.Workers.Count, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles),
+// Its buffers grow from a's.
+func newMonitor(cfg *Config, a *arena) *monitor {
+	m := &monitor{
+		Telemetry: newTelemetry(cfg.Queue.Buffer, cfg.Workers.Count, kernel.Seconds(cfg.Detector.Window), cfg.Telemetry.Percentiles, a),
 		Detector:  newDetector(cfg.Detector, cfg.Workers.Unbounded),
 		Throttle:  newThrottle(cfg.Throttle),
 	}
+	m.Detector.p95s, m.Detector.counts, m.Detector.busy = a.p95s, a.counts, a.busy
+	m.Series.spans = a.spans
+	return m
 }
 
 // Observe feeds one event to the telemetry.
-func (m *monitor) Observe(e Event) { m.Telemetry.Observe(e) }
+func (m *monitor) Observe(e Event) {
+	m.Telemetry.Observe(e)
+	m.InState.event(e.T)
+}
 
-// Tick ends the control period at now and returns its sample, the
-// timeline's last (valid until the next Tick). busy is the workers' busy
-// time since the start, in worker·ns.
+// Tick ends the control period at now and returns its sample (valid until
+// the next Tick). busy is the workers' busy time since the start, in
+// worker·ns.
 func (m *monitor) Tick(now kernel.Time, busy float64) *Sample {
-	var s Sample
-	m.Telemetry.sample(now, busy, &s)
-	m.Detector.Observe(&s)
+	s := &m.last
+	*s = Sample{}
+	m.Telemetry.sample(now, busy, s)
+	m.Detector.Observe(s)
 	m.Throttle.Set(s.State)
 	s.Throttle = m.Throttle.Current()
-	m.Timeline = append(m.Timeline, s)
-	return &m.Timeline[len(m.Timeline)-1]
+	return s
+}
+
+// keep records the period's sample, once every stage has added its
+// figures: the verdict's and the states' tallies and the chart series.
+func (m *monitor) keep(s *Sample) {
+	m.Verdict.add(s)
+	m.InState.add(s)
+	m.Series.Add(s)
+}
+
+// Periods returns the number of control periods ended so far.
+func (m *monitor) Periods() int { return m.Series.Periods() }
+
+// stateClock tallies how long the detector reported each state, as the
+// periods come: each period counts from the previous sample to its own,
+// cut at the run's last event (the control periods go on while the last
+// agents' final think times run out, after anything happened). It keeps
+// the whole periods' time and, apart, the part of the periods since the
+// last event so far, which a later event makes whole again.
+type stateClock struct {
+	whole     [numStates]kernel.Duration // every period, uncut
+	after     [numStates]kernel.Duration // the periods' time after the last event so far
+	afterAny  bool
+	from      kernel.Time // the previous sample's time
+	lastEvent kernel.Time
+}
+
+// event notes an event at t (in time order): every period so far ended
+// at or before it.
+func (c *stateClock) event(t kernel.Time) {
+	c.lastEvent = t
+	if c.afterAny {
+		c.after, c.afterAny = [numStates]kernel.Duration{}, false
+	}
+}
+
+// add counts a period's sample.
+func (c *stateClock) add(s *Sample) {
+	c.whole[s.State] += s.T.Sub(c.from)
+	if s.T > c.lastEvent {
+		c.after[s.State] += s.T.Sub(max(c.from, c.lastEvent))
+		c.afterAny = true
+	}
+	c.from = s.T
+}
+
+// TimeInState returns the time in each state up to the last event.
+func (c *stateClock) TimeInState() TimeInState {
+	in := func(s State) float64 { return (c.whole[s] - c.after[s]).Seconds() }
+	return TimeInState{Stable: in(Stable), Degraded: in(Degraded), Collapsed: in(Collapsed)}
 }

@@ -21,7 +21,12 @@ type Recorder struct {
 // schedule is sched; sinks see every event after the telemetry, and every
 // control period's Sample if they are SampleSinks.
 func NewRecorder(cfg *Config, sched *Schedule, sinks []Sink) *Recorder {
-	return &Recorder{cfg: cfg, mon: newMonitor(cfg), slo: newSLO(cfg), sched: sched, sinks: sinks}
+	return newRecorder(cfg, sched, sinks, &arena{})
+}
+
+// newRecorder is NewRecorder growing its buffers from a's (see Runner).
+func newRecorder(cfg *Config, sched *Schedule, sinks []Sink, a *arena) *Recorder {
+	return &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sched: sched, sinks: sinks}
 }
 
 // Observe records one lifecycle event. Events must come in time order.
@@ -49,6 +54,7 @@ func (r *Recorder) Tick(now kernel.Time, busy float64, stages func(*Sample)) {
 	if stages != nil {
 		stages(smp)
 	}
+	r.mon.keep(smp)
 	for _, k := range r.sinks {
 		if ss, ok := k.(SampleSink); ok {
 			ss.ObserveSample(smp)
@@ -91,11 +97,7 @@ func (r *Recorder) Report(mode string, st *Stages) Report {
 	rep := buildReport(r.cfg, r.mon, r.last, mode)
 	reportStages(&rep, r.cfg, r.mon.Telemetry, st)
 	if r.slo != nil {
-		var until kernel.Time
-		if h := r.cfg.Agents.Horizon; h > 0 {
-			until = kernel.Time(kernel.Seconds(h))
-		}
-		rep.SLO = r.slo.judge(r.mon.Timeline, r.sched, kernel.Seconds(r.cfg.Detector.Period), until)
+		rep.SLO = r.slo.judge.report(kernel.Seconds(r.cfg.Detector.Period))
 	}
 	return rep
 }

@@ -55,8 +55,12 @@ type Report struct {
 	Events    uint64 `json:"events"`               // kernel events fired (0 in live mode)
 	TraceHash string `json:"trace_hash,omitempty"` // hash of the kernel's event trace
 
-	// Timeline holds one sample per control period, for charts.
-	Timeline []Sample `json:"-"`
+	// StatePeriods counts the control periods the detector classified at
+	// each state (STABLE, DEGRADED, COLLAPSED).
+	StatePeriods [numStates]int `json:"-"`
+	// Series is the timeline of control periods, for charts. It shares
+	// memory with the system it reports on (see System.Report).
+	Series Series `json:"-"`
 	// Latencies holds every finished request's latency in ns, sorted (Exact mode only).
 	Latencies []int64 `json:"-"`
 }
@@ -147,7 +151,7 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 		Created: t.Created, Served: t.Served, Failed: t.Failed(),
 		FailedBy: failures(&t.FailedBy),
 		Duration: end.Seconds(),
-		Timeline: m.Timeline,
+		Series:   m.Series,
 	}
 	if r.Created > 0 {
 		r.ErrorRate = float64(r.Failed) / float64(r.Created)
@@ -160,28 +164,17 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 	if end > 0 {
 		r.Throughput = float64(r.Served) / end.Seconds()
 	}
-	v := decide(m.Timeline, cfg.Detector.FinalFraction)
+	v := m.Verdict.decide(cfg.Detector.FinalFraction)
 	r.FinalState = v.State
+	r.StatePeriods = v.Periods
 	if v.BreakPoint >= 0 {
-		s := m.Timeline[v.BreakPoint]
+		s := v.At
 		bp := s.T.Seconds()
 		r.BreakPoint = &bp
 		r.Catalyst = &Catalyst{Rule: s.Rule, Saturation: s.Saturation, Depth: s.Depth,
 			Growth: s.Growth, P95: finite(s.P95), P95Ratio: s.P95Ratio}
 	}
-	// Each period counts from the previous sample to its own, cut at the
-	// run's last event: the control periods go on while the last agents'
-	// final think times run out, after anything happened.
-	var in [numStates]kernel.Duration
-	var from kernel.Time
-	for i := range m.Timeline {
-		s := &m.Timeline[i]
-		if to := min(s.T, end); to > from {
-			in[s.State] += to.Sub(from)
-		}
-		from = s.T
-	}
-	r.TimeInState = TimeInState{Stable: in[Stable].Seconds(), Degraded: in[Degraded].Seconds(), Collapsed: in[Collapsed].Seconds()}
+	r.TimeInState = m.InState.TimeInState()
 	r.Throttle = ThrottleUse{Enabled: cfg.Throttle.Enabled, Engagements: m.Throttle.Engagements,
 		Delayed: m.Throttle.Delayed, TotalDelay: m.Throttle.TotalDelay.Seconds()}
 	r.Little = t.Little(end)

@@ -245,9 +245,16 @@ func TestConcurrencyLaws(t *testing.T) {
 
 // The steady-state hypothesis on hand-built timelines.
 func TestSLOJudge(t *testing.T) {
-	l := &sloStage{cfg: SLOConfig{Goodput: 50, Recovery: RecoveryConfig{Tolerance: 0.1, Hold: 2}}, window: kernel.Second}
+	cfg := SLOConfig{Goodput: 50, Recovery: RecoveryConfig{Tolerance: 0.1, Hold: 2}}
 	sc := &Schedule{start: at(10), end: at(15)}
 	period := kernel.Second
+	judge := func(tl []Sample, until kernel.Time) *SLOReport {
+		j := newSLOJudge(cfg, kernel.Second, sc, until)
+		for i := range tl {
+			j.observe(&tl[i])
+		}
+		return j.report(period)
+	}
 	build := func(goodput func(t float64) float64) []Sample {
 		var tl []Sample
 		for x := 1.0; x <= 40; x++ {
@@ -256,18 +263,18 @@ func TestSLOJudge(t *testing.T) {
 		}
 		return tl
 	}
-	held := l.judge(build(func(float64) float64 { return 100 }), sc, period, 0)
+	held := judge(build(func(float64) float64 { return 100 }), 0)
 	require.Equal(t, VerdictHeld, held.Verdict)
 	require.True(t, held.HeldBefore)
 
 	// Violated during the trigger, back to 100 from 18 on: recovered at 18,
 	// 3 s after the trigger ended (held 2 s: 18, 19, 20).
-	rec := l.judge(build(func(x float64) float64 {
+	rec := judge(build(func(x float64) float64 {
 		if x >= 11 && x < 18 {
 			return 10
 		}
 		return 100
-	}), sc, period, 0)
+	}), 0)
 	require.Equal(t, VerdictRecovered, rec.Verdict)
 	require.Equal(t, 11.0, *rec.FirstViolation)
 	require.Equal(t, 18.0, *rec.HeldAgain)
@@ -277,40 +284,40 @@ func TestSLOJudge(t *testing.T) {
 	require.Equal(t, 7.0, rec.Violated)
 
 	// A blip back within tolerance that does not hold for 2 s does not count.
-	blip := l.judge(build(func(x float64) float64 {
+	blip := judge(build(func(x float64) float64 {
 		switch {
 		case x >= 11 && x < 25 && x != 20:
 			return 10
 		}
 		return 95
-	}), sc, period, 0)
+	}), 0)
 	require.Equal(t, VerdictRecovered, blip.Verdict)
 	require.Equal(t, 25.0, *blip.RecoveredAt)
 
 	// Never back: metastable.
-	meta := l.judge(build(func(x float64) float64 {
+	meta := judge(build(func(x float64) float64 {
 		if x >= 11 {
 			return 5
 		}
 		return 100
-	}), sc, period, 0)
+	}), 0)
 	require.Equal(t, VerdictMetastable, meta.Verdict)
 	require.Nil(t, meta.RecoveredAt)
 	// Judged only up to the horizon: too little after the trigger to say.
-	short := l.judge(build(func(x float64) float64 {
+	short := judge(build(func(x float64) float64 {
 		if x >= 11 {
 			return 5
 		}
 		return 100
-	}), sc, period, at(16))
+	}), at(16))
 	require.Equal(t, VerdictUnjudged, short.Verdict)
 	// Violated before the trigger.
-	early := l.judge(build(func(x float64) float64 {
+	early := judge(build(func(x float64) float64 {
 		if x == 3 {
 			return 0
 		}
 		return 100
-	}), sc, period, 0)
+	}), 0)
 	require.False(t, early.HeldBefore)
 	require.Equal(t, VerdictRecovered, early.Verdict)
 }

@@ -78,20 +78,15 @@ func (c *SLOConfig) validate(v *validator, cfg *Config) {
 // sloStage evaluates the hypothesis every control period from the requests
 // that ended within the window.
 type sloStage struct {
-	cfg     SLOConfig
-	window  kernel.Duration
-	ends    []sloEnd // requests that ended, oldest first, from head on
-	head    int
-	scratch []int64
+	cfg    SLOConfig
+	window kernel.Duration
+	ends   rollingWindow // requests that ended: successes ranked, failures counted
+	judge  *sloJudge
 }
 
-type sloEnd struct {
-	t       kernel.Time
-	latency kernel.Duration
-	ok      bool
-}
-
-func newSLO(cfg *Config) *sloStage {
+// newSLO returns the hypothesis's stage for a validated configuration whose
+// schedule is sc, its window grown from a's; nil without a hypothesis.
+func newSLO(cfg *Config, sc *Schedule, a *arena) *sloStage {
 	c := cfg.SLO
 	if !c.Enabled() {
 		return nil
@@ -100,51 +95,42 @@ func newSLO(cfg *Config) *sloStage {
 	if w == 0 {
 		w = cfg.Detector.Window
 	}
-	return &sloStage{cfg: c, window: kernel.Seconds(w)}
+	var until kernel.Time
+	if h := cfg.Agents.Horizon; h > 0 {
+		until = kernel.Time(kernel.Seconds(h))
+	}
+	window := kernel.Seconds(w)
+	return &sloStage{cfg: c, window: window, ends: a.windows[1].renewed(window), judge: newSLOJudge(c, window, sc, until)}
 }
 
 // observe records a request's end.
 func (l *sloStage) observe(e Event) {
 	if e.Type == Completed || e.Type == Failed {
-		l.ends = append(l.ends, sloEnd{e.T, e.Latency, e.Type == Completed})
+		l.ends.Add(e.T, e.Latency, e.Type == Completed)
 	}
 }
 
 // sample computes the window's measures at now into smp.
 func (l *sloStage) sample(now kernel.Time, smp *Sample) {
-	cut := now.Add(-l.window)
-	for l.head < len(l.ends) && l.ends[l.head].t <= cut {
-		l.head++
-	}
-	if l.head > 4096 && l.head*2 > len(l.ends) {
-		l.ends = append(l.ends[:0], l.ends[l.head:]...)
-		l.head = 0
-	}
-	l.scratch = l.scratch[:0]
-	var failed int
-	for _, e := range l.ends[l.head:] {
-		if e.ok {
-			l.scratch = append(l.scratch, int64(e.latency))
-		} else {
-			failed++
-		}
-	}
+	l.ends.Advance(now)
+	succeeded, failed := l.ends.Ranked(), l.ends.Unranked()
 	span := min(l.window, now.Sub(0))
 	m := &smp.SLO
 	m.Evaluated = true
 	m.P99 = math.NaN()
-	if n := len(l.scratch); n > 0 {
-		m.P99 = selectQuantile(l.scratch, 0.99) / 1e9
+	if succeeded > 0 {
+		m.P99 = l.ends.Quantile(0.99) / 1e9
 	}
-	if ended := len(l.scratch) + failed; ended > 0 {
+	if ended := succeeded + failed; ended > 0 {
 		m.ErrorRate = float64(failed) / float64(ended)
 	}
 	if span > 0 {
-		m.Goodput = float64(len(l.scratch)) / span.Seconds()
+		m.Goodput = float64(succeeded) / span.Seconds()
 	}
 	c := &l.cfg
 	m.Holds = !(c.P99 > 0 && m.P99 > c.P99) && !(c.ErrorRate > 0 && m.ErrorRate > c.ErrorRate) &&
 		!(c.Goodput > 0 && m.Goodput < c.Goodput)
+	l.judge.observe(smp)
 }
 
 // SLOSample is the steady-state hypothesis's reading at the end of a
@@ -174,126 +160,164 @@ type SLOReport struct {
 	RecoveryTime   *float64 `json:"recovery_time,omitempty"` // s after the last action ended
 }
 
-// judge reduces the timeline to the hypothesis's verdict. until bounds the
-// periods considered (the agents' horizon: later periods only drain).
-func (l *sloStage) judge(tl []Sample, sc *Schedule, period kernel.Duration, until kernel.Time) *SLOReport {
-	r := &SLOReport{HeldBefore: true}
-	sec := func(t kernel.Time) *float64 { x := t.Seconds(); return &x }
-	trigger := sc.start != kernel.Forever
-	if trigger {
-		r.TriggerStart = sec(sc.start)
-		if sc.end > 0 {
-			r.TriggerEnd = sec(sc.end)
+// sloJudge reduces the periods' readings to the hypothesis's verdict as
+// they come, in constant memory. The periods after until (the agents'
+// horizon: later periods only drain) are not judged, nor, for violations,
+// those before a full window.
+type sloJudge struct {
+	start, end kernel.Time // the schedule's first action's start, its last action's end (0 if none ends)
+	trigger    bool
+	window     kernel.Duration
+	until      kernel.Time // 0: none
+	measure    string
+	tol        float64
+	hold       kernel.Duration
+
+	judged         bool // a period at or before until was seen
+	last           kernel.Time
+	heldBefore     bool
+	firstViolation kernel.Time // -1: none yet
+	heldAgain      kernel.Time // -1: none yet
+	violated       int
+	baseSum        float64 // the measure over the window before start
+	baseCount      int
+	since          kernel.Time // the current run within tolerance after end; -1: none
+	recoveredAt    kernel.Time // -1: not recovered
+}
+
+func newSLOJudge(c SLOConfig, window kernel.Duration, sc *Schedule, until kernel.Time) *sloJudge {
+	j := &sloJudge{start: sc.start, end: sc.end, trigger: sc.start != kernel.Forever, window: window, until: until,
+		measure: c.Recovery.Measure, tol: c.Recovery.Tolerance, hold: kernel.Seconds(c.Recovery.Hold),
+		heldBefore: true, firstViolation: -1, heldAgain: -1, since: -1, recoveredAt: -1}
+	if j.measure == "" {
+		j.measure = MeasureGoodput
+	}
+	if j.tol == 0 {
+		j.tol = 0.1
+		if j.measure == MeasureErrorRate {
+			j.tol = 0.01
 		}
 	}
-	n := len(tl)
-	for n > 0 && until > 0 && tl[n-1].T > until {
-		n--
+	if j.hold == 0 {
+		j.hold = window
 	}
-	tl = tl[:n]
-	full := kernel.Time(l.window) // periods before a full window are not judged
-	violated := 0
-	for i := range tl {
-		smp := &tl[i]
-		if smp.T < full {
-			continue
-		}
+	return j
+}
+
+// value is the recovery measure of a reading.
+func (j *sloJudge) value(smp *Sample) float64 {
+	switch j.measure {
+	case MeasureP99:
+		return smp.SLO.P99
+	case MeasureErrorRate:
+		return smp.SLO.ErrorRate
+	}
+	return smp.SLO.Goodput
+}
+
+// within reports whether x is within tolerance of the baseline.
+func (j *sloJudge) within(x, baseline float64) bool {
+	if math.IsNaN(x) {
+		return false
+	}
+	if j.measure == MeasureErrorRate {
+		return math.Abs(x-baseline) <= j.tol
+	}
+	return math.Abs(x-baseline) <= float64(j.tol*baseline)
+}
+
+// observe takes one period's reading, in time order.
+func (j *sloJudge) observe(smp *Sample) {
+	t := smp.T
+	if j.until > 0 && t > j.until {
+		return
+	}
+	j.judged, j.last = true, t
+	if t >= kernel.Time(j.window) { // periods before a full window are not judged
 		if !smp.SLO.Holds {
-			violated++
-			if !trigger || smp.T <= sc.start {
-				r.HeldBefore = false
+			j.violated++
+			if !j.trigger || t <= j.start {
+				j.heldBefore = false
 			}
-			if r.FirstViolation == nil {
-				r.FirstViolation = sec(smp.T)
+			if j.firstViolation < 0 {
+				j.firstViolation = t
 			}
-		} else if r.FirstViolation != nil && r.HeldAgain == nil {
-			r.HeldAgain = sec(smp.T)
+		} else if j.firstViolation >= 0 && j.heldAgain < 0 {
+			j.heldAgain = t
 		}
 	}
-	r.Violated = (kernel.Duration(violated) * period).Seconds()
+	if !j.trigger {
+		return
+	}
+	// Huang et al.'s recovery test: the baseline is the mean over the
+	// window before the first action; after the last action ends, the
+	// system has recovered once the measure has stayed within tolerance
+	// of it for hold. The end is after the start, so the baseline is
+	// complete before the first period it is needed for.
+	if t < j.start && t >= j.start.Add(-j.window) {
+		if x := j.value(smp); !math.IsNaN(x) {
+			j.baseSum += x
+			j.baseCount++
+		}
+	}
+	if j.end == 0 || t < j.end || j.recoveredAt >= 0 || j.baseCount == 0 {
+		return
+	}
+	if !j.within(j.value(smp), j.baseSum/float64(j.baseCount)) {
+		j.since = -1
+		return
+	}
+	if j.since < 0 {
+		j.since = t
+	}
+	if t.Sub(j.since) >= j.hold {
+		j.recoveredAt = j.since
+	}
+}
+
+// report returns the verdict on the periods observed so far.
+func (j *sloJudge) report(period kernel.Duration) *SLOReport {
+	r := &SLOReport{HeldBefore: j.heldBefore}
+	sec := func(t kernel.Time) *float64 { x := t.Seconds(); return &x }
+	if j.trigger {
+		r.TriggerStart = sec(j.start)
+		if j.end > 0 {
+			r.TriggerEnd = sec(j.end)
+		}
+	}
+	if j.firstViolation >= 0 {
+		r.FirstViolation = sec(j.firstViolation)
+	}
+	if j.heldAgain >= 0 {
+		r.HeldAgain = sec(j.heldAgain)
+	}
+	r.Violated = (kernel.Duration(j.violated) * period).Seconds()
 	switch {
 	case r.FirstViolation == nil:
 		r.Verdict = VerdictHeld
-	case !trigger || r.TriggerEnd == nil:
+	case !j.trigger || r.TriggerEnd == nil:
 		r.Verdict = VerdictViolated
 	default:
-		r.Verdict = l.recovery(r, tl, sc)
+		r.Verdict = j.recovery(r)
 	}
 	return r
 }
 
-// recovery applies Huang et al.'s test to the periods after the last
-// action, filling in the baseline and the recovery figures.
-func (l *sloStage) recovery(r *SLOReport, tl []Sample, sc *Schedule) string {
-	rc := l.cfg.Recovery
-	r.Measure = rc.Measure
-	if r.Measure == "" {
-		r.Measure = MeasureGoodput
-	}
-	tol := rc.Tolerance
-	if tol == 0 {
-		tol = 0.1
-		if r.Measure == MeasureErrorRate {
-			tol = 0.01
-		}
-	}
-	hold := kernel.Seconds(rc.Hold)
-	if hold == 0 {
-		hold = l.window
-	}
-	value := func(smp *Sample) float64 {
-		switch r.Measure {
-		case MeasureP99:
-			return smp.SLO.P99
-		case MeasureErrorRate:
-			return smp.SLO.ErrorRate
-		}
-		return smp.SLO.Goodput
-	}
-	var sum float64
-	var count int
-	for i := range tl {
-		if t := tl[i].T; t < sc.start && t >= sc.start.Add(-l.window) {
-			if x := value(&tl[i]); !math.IsNaN(x) {
-				sum += x
-				count++
-			}
-		}
-	}
-	if count == 0 {
+// recovery fills in the baseline and the recovery figures and returns the
+// verdict after the last action.
+func (j *sloJudge) recovery(r *SLOReport) string {
+	r.Measure = j.measure
+	if j.baseCount == 0 {
 		return VerdictUnjudged
 	}
-	r.Baseline = sum / float64(count)
-	within := func(x float64) bool {
-		if math.IsNaN(x) {
-			return false
-		}
-		if r.Measure == MeasureErrorRate {
-			return math.Abs(x-r.Baseline) <= tol
-		}
-		return math.Abs(x-r.Baseline) <= float64(tol*r.Baseline)
+	r.Baseline = j.baseSum / float64(j.baseCount)
+	if j.recoveredAt >= 0 {
+		at := j.recoveredAt.Seconds()
+		rt := j.recoveredAt.Sub(j.end).Seconds()
+		r.RecoveredAt, r.RecoveryTime = &at, &rt
+		return VerdictRecovered
 	}
-	var since kernel.Time = -1
-	for i := range tl {
-		smp := &tl[i]
-		if smp.T < sc.end {
-			continue
-		}
-		if !within(value(smp)) {
-			since = -1
-			continue
-		}
-		if since < 0 {
-			since = smp.T
-		}
-		if smp.T.Sub(since) >= hold {
-			at := since.Seconds()
-			rt := since.Sub(sc.end).Seconds()
-			r.RecoveredAt, r.RecoveryTime = &at, &rt
-			return VerdictRecovered
-		}
-	}
-	if len(tl) == 0 || tl[len(tl)-1].T.Sub(sc.end) < hold {
+	if !j.judged || j.last.Sub(j.end) < j.hold {
 		return VerdictUnjudged
 	}
 	return VerdictMetastable

@@ -85,6 +85,8 @@ type System struct {
 	interrupt  <-chan struct{}
 	err        error
 
+	spare *arena // during construction: the buffers to grow from
+
 	agents  *agents
 	sched   *Schedule
 	client  *client
@@ -128,6 +130,11 @@ type attempt struct {
 // wake-up and the first control period scheduled. It returns a *FieldError
 // if cfg is invalid.
 func NewSystem(cfg *Config, opt Options) (*System, error) {
+	return newSystem(cfg, opt, &arena{})
+}
+
+// newSystem is NewSystem growing its buffers from spare's (see Runner).
+func newSystem(cfg *Config, opt Options, spare *arena) (*System, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -135,10 +142,15 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	if opt.MaxPeriods > 0 && opt.MaxPeriods < MaxPeriods {
 		maxPeriods = opt.MaxPeriods
 	}
+	sim := spare.sim
+	if sim == nil {
+		sim = kernel.New()
+	}
 	sched := NewSchedule(cfg)
-	rec := NewRecorder(cfg, sched, opt.Sinks)
-	s := &System{cfg: cfg, sim: kernel.New(), rec: rec, mon: rec.mon, draws: NewDraws(cfg), sched: sched,
-		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: maxPeriods, interrupt: opt.Interrupt}
+	rec := newRecorder(cfg, sched, opt.Sinks, spare)
+	s := &System{cfg: cfg, sim: sim, rec: rec, mon: rec.mon, draws: NewDraws(cfg), sched: sched,
+		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: maxPeriods, interrupt: opt.Interrupt,
+		reqs: spare.reqs, atts: spare.atts, spare: spare}
 	s.sim.Trace(s.hash.Add)
 	s.kTick = s.sim.Register(s.tick)
 
@@ -162,6 +174,7 @@ func NewSystem(cfg *Config, opt Options) (*System, error) {
 	c.down, q.up = toServer, fromServer
 	s.agents, s.client, s.queue, s.workers, s.faults = a, c, q, w, f
 	s.armCrashes()
+	s.spare = nil
 
 	s.sim.At(kernel.Time(s.period), s.kTick, 0, 0)
 	return s, nil
@@ -183,7 +196,9 @@ func (s *System) Settled() bool {
 	return s.reqs.inUse() == 0 && s.atts.inUse() == 0 && s.agents.spent == len(s.agents.state)
 }
 
-// Report assembles the report of the run so far, in the given mode.
+// Report assembles the report of the run so far, in the given mode. Its
+// Series and Latencies are the system's own: they change if the system
+// runs on.
 func (s *System) Report(mode string) Report {
 	r := s.rec.Report(mode, s.stages())
 	r.Events = s.sim.Fired()
@@ -248,11 +263,11 @@ func (s *System) leavePath(att int32) {
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
 	s.rec.Tick(now, s.workers.busy.Time(now), s.sampleStages)
-	if len(s.mon.Timeline) >= s.maxPeriods {
+	if s.mon.Periods() >= s.maxPeriods {
 		// Congestion made the run longer than its estimate (Config.Cost):
 		// stop rather than let the timeline outgrow memory.
 		s.err = &FieldError{Path: "detector.period", Msg: fmt.Sprintf(
-			"the run reached %d control periods (%.4g s of simulated time) and was stopped: raise detector.period, or shorten the run", len(s.mon.Timeline), now.Seconds())}
+			"the run reached %d control periods (%.4g s of simulated time) and was stopped: raise detector.period, or shorten the run", s.mon.Periods(), now.Seconds())}
 		s.sim.Stop()
 		return
 	}

@@ -77,5 +77,5 @@ func benchWrite(b *testing.B, cfg *model.Config, rep *model.Report) {
 		}
 	}
 	b.ReportMetric(float64(rep.Created)*float64(b.N)/b.Elapsed().Seconds(), "requests/s")
-	b.ReportMetric(float64(len(rep.Timeline))*float64(b.N)/b.Elapsed().Seconds(), "periods/s")
+	b.ReportMetric(float64(rep.Series.Periods())*float64(b.N)/b.Elapsed().Seconds(), "periods/s")
 }

@@ -449,34 +449,44 @@ func synthTimeline(n int) []model.Sample {
 	return tl
 }
 
+// seriesOf is the chart series of a timeline.
+func seriesOf(tl []model.Sample) model.Series {
+	var s model.Series
+	for i := range tl {
+		s.Add(&tl[i])
+	}
+	return s
+}
+
 func TestBuckets(t *testing.T) {
 	tl := synthTimeline(2500)
+	series := seriesOf(tl)
 	// One period per bucket keeps the samples' figures.
-	bs := buckets(tl, len(tl))
+	bs := buckets(&series, len(tl))
 	require.Len(t, bs, len(tl))
 	for i, b := range bs {
 		s := tl[i]
-		require.Equal(t, s.T.Seconds(), b.t1)
-		require.Equal(t, s.Depth, b.depthMax)
-		require.Equal(t, float64(s.Depth), b.depthMean)
-		require.Equal(t, s.State, b.state)
+		require.Equal(t, s.T, b.T1)
+		require.Equal(t, s.Depth, b.DepthMax)
+		require.Equal(t, float64(s.Depth), b.DepthMean())
+		require.Equal(t, s.State, b.State)
 		if s.Completed > 0 {
-			require.Equal(t, s.MeanLatency, b.latMean)
+			require.Equal(t, s.MeanLatency, b.LatMean())
 		} else {
-			require.True(t, math.IsNaN(b.latMean))
+			require.True(t, math.IsNaN(b.LatMean()))
 		}
 	}
 	// 2500 periods into at most 1000 buckets of 3: sums are kept, means are
 	// weighted by completions, the worst state wins.
-	bs = buckets(tl, 1000)
+	bs = buckets(&series, 1000)
 	require.Len(t, bs, 834)
 	var created, completed, overflow, timedOut uint64
 	for _, b := range bs {
-		created += b.created
-		completed += b.completed
-		overflow += b.failed[model.QueueOverflow]
-		timedOut += b.failed[model.TimedOut]
-		require.Zero(t, b.failed[model.FaultError])
+		created += b.Created
+		completed += b.Completed
+		overflow += b.FailedBy[model.QueueOverflow]
+		timedOut += b.FailedBy[model.TimedOut]
+		require.Zero(t, b.FailedBy[model.FaultError])
 	}
 	var wc, wcomp, wo, wt uint64
 	for _, s := range tl {
@@ -487,17 +497,17 @@ func TestBuckets(t *testing.T) {
 	}
 	require.Equal(t, []uint64{wc, wcomp, wo, wt}, []uint64{created, completed, overflow, timedOut})
 	b := bs[1] // periods 3, 4, 5: completions 3, 4, 0
-	require.Equal(t, 0.0, b.t0-tl[2].T.Seconds())
-	require.InDelta(t, (3*0.04+4*0.05)/7, b.latMean, 1e-15)
-	require.Equal(t, 0.10, b.latMax)
-	require.Equal(t, 5, b.depthMax)
-	require.Equal(t, 4.0, b.depthMean)
+	require.Equal(t, tl[2].T, b.T0)
+	require.InDelta(t, (3*0.04+4*0.05)/7, b.LatMean(), 1e-15)
+	require.Equal(t, 0.10, b.LatMax)
+	require.Equal(t, 5, b.DepthMax)
+	require.Equal(t, 4.0, b.DepthMean())
 	b = bs[16] // periods 48..50 cross from STABLE to DEGRADED
-	require.Equal(t, model.Degraded, b.state)
-	require.Equal(t, 0.05, b.throttle)
+	require.Equal(t, model.Degraded, b.State)
+	require.Equal(t, 0.05, b.Throttle.Seconds())
 	last := bs[len(bs)-1]
-	require.Equal(t, 1, last.periods)
-	require.Equal(t, tl[len(tl)-1].T.Seconds(), last.t1)
+	require.Equal(t, 1, last.Periods)
+	require.Equal(t, tl[len(tl)-1].T, last.T1)
 
 	runs := stateRuns(bs)
 	require.Equal(t, model.Stable, runs[0].state)
@@ -542,7 +552,7 @@ func TestLongTimelineBounded(t *testing.T) {
 	rep := &model.Report{Scenario: "LONG", Mode: "simulated", Agents: 1000, Workers: 2, Buffer: 50,
 		Served: 1, Latency: model.Latency{Avg: 0.1, P50: 0.1, P95: 0.2, P99: 0.3, Max: 0.5},
 		FinalState: model.Collapsed, BreakPoint: &bp, Catalyst: &model.Catalyst{Rule: model.SaturationGrowth},
-		Timeline: tl}
+		Series: seriesOf(tl)}
 	cs := runCharts(cfg, rep)
 	for _, c := range cs {
 		svg, err := c.render("svg")
@@ -551,7 +561,9 @@ func TestLongTimelineBounded(t *testing.T) {
 		require.Less(t, len(svg), 200_000, c.name)
 		require.Less(t, doc.Paths, 300, c.name)
 	}
-	require.Contains(t, cs[0].caption, "bucket (120 control periods)")
+	// 120,000 periods are held as 7500 spans of 16 (model.Series), drawn
+	// 8 spans a bucket.
+	require.Contains(t, cs[0].caption, "bucket (128 control periods)")
 }
 
 // The SVGs and pages of a small hand-built run, byte for byte: the same on every
@@ -565,7 +577,7 @@ func TestGoldenSVG(t *testing.T) {
 		FinalState: model.Degraded, BreakPoint: &bp,
 		Catalyst:    &model.Catalyst{Rule: model.HighSaturation, Saturation: 0.5, Depth: 25, Growth: 20, P95: 0.1},
 		TimeInState: model.TimeInState{Stable: 2.5, Degraded: 2.5}, Throttle: model.ThrottleUse{Enabled: true, Engagements: 1},
-		Timeline: synthTimeline(100)}
+		Series: seriesOf(synthTimeline(100))}
 	for i := 0; i < 60; i++ {
 		rep.Latencies = append(rep.Latencies, int64(10+i*2)*int64(kernel.Millisecond))
 	}

@@ -94,10 +94,10 @@ func TestDefenceCharts(t *testing.T) {
 	cs := runCharts(cfg, rep)
 	require.Equal(t, append(append([]string(nil), chartNames...), "attempts", "shedding", "limit"), names(cs))
 	var dropping, throttled, limited bool
-	for _, s := range rep.Timeline {
+	for _, s := range rep.Series.Spans(model.SeriesSpans) {
 		dropping = dropping || s.CoDelDropping
 		throttled = throttled || s.ClientThrottle > 0
-		limited = limited || s.Limit > 0
+		limited = limited || s.LimitMean() > 0
 	}
 	require.True(t, dropping && throttled && limited, "the test run must exercise every defence")
 	dir := filepath.Join(t.TempDir(), "r")
@@ -157,7 +157,7 @@ func TestGoldenClientSVG(t *testing.T) {
 		SLO: &model.SLOReport{Verdict: model.VerdictRecovered, HeldBefore: true, FirstViolation: sec(3.1), HeldAgain: sec(4.2),
 			Violated: 1.1, TriggerStart: sec(4), TriggerEnd: sec(6), Measure: model.MeasureGoodput, Baseline: 180,
 			RecoveredAt: sec(4.4), RecoveryTime: sec(0.4)},
-		Timeline: synthClientTimeline(100)}
+		Series: seriesOf(synthClientTimeline(100))}
 	for i := 0; i < 60; i++ {
 		rep.Latencies = append(rep.Latencies, int64(10+i*3)*int64(kernel.Millisecond))
 	}

@@ -69,7 +69,7 @@ func summaryRows(cfg *model.Config, r *model.Report) []row {
 // verdictText is one sentence on the final state.
 func verdictText(r *model.Report) string {
 	if r.BreakPoint == nil || r.Catalyst == nil {
-		return fmt.Sprintf("%s: the detector never held a worse state long enough to call it (%d control periods).", r.FinalState, len(r.Timeline))
+		return fmt.Sprintf("%s: the detector never held a worse state long enough to call it (%d control periods).", r.FinalState, r.Series.Periods())
 	}
 	c := r.Catalyst
 	return fmt.Sprintf("%s: break-point at %.3fs, catalyst %s (saturation %.0f%%, depth %d, dQ/dt %+.1f/s, rolling p95 %.3fs).",

@@ -207,7 +207,7 @@ func (b *bands) Thumbnail(c *draw.Canvas) {
 type timeCharts struct {
 	cfg    *model.Config
 	rep    *model.Report
-	bs     []bucket
+	bs     []model.Span
 	k      int     // periods per bucket
 	end    float64 // the time axis runs [0, end]
 	xs     []float64
@@ -219,13 +219,13 @@ type timeCharts struct {
 func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	tc := &timeCharts{cfg: cfg, rep: rep, k: 1, bucket: " per period",
 		unit: "control period (" + secs(cfg.Detector.Period) + ")", units: "periods"}
-	limit := len(rep.Timeline)
+	limit := rep.Series.Periods()
 	if limit > maxPeriods {
 		limit = maxPoints
 	}
-	tc.bs = buckets(rep.Timeline, limit)
-	if n := len(rep.Timeline); n > limit {
-		tc.k = (n + limit - 1) / limit
+	tc.bs = buckets(&rep.Series, limit)
+	if len(tc.bs) > 0 && tc.bs[0].Periods > 1 {
+		tc.k = tc.bs[0].Periods
 		span := secs(float64(float64(tc.k) * cfg.Detector.Period))
 		tc.bucket = " per " + span + " bucket"
 		tc.unit = fmt.Sprintf("%s bucket (%d control periods)", span, tc.k)
@@ -233,10 +233,10 @@ func newTimeCharts(cfg *model.Config, rep *model.Report) *timeCharts {
 	}
 	tc.xs = make([]float64, len(tc.bs))
 	for i, b := range tc.bs {
-		tc.xs[i] = b.t1
+		tc.xs[i] = b.T1.Seconds()
 	}
 	if len(tc.bs) > 0 {
-		tc.end = tc.bs[len(tc.bs)-1].t1
+		tc.end = tc.bs[len(tc.bs)-1].T1.Seconds()
 	}
 	return tc
 }
@@ -338,13 +338,13 @@ func (tc *timeCharts) sloWindow() float64 {
 }
 
 // rate is a bucket's count per second.
-func (tc *timeCharts) rate(f func(b *bucket) uint64) []float64 {
-	return tc.column(func(b *bucket) float64 {
-		return float64(f(b)) / float64(float64(b.periods)*tc.cfg.Detector.Period)
+func (tc *timeCharts) rate(f func(b *model.Span) uint64) []float64 {
+	return tc.column(func(b *model.Span) float64 {
+		return float64(f(b)) / float64(float64(b.Periods)*tc.cfg.Detector.Period)
 	})
 }
 
-func (tc *timeCharts) column(f func(b *bucket) float64) []float64 {
+func (tc *timeCharts) column(f func(b *model.Span) float64) []float64 {
 	ys := make([]float64, len(tc.bs))
 	for i := range tc.bs {
 		ys[i] = f(&tc.bs[i])
@@ -354,22 +354,22 @@ func (tc *timeCharts) column(f func(b *bucket) float64) []float64 {
 
 func (tc *timeCharts) latency() *chart {
 	c := tc.new("latency", "Request latency over time", "latency (s)")
-	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.latMax }), solid(light, 1), plotter.NoStep)
+	ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.LatMax }), solid(light, 1), plotter.NoStep)
 	c.add("max"+tc.bucket, th, ps...)
-	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.latMean }), solid(blue, 1.2), plotter.NoStep)
+	ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.LatMean() }), solid(blue, 1.2), plotter.NoStep)
 	c.add("mean"+tc.bucket, th, ps...)
 	p95 := "rolling p95 (" + secs(tc.cfg.Detector.Window) + " window)"
 	if tc.k > 1 {
 		p95 += ", max"
 	}
-	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.p95 }), solid(red, 1.5), plotter.NoStep)
+	ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.P95 }), solid(red, 1.5), plotter.NoStep)
 	c.add(p95, th, ps...)
 	if tc.cfg.SLO.Enabled() {
 		label := "SLO window p99 (" + secs(tc.sloWindow()) + ")"
 		if tc.k > 1 {
 			label += ", max"
 		}
-		ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.sloP99 }), solid(green, 1.2), plotter.NoStep)
+		ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.SLOP99 }), solid(green, 1.2), plotter.NoStep)
 		c.add(label, th, ps...)
 	}
 	if b := tc.cfg.SLO.P99; b > 0 {
@@ -398,12 +398,12 @@ func (tc *timeCharts) queue() *chart {
 	r = &rule{at: float64(d.DegradedSaturation * buf), LineStyle: dashed(orange, 1)}
 	c.add(fmt.Sprintf("degraded threshold (%s)", pct(d.DegradedSaturation, 0)), r, r)
 	if tc.k > 1 {
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return float64(b.depthMax) }), solid(light, 1), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return float64(b.DepthMax) }), solid(light, 1), plotter.NoStep)
 		c.add("max depth"+tc.bucket, th, ps...)
-		ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(blue, 1.2), plotter.NoStep)
+		ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.DepthMean() }), solid(blue, 1.2), plotter.NoStep)
 		c.add("mean depth"+tc.bucket, th, ps...)
 	} else {
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(blue, 1.2), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.DepthMean() }), solid(blue, 1.2), plotter.NoStep)
 		c.add("depth at period end", th, ps...)
 	}
 	tc.marks(c)
@@ -423,7 +423,7 @@ func (tc *timeCharts) state() *chart {
 	tcfg := tc.cfg.Throttle
 	top := math.Max(math.Max(tcfg.Degraded, tcfg.Collapsed), 0)
 	for _, b := range tc.bs {
-		top = math.Max(top, b.throttle)
+		top = math.Max(top, b.Throttle.Seconds())
 	}
 	if !(top > 0) {
 		top = 1
@@ -453,7 +453,7 @@ func (tc *timeCharts) state() *chart {
 	if !tcfg.Enabled {
 		label += " (throttle off)"
 	}
-	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.throttle }), solid(black, 0.8), plotter.PostStep)
+	ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.Throttle.Seconds() }), solid(black, 0.8), plotter.PostStep)
 	c.add(label, th, ps...)
 	tc.marks(c)
 	c.plot.Y.Max = top
@@ -478,10 +478,10 @@ func (tc *timeCharts) errors() *chart {
 	// the detector's window read as a rate.
 	w := int(kernel.Seconds(tc.cfg.Detector.Window) / (kernel.Duration(tc.k) * kernel.Seconds(tc.cfg.Detector.Period)))
 	w = max(w, 1)
-	created := rolling(tc.bs, w, func(b *bucket) uint64 { return b.created })
+	created := rolling(tc.bs, w, func(b *model.Span) uint64 { return b.Created })
 	any := false
 	for f := model.QueueOverflow; int(f) < numKinds; f++ {
-		failed := rolling(tc.bs, w, func(b *bucket) uint64 { return b.failed[f] })
+		failed := rolling(tc.bs, w, func(b *model.Span) uint64 { return b.FailedBy[f] })
 		if failed == nil {
 			continue
 		}
@@ -497,7 +497,7 @@ func (tc *timeCharts) errors() *chart {
 		c.add(f.String(), th, ps...)
 	}
 	if !any {
-		ps, th := series(tc.xs, tc.column(func(*bucket) float64 { return 0 }), solid(green, 1.2), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(*model.Span) float64 { return 0 }), solid(green, 1.2), plotter.NoStep)
 		c.add("no failures", th, ps...)
 	}
 	r := &rule{at: 100 * tc.rep.ErrorRate, LineStyle: dashed(grey, 1)}
@@ -507,7 +507,7 @@ func (tc *timeCharts) errors() *chart {
 		if tc.k > 1 {
 			label += ", max"
 		}
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return 100 * b.sloErr }), solid(black, 1), plotter.NoStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return 100 * b.SLOErrorRate }), solid(black, 1), plotter.NoStep)
 		c.add(label, th, ps...)
 	}
 	if b := tc.cfg.SLO.ErrorRate; b > 0 {
@@ -529,14 +529,14 @@ func (tc *timeCharts) attempts() *chart {
 	c := tc.new("attempts", "Attempts and goodput", "per second")
 	for _, l := range []struct {
 		label string
-		f     func(b *bucket) uint64
+		f     func(b *model.Span) uint64
 		sty   draw.LineStyle
 	}{
-		{"requests created", func(b *bucket) uint64 { return b.created }, dashed(grey, 1)},
-		{"attempts sent", func(b *bucket) uint64 { return b.sent }, solid(orange, 1.2)},
-		{"attempts failed and retried", func(b *bucket) uint64 { return b.retried }, solid(red, 1)},
-		{"attempts a worker finished", func(b *bucket) uint64 { return b.answered }, solid(purple, 1)},
-		{"goodput (requests succeeded)", func(b *bucket) uint64 { return b.goodput }, solid(green, 1.8)},
+		{"requests created", func(b *model.Span) uint64 { return b.Created }, dashed(grey, 1)},
+		{"attempts sent", func(b *model.Span) uint64 { return b.Sent }, solid(orange, 1.2)},
+		{"attempts failed and retried", func(b *model.Span) uint64 { return b.Retried }, solid(red, 1)},
+		{"attempts a worker finished", func(b *model.Span) uint64 { return b.Answered }, solid(purple, 1)},
+		{"goodput (requests succeeded)", func(b *model.Span) uint64 { return b.Goodput }, solid(green, 1.8)},
 	} {
 		ps, th := series(tc.xs, tc.rate(l.f), l.sty, plotter.NoStep)
 		c.add(l.label, th, ps...)
@@ -581,7 +581,7 @@ func (tc *timeCharts) shedding() *chart {
 	var parts []string
 	if tc.hasCoDel() {
 		b := &bands{fill: droppingFill}
-		for _, r := range runsOf(tc.bs, func(b *bucket) bool { return b.dropping }) {
+		for _, r := range runsOf(tc.bs, func(b *model.Span) bool { return b.CoDelDropping }) {
 			b.spans = append(b.spans, r)
 		}
 		c.add("CoDel dropping", b, b)
@@ -592,7 +592,7 @@ func (tc *timeCharts) shedding() *chart {
 		if tc.k > 1 {
 			label += ", max"
 		}
-		ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.clientThrottle }), solid(blue, 1.2), plotter.PostStep)
+		ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.ClientThrottle }), solid(blue, 1.2), plotter.PostStep)
 		c.add(label, th, ps...)
 		parts = append(parts, "the probability with which the clients' adaptive throttling (Google SRE) rejected an attempt locally, "+
 			"max(0, (requests − K·accepts)/(requests + 1)), averaged over agent groups")
@@ -613,9 +613,9 @@ func (tc *timeCharts) limit() *chart {
 	if tc.k > 1 {
 		label += ", mean"
 	}
-	ps, th := series(tc.xs, tc.column(func(b *bucket) float64 { return b.limit }), solid(blue, 1.5), plotter.PostStep)
+	ps, th := series(tc.xs, tc.column(func(b *model.Span) float64 { return b.LimitMean() }), solid(blue, 1.5), plotter.PostStep)
 	c.add(label, th, ps...)
-	ps, th = series(tc.xs, tc.column(func(b *bucket) float64 { return b.depthMean }), solid(grey, 1), plotter.NoStep)
+	ps, th = series(tc.xs, tc.column(func(b *model.Span) float64 { return b.DepthMean() }), solid(grey, 1), plotter.NoStep)
 	c.add("requests waiting", th, ps...)
 	tc.marks(c)
 	c.caption = "The server's adaptive concurrency limit (" + l.Kind + ") at the end of each " + tc.unit +
@@ -628,24 +628,25 @@ func (tc *timeCharts) limit() *chart {
 
 // runsOf returns the maximal spans [t0, t1] of consecutive buckets for
 // which on holds.
-func runsOf(bs []bucket, on func(b *bucket) bool) [][2]float64 {
+func runsOf(bs []model.Span, on func(b *model.Span) bool) [][2]float64 {
 	var out [][2]float64
 	for i := range bs {
 		if !on(&bs[i]) {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1][1] == bs[i].t0 {
-			out[n-1][1] = bs[i].t1
+		t0, t1 := bs[i].T0.Seconds(), bs[i].T1.Seconds()
+		if n := len(out); n > 0 && out[n-1][1] == t0 {
+			out[n-1][1] = t1
 			continue
 		}
-		out = append(out, [2]float64{bs[i].t0, bs[i].t1})
+		out = append(out, [2]float64{t0, t1})
 	}
 	return out
 }
 
 // rolling returns, for each bucket, the sum of f over it and the w−1
 // before it; nil if f is zero everywhere.
-func rolling(bs []bucket, w int, f func(*bucket) uint64) []uint64 {
+func rolling(bs []model.Span, w int, f func(*model.Span) uint64) []uint64 {
 	out := make([]uint64, len(bs))
 	var sum, total uint64
 	for i := range bs {
@@ -679,7 +680,7 @@ func distribution(rep *model.Report) *chart {
 		}
 		c.caption += "."
 	case rep.Served > 0:
-		h, ok = timelineHist(rep.Timeline, bins)
+		h, ok = timelineHist(buckets(&rep.Series, model.SeriesSpans), bins)
 		c.plot.Title.Text = "Latency distribution (per-period means)"
 		c.plot.Y.Label.Text = "requests (by period mean)"
 		c.caption = "This run kept latencies in a sketch (telemetry.percentiles \"sketch\"), not one by one, so this is the distribution " +

@@ -51,9 +51,10 @@ func requireSame(t *testing.T, sim, lv model.Report) {
 	require.Equal(t, sim.FailedBy, lv.FailedBy, "failures")
 	require.Equal(t, sim.Latencies, lv.Latencies, "latencies")
 	require.Equal(t, sim.Duration, lv.Duration, "duration")
-	require.Equal(t, len(sim.Timeline), len(lv.Timeline), "control periods")
-	for i := range sim.Timeline {
-		require.Equal(t, sim.Timeline[i].State, lv.Timeline[i].State, "state of period %d", i)
+	require.Equal(t, sim.Series.Periods(), lv.Series.Periods(), "control periods")
+	ss, ls := sim.Series.Spans(model.SeriesSpans), lv.Series.Spans(model.SeriesSpans)
+	for i := range ss {
+		require.Equal(t, ss[i].State, ls[i].State, "state of span %d", i)
 	}
 	require.Equal(t, sim.FinalState, lv.FinalState, "final state")
 	require.Equal(t, sim.Throttle, lv.Throttle, "throttle")
@@ -210,7 +211,7 @@ func TestSynctestFastForward(t *testing.T) {
 		sim, lv, _ := runBoth(t, cfg, live.Options{})
 		elapsed := time.Since(start).Seconds()
 		requireSame(t, sim, lv)
-		periods := float64(len(sim.Timeline)) * cfg.Detector.Period
+		periods := float64(sim.Series.Periods()) * cfg.Detector.Period
 		require.Greater(t, periods, sim.Duration+1, "the case has a long idle tail")
 		require.InDelta(t, sim.Duration, elapsed, 2*cfg.Detector.Period, "the live run ends with its last event")
 	})

@@ -54,9 +54,12 @@ func small() *model.Config {
 
 // counter is a sink that counts events by type, and injected errors.
 type counter struct {
-	n      map[model.EventType]int
-	faults int // attempts answered 500 by the fault injector
+	n        map[model.EventType]int
+	faults   int // attempts answered 500 by the fault injector
+	timeline model.Timeline
 }
+
+func (c *counter) ObserveSample(s *model.Sample) { c.timeline.ObserveSample(s) }
 
 func newCounter() *counter { return &counter{n: map[model.EventType]int{}} }
 
@@ -245,7 +248,8 @@ func nanos(t *testing.T, s string) int64 {
 func TestMetricsAgainstTimeline(t *testing.T) {
 	dir := t.TempDir()
 	cfg := small()
-	rep, _, _ := run(t, cfg, dir, otel.Options{Ratio: 0})
+	rep, c, _ := run(t, cfg, dir, otel.Options{Ratio: 0})
+	tl := c.timeline
 	epoch := otel.DefaultEpoch.UnixNano()
 	points := map[string][]pmetric.NumberDataPoint{}
 	var lastHist []pmetric.HistogramDataPoint
@@ -283,16 +287,16 @@ func TestMetricsAgainstTimeline(t *testing.T) {
 	}
 	// One gauge point per control period, at its end, reading the detector.
 	states, depths := points["agentchaos.detector.state"], points["agentchaos.queue.depth"]
-	require.Len(t, states, len(rep.Timeline))
-	require.Len(t, depths, len(rep.Timeline))
-	for i, s := range rep.Timeline {
+	require.Len(t, states, len(tl))
+	require.Len(t, depths, len(tl))
+	for i, s := range tl {
 		require.Equal(t, epoch+int64(s.T), int64(states[i].Timestamp()), "period %d", i)
 		require.Equal(t, int64(s.State), states[i].IntValue(), "state of period %d", i)
 		require.Equal(t, int64(s.Depth), depths[i].IntValue(), "depth of period %d", i)
 	}
 	throttle := points["agentchaos.throttle.delay"]
-	require.Len(t, throttle, len(rep.Timeline))
-	for i, s := range rep.Timeline {
+	require.Len(t, throttle, len(tl))
+	for i, s := range tl {
 		require.Equal(t, s.Throttle.Seconds(), throttle[i].DoubleValue(), "throttle of period %d", i)
 	}
 	// The cumulative counters end at the report's counts.

@@ -96,14 +96,15 @@ func TestRowsWithoutAClient(t *testing.T) {
 	for _, i := range []int{0, 20, 35} {
 		cfg, _, err := s.config(i)
 		require.NoError(t, err)
-		rep, err := model.Run(cfg, model.Options{})
+		var tl model.Timeline
+		rep, err := model.Run(cfg, model.Options{Sinks: []model.Sink{&tl}})
 		require.NoError(t, err)
 		require.Nil(t, rep.Client)
 		row := newRow(i, 0, 0, cfg.Seed, &rep)
 		require.Equal(t, rep.Created, row.Attempts)
 		require.Equal(t, 1.0, row.Amplification)
 		var answered, goodput uint64
-		for _, smp := range rep.Timeline {
+		for _, smp := range tl {
 			answered += smp.Answered
 			goodput += smp.Goodput
 		}

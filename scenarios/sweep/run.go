@@ -299,16 +299,22 @@ func (s *Spec) runRows(ctx context.Context, f io.Writer, h Header, sh Shard, don
 }
 
 // runner runs single runs of a spec and formats their rows; one per worker.
+// It keeps what one run can hand the next: the model's memory (a
+// model.Runner) and the last point's configuration, which the point's
+// further replications reuse.
 type runner struct {
-	s    *Spec
-	h    Header
-	keys [][]byte
-	vals []axisValue
-	buf  []byte
+	s     *Spec
+	h     Header
+	keys  [][]byte
+	vals  []axisValue
+	buf   []byte
+	model model.Runner
+	point int           // the point of cfg; -1 for none
+	cfg   *model.Config // its configuration
 }
 
 func (s *Spec) newRunner(h Header) *runner {
-	r := &runner{s: s, h: h}
+	r := &runner{s: s, h: h, point: -1}
 	for _, a := range h.Axes {
 		k, _ := json.Marshal(a)
 		r.keys = append(r.keys, k)
@@ -320,13 +326,18 @@ func (s *Spec) newRunner(h Header) *runner {
 func (r *runner) run(index int) ([]byte, uint64, error) {
 	s := r.s
 	p, rep := index/s.Replications, index%s.Replications
-	r.vals = s.pointValues(p, r.vals)
-	cfg, err := s.pointConfig(p, r.vals)
-	if err != nil {
-		return nil, 0, err
+	if p != r.point {
+		r.vals = s.pointValues(p, r.vals)
+		cfg, err := s.pointConfig(p, r.vals)
+		if err != nil {
+			r.point = -1
+			return nil, 0, err
+		}
+		r.point, r.cfg = p, cfg
 	}
+	cfg := r.cfg
 	cfg.Seed = replicate.Seed(s.Seed, rep)
-	rep2, err := model.Run(cfg, model.Options{})
+	rep2, err := r.model.Run(cfg, model.Options{})
 	if err != nil {
 		return nil, 0, fmt.Errorf("run %d (point %d, replication %d): %w", index, p, rep, err)
 	}

@@ -695,14 +695,10 @@ func trendLoss(p reproduce.Published, r *model.Report) float64 {
 // the arithmetic the fit has always used (periods × period, in seconds), so
 // that the profiles it writes stay the same.
 func stateShares(r *model.Report) (deg, col float64, ok bool) {
-	if len(r.Timeline) == 0 {
+	if r.Series.Periods() == 0 {
 		return 0, 0, false
 	}
-	period := kernel.Duration(r.Timeline[0].T) // the first period ends one period in
-	var n [3]int
-	for i := range r.Timeline {
-		n[r.Timeline[i].State]++
-	}
+	period, n := r.Series.Period(), r.StatePeriods
 	secs := func(k int) float64 { return (kernel.Duration(k) * period).Seconds() }
 	stable, degraded, collapsed := secs(n[model.Stable]), secs(n[model.Degraded]), secs(n[model.Collapsed])
 	total := stable + degraded + collapsed

@@ -621,7 +621,7 @@ func (c *collector) run(q Queue, seed uint64, warmUp, length float64, keep colle
 	cfg := q.config(seed, warmUp+length)
 	c.reset(q.sources(), kernel.Time(kernel.Seconds(warmUp)), keep)
 	c.lossy = q.lossy()
-	report, err := model.Run(cfg, model.Options{Sinks: []model.Sink{c}})
+	report, err := c.runs.Run(cfg, model.Options{Sinks: []model.Sink{c}})
 	switch {
 	case err != nil:
 		return err
@@ -669,6 +669,7 @@ type collector struct {
 	keep      collect
 	waits     []int64
 	sojourns  []int64
+	runs      model.Runner // one replication's memory, for the next
 }
 
 // reset prepares the collector for a run with the given number of agents,
@@ -699,7 +700,7 @@ func (c *collector) reset(agents int, warmUp kernel.Time, keep collect) {
 		}
 	}
 	*c = collector{WarmUp: warmUp, created: created, sent: sent, latencies: latencies, keep: keep,
-		waits: c.waits[:0], sojourns: c.sojourns[:0]}
+		waits: c.waits[:0], sojourns: c.sojourns[:0], runs: c.runs}
 }
 
 // Observe consumes one lifecycle event.

@@ -1,0 +1,272 @@
+package model
+
+import (
+	"math"
+
+	"github.com/agentchaos/agentchaos/kernel"
+)
+
+// rollingWindow holds the requests that ended in the last length of time
+// and answers exact percentiles of their latencies at any moment: the
+// detector's rolling p95 and the steady-state hypothesis's rolling p99.
+//
+// Ends arrive in time order and leave in the same order, so a FIFO keeps
+// them for expiry, and the latencies of the ranked ones (the SLO ranks
+// successes and only counts failures) are split between two heaps around
+// the percentile asked for (see quantileHeaps). Add and Advance are O(1)
+// amortised per end plus an O(log n) heap insertion that is O(1) on
+// average; Quantile is O(log n) per end that crossed the percentile since
+// the last call, with n the ends in the window. Memory is O(n): the FIFO
+// is compacted once half of it has expired (at most max(2n, n+4096)
+// entries) and each heap is rebuilt once over half of it has expired.
+// Once grown to its working size it allocates nothing. The zero value
+// with a length is an empty window.
+type rollingWindow struct {
+	length   kernel.Duration
+	ends     []windowEnd // oldest first, from head on
+	head     int
+	added    uint64 // ends added: the next end's sequence number
+	expired  uint64 // ends expired: the sequence number of ends[head]
+	ranked   quantileHeaps
+	unranked int // ends in the window that are not ranked
+}
+
+type windowEnd struct {
+	t      kernel.Time
+	lat    kernel.Duration
+	ranked bool
+}
+
+// Add records an end at t with latency lat; ranked ends count in the
+// percentiles. t must not be before the previous end's.
+func (w *rollingWindow) Add(t kernel.Time, lat kernel.Duration, ranked bool) {
+	w.ends = append(w.ends, windowEnd{t, lat, ranked})
+	if ranked {
+		w.ranked.add(rank{int64(lat), w.added})
+	} else {
+		w.unranked++
+	}
+	w.added++
+}
+
+// Advance expires the ends at or before now − length: the window is then
+// (now − length, now].
+func (w *rollingWindow) Advance(now kernel.Time) {
+	cut := now.Add(-w.length)
+	for w.head < len(w.ends) && w.ends[w.head].t <= cut {
+		e := &w.ends[w.head]
+		if e.ranked {
+			w.ranked.expire(rank{int64(e.lat), w.expired})
+		} else {
+			w.unranked--
+		}
+		w.head++
+		w.expired++
+	}
+	w.ranked.forget(w.expired)
+	if w.head > 4096 && w.head*2 > len(w.ends) {
+		w.ends = append(w.ends[:0], w.ends[w.head:]...)
+		w.head = 0
+	}
+}
+
+// Ranked returns the number of ranked ends in the window; Unranked the
+// others.
+func (w *rollingWindow) Ranked() int   { return w.ranked.live() }
+func (w *rollingWindow) Unranked() int { return w.unranked }
+
+// Quantile returns the p-quantile of the ranked latencies in the window, in
+// ns, with numpy's linear interpolation (NaN when there are none): the same
+// bits as sorting them and calling exactQuantile. It is fastest when p is
+// the same from call to call.
+func (w *rollingWindow) Quantile(p float64) float64 {
+	n := w.ranked.live()
+	if n == 0 {
+		return math.NaN()
+	}
+	// interpolate reads the order statistics ⌊h⌋ and ⌊h⌋+1 (or only n−1):
+	// split the heaps so that the lower one holds ranks 0..⌊h⌋.
+	lo := int(float64(float64(n-1) * p))
+	w.ranked.split(min(lo+1, n))
+	return interpolate(p, n, w.ranked.at)
+}
+
+// rank is a latency and its end's sequence number: ordered by latency,
+// then sequence, so that no two are equal.
+type rank struct {
+	lat int64
+	seq uint64
+}
+
+func (a rank) less(b rank) bool { return a.lat < b.lat || (a.lat == b.lat && a.seq < b.seq) }
+
+// quantileHeaps is a multiset of latencies split in two at a rank: the
+// lower part in a max-heap, the upper part in a min-heap, every rank of
+// the lower part below every rank of the upper part. The two tops are the
+// order statistics either side of the split. An end that expires is not
+// looked for: it is dead once its sequence number is below the window's
+// first (forget), its heap's live count is decremented at once, and it is
+// dropped when it reaches its heap's top, or when over half of its heap is
+// dead and the heap is rebuilt. Moving the split moves tops across.
+//
+// The lower heap holds its ranks as {−lat, ^seq}, so that both heaps are
+// min-heaps of rank.
+type quantileHeaps struct {
+	lower, upper         []rank
+	liveLower, liveUpper int
+	dead                 uint64 // ranks with seq below it have expired
+}
+
+func (q *quantileHeaps) live() int { return q.liveLower + q.liveUpper }
+
+func flip(r rank) rank { return rank{-r.lat, ^r.seq} }
+
+// add inserts r on its side of the split. O(1) on average for values in
+// random order, O(log n) at worst.
+func (q *quantileHeaps) add(r rank) {
+	if len(q.lower) > 0 && !flip(q.lower[0]).less(r) { // r ≤ the lower part's largest
+		q.lower = pushRank(q.lower, flip(r))
+		q.liveLower++
+		return
+	}
+	q.upper = pushRank(q.upper, r)
+	q.liveUpper++
+}
+
+// expire counts r, which is in one of the heaps, out of its part. Every
+// rank held, dead or alive, is on its side of the split, so the lower
+// part's top, even a dead one, tells the sides apart.
+func (q *quantileHeaps) expire(r rank) {
+	if len(q.lower) > 0 && !flip(q.lower[0]).less(r) {
+		q.liveLower--
+	} else {
+		q.liveUpper--
+	}
+}
+
+// forget declares the ranks with seq below dead expired, and rebuilds a
+// heap over half of which is dead.
+func (q *quantileHeaps) forget(dead uint64) {
+	q.dead = dead
+	if len(q.lower) > 2*q.liveLower+64 {
+		q.lower = q.rebuild(q.lower, true)
+	}
+	if len(q.upper) > 2*q.liveUpper+64 {
+		q.upper = q.rebuild(q.upper, false)
+	}
+}
+
+// rebuild drops the dead ranks of heap h (the lower one if lower) and
+// restores its heap order. O(n).
+func (q *quantileHeaps) rebuild(h []rank, lower bool) []rank {
+	out := h[:0]
+	for _, r := range h {
+		if q.alive(r, lower) {
+			out = append(out, r)
+		}
+	}
+	for i := len(out)/2 - 1; i >= 0; i-- {
+		siftDown(out, i)
+	}
+	return out
+}
+
+// split moves ranks across until the lower part holds the k smallest live
+// ones (0 < k ≤ live), and clears dead ranks off both tops.
+func (q *quantileHeaps) split(k int) {
+	for q.liveLower > k {
+		q.moveTop(&q.lower, &q.upper, true)
+		q.liveLower--
+		q.liveUpper++
+	}
+	for q.liveLower < k {
+		q.moveTop(&q.upper, &q.lower, false)
+		q.liveUpper--
+		q.liveLower++
+	}
+	q.lower = q.clean(q.lower, true)
+	q.upper = q.clean(q.upper, false)
+}
+
+// moveTop moves the live top of heap *from (the lower one if fromLower) to
+// the other heap, *to.
+func (q *quantileHeaps) moveTop(from, to *[]rank, fromLower bool) {
+	h, r := popRank(q.clean(*from, fromLower))
+	*from = h
+	*to = pushRank(*to, flip(r))
+}
+
+// alive reports whether r, held in the lower heap if lower, has not
+// expired.
+func (q *quantileHeaps) alive(r rank, lower bool) bool {
+	if lower {
+		return ^r.seq >= q.dead
+	}
+	return r.seq >= q.dead
+}
+
+// clean pops the dead ranks off the top of heap h (the lower one if lower).
+func (q *quantileHeaps) clean(h []rank, lower bool) []rank {
+	for len(h) > 0 && !q.alive(h[0], lower) {
+		h, _ = popRank(h)
+	}
+	return h
+}
+
+// at returns the order statistic k of the live ranks, for k the last
+// rank of the lower part or the first of the upper part (after split).
+func (q *quantileHeaps) at(k int) int64 {
+	if k < q.liveLower {
+		return -q.lower[0].lat
+	}
+	return q.upper[0].lat
+}
+
+// pushRank adds r to the min-heap h.
+func pushRank(h []rank, r rank) []rank {
+	h = append(h, r)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !r.less(h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = r
+	return h
+}
+
+// popRank removes and returns the least rank of the non-empty min-heap h.
+func popRank(h []rank) ([]rank, rank) {
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	if n > 0 {
+		siftDown(h, 0)
+	}
+	return h, top
+}
+
+// siftDown moves h[i] down to its place in the min-heap h.
+func siftDown(h []rank, i int) {
+	r := h[i]
+	n := len(h)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && h[c+1].less(h[c]) {
+			c++
+		}
+		if !h[c].less(r) {
+			break
+		}
+		h[i] = h[c]
+		i = c
+	}
+	h[i] = r
+}
