@@ -31,6 +31,16 @@ func newMonitor(cfg *Config, a *arena) *monitor {
 	}
 	m.Detector.p95s, m.Detector.counts, m.Detector.busy = a.p95s, a.counts, a.busy
 	m.Series.spans = a.spans
+	// Without buffers to grow from, size the series and the exact
+	// latencies for the run's estimate once: growing them by doubling
+	// copies and clears as much again, and feeds the collector.
+	k := cfg.Cost()
+	if cap(m.Series.spans) == 0 && k.Periods >= 1 {
+		m.Series.spans = make([]Span, 0, int(min(k.Periods+1, SeriesSpans)))
+	}
+	if t := m.Telemetry; t.sketch == nil && cap(t.exact) == 0 && k.Requests >= 1 && k.Requests <= MaxBytes/exactLatencyBytes {
+		t.exact = make([]int64, 0, int(k.Requests))
+	}
 	return m
 }
 
