@@ -71,11 +71,11 @@
 // within the detector's and the steady-state hypothesis's windows (about
 // 50 bytes each, at most twice the window's count plus a constant), the
 // detector's last window of p95s (16 bytes a control period of the window)
-// and the chart [Series] (at most [SeriesSpans] spans, 1.8 MB). Run-wide
+// and the chart [Series] (at most [SeriesSpans] spans, 2.4 MB). Run-wide
 // percentiles add 8 bytes per finished request in exact mode, or a fixed
 // 115 KB sketch in sketch mode: with sketch percentiles, memory stays flat
 // however many requests a run has (an EXP-003 run of 10 or 100 million
-// requests keeps a 19 MB resident set). A [Runner] reuses one run's memory
+// requests keeps a 25 MB resident set). A [Runner] reuses one run's memory
 // for the next.
 //
 // Units: configuration durations are in seconds (float64); inside a run

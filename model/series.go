@@ -13,7 +13,7 @@ const SeriesSpans = 8192
 // control period for the first SeriesSpans periods; when it is full,
 // neighbouring spans are merged in pairs, so that a span then covers 2, 4,
 // 8... periods. However long the run, it holds at most SeriesSpans spans
-// (216 bytes each: 1.8 MB), and at least half as many once it has been
+// (288 bytes each: 2.4 MB), and at least half as many once it has been
 // full, so a chart of up to SeriesSpans/2 points loses no resolution it
 // could show. Add is O(1) amortised. The zero value is an empty series.
 type Series struct {
