@@ -70,9 +70,11 @@
 // whose slots are reused), the pending events, the requests that ended
 // within the detector's and the steady-state hypothesis's windows (about
 // 50 bytes each, at most twice the window's count plus a constant), the
-// detector's last window of p95s (16 bytes a control period of the window)
+// detector's last window of p95s, counts and utilisations (24 bytes a
+// control period of the window)
 // and the chart [Series] (at most [SeriesSpans] spans, 2.4 MB). Run-wide
-// percentiles add 8 bytes per finished request in exact mode, or a fixed
+// percentiles add 8 bytes per finished request in exact mode (16 while the
+// report sorts them), or a fixed
 // 115 KB sketch in sketch mode: with sketch percentiles, memory stays flat
 // however many requests a run has (an EXP-003 run of 10 or 100 million
 // requests keeps a 25 MB resident set). A [Runner] reuses one run's memory

@@ -29,7 +29,9 @@ func newRecorder(cfg *Config, sched *Schedule, sinks []Sink, a *arena) *Recorder
 	return &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sched: sched, sinks: sinks}
 }
 
-// Observe records one lifecycle event. Events must come in time order.
+// Observe records one lifecycle event. Events must come in time order,
+// and none before a control period already ended (Tick): the time in each
+// state is cut at the last event as the periods come.
 func (r *Recorder) Observe(e Event) {
 	r.last = e.T
 	r.mon.Observe(e)

@@ -23,7 +23,7 @@ func (r *Runner) Run(cfg *Config, opt Options) (Report, error) {
 	s.sim.Run()
 	rep := s.Report(Simulated)
 	s.recycle(&r.spare)
-	return rep, nil
+	return rep, s.err
 }
 
 // arena holds the buffers of a finished System, emptied, for the next one

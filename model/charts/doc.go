@@ -25,8 +25,9 @@
 // page: published and simulated figures side by side, then every
 // experiment's charts.
 //
-// Charts are aggregates, never one element per request: the timeline has one
-// sample per control period, drawn as is up to 4000 periods and
+// Charts are aggregates, never one element per request: the run's
+// model.Series holds one span per control period up to 8192 periods (and
+// merges neighbours beyond), drawn as is up to 4000 periods and
 // re-bucketed beyond that to at most 1000 points (mean latency
 // weighted by completions, the maximum of maxima and of the rolling p95, the
 // worst state, summed counts); the latency histogram has 60 bins. A

@@ -684,7 +684,8 @@ func distribution(rep *model.Report) *chart {
 		c.plot.Title.Text = "Latency distribution (per-period means)"
 		c.plot.Y.Label.Text = "requests (by period mean)"
 		c.caption = "This run kept latencies in a sketch (telemetry.percentiles \"sketch\"), not one by one, so this is the distribution " +
-			"of the per-period mean latency, each period weighted by its completions: narrower than the per-request distribution. " +
+			"of the per-period mean latency (per span of periods past " + fmt.Sprint(model.SeriesSpans) + " periods), " +
+			"each weighted by its completions: narrower than the per-request distribution. " +
 			"The percentile lines are the sketch's."
 	default:
 		c.plot.Title.Text = "Latency distribution: no request was served"

@@ -156,7 +156,7 @@ type run struct {
 	// recorder in time order.
 	mu       sync.Mutex
 	rec      *model.Recorder
-	last     kernel.Time
+	last     kernel.Time // the latest instant recorded: an event's or a control period's end
 	policies []*model.ClientPolicy
 	network  *model.Network
 	delays   map[string]kernel.Duration // drawn network delay per attempt key, both directions
@@ -339,6 +339,7 @@ func (r *run) tick() int {
 			busy = r.srv.busy.Time(now)
 		}
 		r.rec.Tick(now, busy, r.sampleStages)
+		r.last = now // no event is stamped before a period already ended
 		done := r.inFlight == 0 && r.retired() && r.retireAt <= now && (r.srv == nil || r.srv.inSystem == 0)
 		r.mu.Unlock()
 		if done {
