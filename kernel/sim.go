@@ -62,7 +62,7 @@ type Sim struct {
 	// cancelled holds the sequences of events cancelled while still pending.
 	// They stay in the heap until they reach its top and are then dropped
 	// (lazy deletion keeps Cancel O(1) and the heap free of back-pointers).
-	cancelled map[uint64]struct{}
+	cancelled seqSet
 	last      EventID // the last fired event; zero before the first
 	fired     uint64
 	stopped   bool
@@ -78,7 +78,7 @@ func New() *Sim { return new(Sim) }
 // Reset allocates nothing to schedule what its predecessor scheduled.
 func (s *Sim) Reset() {
 	clear(s.handlers) // let the previous run's handlers go
-	clear(s.cancelled)
+	s.cancelled.clear()
 	*s = Sim{heap: s.heap[:0], handlers: s.handlers[:0], cancelled: s.cancelled}
 }
 
@@ -108,7 +108,7 @@ func (s *Sim) Now() Time { return s.now }
 func (s *Sim) Fired() uint64 { return s.fired }
 
 // Pending returns how many events are scheduled and not cancelled.
-func (s *Sim) Pending() int { return len(s.heap) - len(s.cancelled) }
+func (s *Sim) Pending() int { return len(s.heap) - s.cancelled.len() }
 
 // At schedules an event of kind k at instant t. It panics if t is before Now
 // or k has no handler. O(log n) for n pending events; no allocation once the
@@ -144,13 +144,10 @@ func (s *Sim) Cancel(id EventID) bool {
 	if seq == 0 || seq > s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
 		return false // never scheduled, or already fired
 	}
-	if _, ok := s.cancelled[seq]; ok {
+	if s.cancelled.has(seq) {
 		return false
 	}
-	if s.cancelled == nil {
-		s.cancelled = make(map[uint64]struct{})
-	}
-	s.cancelled[seq] = struct{}{}
+	s.cancelled.add(seq)
 	return true
 }
 
@@ -193,12 +190,9 @@ func (s *Sim) fire(now Time) bool {
 func (s *Sim) Next() (Time, bool) {
 	for len(s.heap) > 0 {
 		e := &s.heap[0]
-		if len(s.cancelled) > 0 {
-			if _, ok := s.cancelled[e.key>>16]; ok {
-				delete(s.cancelled, e.key>>16)
-				s.removeTop()
-				continue
-			}
+		if s.cancelled.n > 0 && s.cancelled.remove(e.key>>16) {
+			s.removeTop()
+			continue
 		}
 		return e.at, true
 	}
