@@ -85,7 +85,7 @@ type stateClock struct {
 	after     [numStates]kernel.Duration // the periods' time after the last event so far
 	afterAny  bool
 	from      kernel.Time // the previous sample's time
-	lastEvent kernel.Time
+	lastEvent kernel.Time // the last event's time: the run's end, as the report gives it
 }
 
 // event notes an event at t (in time order): every period so far ended

@@ -12,9 +12,7 @@ type Recorder struct {
 	cfg   *Config
 	mon   *monitor
 	slo   *sloStage // nil without a steady-state hypothesis
-	sched *Schedule
 	sinks []Sink
-	last  kernel.Time // the last event's time
 }
 
 // NewRecorder returns the recorder of a validated configuration whose
@@ -26,14 +24,13 @@ func NewRecorder(cfg *Config, sched *Schedule, sinks []Sink) *Recorder {
 
 // newRecorder is NewRecorder growing its buffers from a's (see Runner).
 func newRecorder(cfg *Config, sched *Schedule, sinks []Sink, a *arena) *Recorder {
-	return &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sched: sched, sinks: sinks}
+	return &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sinks: sinks}
 }
 
 // Observe records one lifecycle event. Events must come in time order,
 // and none before a control period already ended (Tick): the time in each
 // state is cut at the last event as the periods come.
 func (r *Recorder) Observe(e Event) {
-	r.last = e.T
 	r.mon.Observe(e)
 	if r.slo != nil {
 		r.slo.observe(e)
@@ -96,7 +93,7 @@ type Stages struct {
 // Report assembles the report of the run so far, in the given mode, with
 // the stages' figures.
 func (r *Recorder) Report(mode string, st *Stages) Report {
-	rep := buildReport(r.cfg, r.mon, r.last, mode)
+	rep := buildReport(r.cfg, r.mon, r.mon.InState.lastEvent, mode)
 	reportStages(&rep, r.cfg, r.mon.Telemetry, st)
 	if r.slo != nil {
 		rep.SLO = r.slo.judge.report(kernel.Seconds(r.cfg.Detector.Period))
