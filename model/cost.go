@@ -51,6 +51,9 @@ const spanBytes = float64(unsafe.Sizeof(Span{}))
 // report reads them.
 const exactLatencyBytes = 16
 
+// agentBytes is what a run keeps per agent.
+const agentBytes = 16
+
 // windowEndBytes is what a rolling window keeps per request in it: its end
 // in the FIFO and its rank in a heap, with room for either to hold twice
 // the window before it is compacted.
@@ -120,7 +123,7 @@ func (c *Config) estimate() (Cost, costFields) {
 	if k.Seconds > c.Detector.Window {
 		window = float64(k.Requests * (c.Detector.Window / k.Seconds))
 	}
-	k.Bytes = float64(min(k.Periods, SeriesSpans)*spanBytes) + float64(windowEndBytes*window) + float64(16*agents)
+	k.Bytes = float64(min(k.Periods, SeriesSpans)*spanBytes) + float64(windowEndBytes*window) + float64(agentBytes*agents)
 	if c.Telemetry.Percentiles != SketchPercentiles {
 		k.Bytes += float64(exactLatencyBytes * k.Requests)
 	}
@@ -218,7 +221,7 @@ func validateCost(v *validator, c *Config) {
 			return
 		}
 		field := "detector.window" // the requests that ended within it
-		if float64(16*float64(c.Agents.Count)) > k.Bytes/2 {
+		if float64(agentBytes*float64(c.Agents.Count)) > k.Bytes/2 {
 			field = "agents.count"
 		}
 		v.fail(field, fmt.Sprintf("the run would keep about %.3g GB (%d agents, %.3g requests ending within the detector's %g s window): at most %.3g GB",
