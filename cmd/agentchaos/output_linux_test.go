@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentchaos/agentchaos/model/outfile/outfiletest"
 	"github.com/agentchaos/agentchaos/scenarios/sweep"
 )
 
@@ -205,7 +205,7 @@ func TestDevFullFails(t *testing.T) {
 		{[]string{"reproduce"}, full},
 		{[]string{"run", scen, "--trace", "/dev/full"}, nil},
 	} {
-		cmd := helperCommand(t, "-test.run=^TestMainHelperProcess$")
+		cmd := outfiletest.HelperCommand(t, "-test.run=^TestMainHelperProcess$")
 		cmd.Env = append(os.Environ(), "AGENTCHAOS_ARGS="+strings.Join(c.args, "\x1f"))
 		cmd.Stdout = c.stdout
 		var stderr bytes.Buffer
@@ -216,23 +216,4 @@ func TestDevFullFails(t *testing.T) {
 		assert.Equal(t, exitFail, ee.ExitCode(), "%v: %s", c.args, stderr.String())
 		assert.Contains(t, stderr.String(), "no space left on device", c.args)
 	}
-}
-
-// helperCommand runs this test binary again; under qemu-user (CI's arm64
-// run) through the same emulator.
-func helperCommand(t *testing.T, args ...string) *exec.Cmd {
-	t.Helper()
-	probe := exec.Command(os.Args[0], "-test.run=^$")
-	err := probe.Run()
-	if err == nil {
-		return exec.Command(os.Args[0], args...)
-	}
-	if !errors.Is(err, syscall.ENOEXEC) {
-		t.Fatalf("cannot run the test binary again: %v", err)
-	}
-	qemu, lerr := exec.LookPath("qemu-" + map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[runtime.GOARCH] + "-static")
-	if lerr != nil {
-		t.Skipf("the %s test binary cannot be executed here (%v) and no qemu-user emulator is in PATH", runtime.GOARCH, err)
-	}
-	return exec.Command(qemu, append([]string{os.Args[0]}, args...)...)
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/agentchaos/agentchaos/kernel/goldentest"
 	"github.com/agentchaos/agentchaos/model"
+	"github.com/agentchaos/agentchaos/model/outfile/outfiletest"
 	"github.com/agentchaos/agentchaos/model/replicate"
 	"github.com/agentchaos/agentchaos/scenarios"
 )
@@ -266,26 +266,6 @@ func TestSweepKillHelperProcess(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// helperCommand runs this test binary again. Under `go test -exec
-// qemu-aarch64-static` on another architecture the binary cannot be
-// executed directly (no binfmt handler): run it through the same emulator.
-func helperCommand(t *testing.T, args ...string) *exec.Cmd {
-	t.Helper()
-	probe := exec.Command(os.Args[0], "-test.run=^$")
-	err := probe.Run()
-	if err == nil {
-		return exec.Command(os.Args[0], args...)
-	}
-	if !errors.Is(err, syscall.ENOEXEC) {
-		t.Fatalf("cannot run the test binary again: %v", err)
-	}
-	qemu, lerr := exec.LookPath("qemu-" + map[string]string{"arm64": "aarch64", "amd64": "x86_64"}[runtime.GOARCH] + "-static")
-	if lerr != nil {
-		t.Skipf("the %s test binary cannot be executed here (%v) and no qemu-user emulator is in PATH", runtime.GOARCH, err)
-	}
-	return exec.Command(qemu, append([]string{os.Args[0]}, args...)...)
-}
-
 // kill -9 at several moments, each time resuming with a new process; the
 // final file is byte-identical to an uninterrupted run.
 func TestSweepResumeAfterKill(t *testing.T) {
@@ -302,7 +282,7 @@ func TestSweepResumeAfterKill(t *testing.T) {
 	}
 	kills := 0
 	for _, at := range []int{5, 60, 120} {
-		cmd := helperCommand(t, "-test.run=^TestSweepKillHelperProcess$")
+		cmd := outfiletest.HelperCommand(t, "-test.run=^TestSweepKillHelperProcess$")
 		cmd.Env = append(os.Environ(), "AGENTCHAOS_SWEEP_CHILD_OUT="+out)
 		require.NoError(t, cmd.Start())
 		deadline := time.Now().Add(20 * time.Second)
