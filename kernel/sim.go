@@ -46,8 +46,11 @@ func (a *entry) before(b *entry) bool {
 // Sim is a discrete-event simulator: a virtual clock and the pending events.
 // The zero value is an empty simulator at time zero, ready to use.
 //
-// Invariant: heap is a binary min-heap under entry.before, every pending event
-// is in it, and the events fire in strictly increasing (At, sequence) order.
+// Invariant: heap is a 4-ary min-heap under entry.before (the children of
+// entry i are 4i+1 … 4i+4), every pending event is in it, and the events fire
+// in strictly increasing (At, sequence) order. A 4-ary heap is half as deep
+// as a binary one, and its four children share a cache line pair: fewer
+// moves per removal for the same comparisons.
 // Sequences start at 1, so the zero EventID is never a scheduled event. The
 // firing order is what makes cancellation O(1): an event has fired exactly
 // when its (At, sequence) is not after the last fired one.
@@ -243,25 +246,46 @@ func panicDelay(d Duration, now Time) {
 func panicNoHandler(k Kind) { panic(fmt.Sprintf("kernel: no handler for kind %d", k)) }
 
 // removeTop removes the heap's first entry. The heap must not be empty.
+// O(log₄ n). It writes entries only, never the slice header but its length,
+// so that the hot path stores no pointer (a pointer store pays the garbage
+// collector's write barrier whenever a collection is marking).
 func (s *Sim) removeTop() {
 	h := s.heap
 	n := len(h) - 1
 	e := h[n]
-	h = h[:n]
-	s.heap = h
+	s.heap = s.heap[:n] // the compiler stores the length alone
 	if n == 0 {
 		return
 	}
+	h = h[:n]
 	// Sift the former last entry down from the root.
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 4*i + 1
+		if c >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && h[r].before(&h[l]) {
-			m = r
+		m := c
+		if end := c + 4; end <= n {
+			// All four children: the common case, without bounds checks.
+			q := h[c : c+4 : c+4]
+			k := 0
+			if q[1].before(&q[k]) {
+				k = 1
+			}
+			if q[2].before(&q[k]) {
+				k = 2
+			}
+			if q[3].before(&q[k]) {
+				k = 3
+			}
+			m = c + k
+		} else {
+			for j := c + 1; j < n; j++ {
+				if h[j].before(&h[m]) {
+					m = j
+				}
+			}
 		}
 		if !h[m].before(&e) {
 			break
@@ -272,11 +296,12 @@ func (s *Sim) removeTop() {
 	h[i] = e
 }
 
+// up sifts entry i up to its place. O(log₄ n).
 func (s *Sim) up(i int) {
 	h := s.heap
 	e := h[i]
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if !e.before(&h[p]) {
 			break
 		}
