@@ -26,8 +26,9 @@ func NewStream(seed uint64, name string, ids ...uint64) Stream {
 // Family is the set of streams that share a root seed and a name, one per
 // tuple of ids: NewFamily(seed, "service").Stream(agent, seq, attempt). It
 // hashes the name once, so deriving a member on a hot path costs a few
-// multiplications per id. The zero Family is the family of seed 0 with the
-// empty name. A Family is a small value, safe to copy and to use from several
+// multiplications per id. The zero Family is a family of its own, usable,
+// with streams unrelated to any named family's (it is not NewFamily(0, "")).
+// A Family is a small value, safe to copy and to use from several
 // goroutines.
 type Family struct{ h uint64 }
 

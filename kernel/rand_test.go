@@ -119,3 +119,18 @@ func TestSamplerGolden(t *testing.T) {
 	b.WriteString("\n")
 	golden.Check(t, "testdata/samplers.golden", []byte(b.String()))
 }
+
+// The zero Family is usable and is not the family of seed 0 with the empty
+// name (its doc says so).
+func TestZeroFamily(t *testing.T) {
+	var zero Family
+	a, b := zero.Stream(1, 2), NewFamily(0, "").Stream(1, 2)
+	again := zero.Stream(1, 2)
+	x := a.Uint64()
+	if x == b.Uint64() {
+		t.Fatal("the zero Family is NewFamily(0, \"\")")
+	}
+	if x != again.Uint64() {
+		t.Fatal("the zero Family's streams are not reproducible")
+	}
+}

@@ -161,12 +161,12 @@ func TestTelemetryRollingWindowAndGrowth(t *testing.T) {
 	ms := kernel.Time(kernel.Millisecond)
 	// Period 1: 5 created, 2 started, one completion of latency 30 ms.
 	for i := 0; i < 5; i++ {
-		tel.Observe(Event{T: ms, Type: Created})
-		tel.Observe(Event{T: ms, Type: Enqueued, Depth: int32(i + 1)})
+		tel.observe(&Event{T: ms, Type: Created})
+		tel.observe(&Event{T: ms, Type: Enqueued, Depth: int32(i + 1)})
 	}
-	tel.Observe(Event{T: 2 * ms, Type: Started, Depth: 4})
-	tel.Observe(Event{T: 3 * ms, Type: Started, Depth: 3})
-	tel.Observe(Event{T: 40 * ms, Type: Completed, Latency: 30 * kernel.Millisecond, Depth: 3})
+	tel.observe(&Event{T: 2 * ms, Type: Started, Depth: 4})
+	tel.observe(&Event{T: 3 * ms, Type: Started, Depth: 3})
+	tel.observe(&Event{T: 40 * ms, Type: Completed, Latency: 30 * kernel.Millisecond, Depth: 3})
 	var s Sample
 	tel.sample(50*ms, float64(20*ms), &s) // two workers, busy 20 ms in all
 	require.Equal(t, 3, s.Depth)

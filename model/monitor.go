@@ -2,8 +2,8 @@ package model
 
 import "github.com/agentchaos/agentchaos/kernel"
 
-// monitor wires telemetry, detector and throttle together: it is a Sink for
-// the event stream, and Tick, called once per control period, closes the
+// monitor wires telemetry, detector and throttle together: the Recorder
+// feeds it the event stream, and Tick, called once per control period, closes the
 // period, classifies it and sets the throttle. The simulation calls Tick from
 // a kernel event; the real-concurrency mode from a ticker.
 //
@@ -42,12 +42,6 @@ func newMonitor(cfg *Config, a *arena) *monitor {
 		t.exact = make([]int64, 0, int(k.Requests))
 	}
 	return m
-}
-
-// Observe feeds one event to the telemetry.
-func (m *monitor) Observe(e Event) {
-	m.Telemetry.Observe(e)
-	m.InState.event(e.T)
 }
 
 // Tick ends the control period at now and returns its sample (valid until

@@ -104,7 +104,7 @@ func newSLO(cfg *Config, sc *Schedule, a *arena) *sloStage {
 }
 
 // observe records a request's end.
-func (l *sloStage) observe(e Event) {
+func (l *sloStage) observe(e *Event) {
 	if e.Type == Completed || e.Type == Failed {
 		l.ends.Add(e.T, e.Latency, e.Type == Completed)
 	}

@@ -209,7 +209,7 @@ func (s *System) Report(mode string) Report {
 }
 
 // emit sends one lifecycle event to the recorder.
-func (s *System) emit(e Event) { s.rec.Observe(e) }
+func (s *System) emit(e Event) { s.rec.observe(&e) }
 
 // event returns the lifecycle event of request slot at the current time.
 func (s *System) event(t EventType, req int32) Event {

@@ -105,9 +105,9 @@ func newTelemetry(buffer, workers int, window kernel.Duration, mode string, a *a
 	return t
 }
 
-// Observe consumes one event. O(1) amortised; allocates only to grow its
+// observe consumes one event. O(1) amortised; allocates only to grow its
 // buffers.
-func (t *telemetry) Observe(e Event) {
+func (t *telemetry) observe(e *Event) {
 	if dt := float64(e.T - t.lastT); dt > 0 {
 		t.areaQ += float64(float64(t.depth) * dt)
 		t.areaN += float64(float64(t.inSys) * dt)
@@ -168,7 +168,7 @@ func (t *telemetry) Observe(e Event) {
 }
 
 // finished records the latency of a request a worker finished.
-func (t *telemetry) finished(e Event) {
+func (t *telemetry) finished(e *Event) {
 	lat := int64(e.Latency)
 	if t.sketch != nil {
 		t.sketch.Add(lat)
