@@ -40,17 +40,21 @@ func (f *FaultConfig) validate(v *validator, _ *Config) {
 // from ("spike", agent, seq, k) (a hit uniform, then the duration), its
 // error draw from ("fault", agent, seq, k).
 type FaultInjector struct {
-	spikeP, errP, pressureErr, pressureExp float64
-	spike                                  sampler
-	fSpike, fFault                         kernel.Family
+	spikeP, errP, pressureErr float64
+	pow                       pressurePower // pressure^PressureExponent
+	spike                     sampler
+	fSpike, fFault            kernel.Family
 }
 
 // NewFaultInjector returns the injector of a validated configuration.
 func NewFaultInjector(cfg *Config) *FaultInjector {
 	f := &cfg.Faults
 	fi := &FaultInjector{spikeP: f.SpikeProbability, errP: f.ErrorProbability,
-		pressureErr: f.PressureError, pressureExp: f.PressureExponent,
-		fSpike: kernel.NewFamily(cfg.Seed, "spike"), fFault: kernel.NewFamily(cfg.Seed, "fault")}
+		pressureErr: f.PressureError,
+		fSpike:      kernel.NewFamily(cfg.Seed, "spike"), fFault: kernel.NewFamily(cfg.Seed, "fault")}
+	if f.PressureError > 0 {
+		fi.pow = newPressurePower(f.PressureExponent, cfg.Queue.Buffer)
+	}
 	if f.SpikeProbability > 0 || cfg.schedulesSpikes() {
 		fi.spike = f.SpikeDuration.compile()
 	}
@@ -87,7 +91,7 @@ func (fi *FaultInjector) ErrorDraw(agent, seq, k int32) float64 {
 func (fi *FaultInjector) Fails(agent, seq, k int32, pressure, errP float64) bool {
 	p := errP
 	if fi.pressureErr > 0 && pressure > 0 {
-		p += float64(fi.pressureErr * kernel.Pow(pressure, fi.pressureExp))
+		p += float64(fi.pressureErr * fi.pow.of(pressure))
 	}
 	if p <= 0 {
 		return false

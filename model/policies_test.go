@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -305,4 +306,22 @@ func TestBreakerForgetsUnsentProbe(t *testing.T) {
 	b.Forget(probe)
 	_, ok = b.Allow(kernel.Time(kernel.Second))
 	require.True(t, ok, "the unsent probe's place is free again")
+}
+
+// The table of pressure powers gives kernel.Pow's result to the bit, on
+// the queue's pressures and off them, with and without a table.
+func TestPressurePowerIsPow(t *testing.T) {
+	for _, buffer := range []int{1, 3, 50, 1000, maxPressureTable + 1} {
+		for _, exponent := range []float64{0.5, 1, 2, 4.639, 7.25} {
+			p := newPressurePower(exponent, buffer)
+			require.Equal(t, buffer <= maxPressureTable, p.table != nil)
+			for d := 0; d <= min(buffer, 2000); d++ {
+				x := Pressure(d, buffer)
+				require.Equal(t, math.Float64bits(kernel.Pow(x, exponent)), math.Float64bits(p.of(x)), "buffer %d depth %d", buffer, d)
+			}
+			for _, x := range []float64{0.3333, 1e-9, 0.999999, 1.5, math.Nextafter(0.5, 1)} {
+				require.Equal(t, math.Float64bits(kernel.Pow(x, exponent)), math.Float64bits(p.of(x)), "buffer %d pressure %v", buffer, x)
+			}
+		}
+	}
 }

@@ -184,9 +184,47 @@ func Pressure(depth, buffer int) float64 {
 	return float64(depth) / float64(buffer)
 }
 
+// pressurePower is pressure^exponent for the pressures a queue of buffer
+// places can have, Pressure(d, buffer) for d = 0 … buffer, computed once:
+// the service law and the fault injector raise the pressure to a power as
+// every attempt starts, and kernel.Pow is the costliest arithmetic of a
+// run. Any other pressure is computed as before, so the result is
+// kernel.Pow's to the bit either way.
+type pressurePower struct {
+	exponent float64
+	buffer   int
+	table    []float64 // nil: no table (no buffer, or too large a one)
+}
+
+// maxPressureTable bounds the table: 64 Ki places, 512 KiB.
+const maxPressureTable = 1 << 16
+
+func newPressurePower(exponent float64, buffer int) pressurePower {
+	p := pressurePower{exponent: exponent, buffer: buffer}
+	if buffer > 0 && buffer <= maxPressureTable {
+		p.table = make([]float64, buffer+1)
+		for d := range p.table {
+			p.table[d] = kernel.Pow(Pressure(d, buffer), exponent)
+		}
+	}
+	return p
+}
+
+// of returns pressure^exponent.
+func (p *pressurePower) of(pressure float64) float64 {
+	if p.table != nil {
+		d := int(float64(pressure*float64(p.buffer)) + 0.5)
+		if d >= 0 && d < len(p.table) && Pressure(d, p.buffer) == pressure {
+			return p.table[d]
+		}
+	}
+	return kernel.Pow(pressure, p.exponent)
+}
+
 // ServiceLaw is the workers' service-time law as a clock-free value.
 type ServiceLaw struct {
 	overhead, alpha, gamma float64
+	pow                    pressurePower // pressure^gamma
 	law                    ConcurrencyLaw
 	work                   []float64 // work units of each workload type
 }
@@ -195,6 +233,9 @@ type ServiceLaw struct {
 func NewServiceLaw(cfg *Config) ServiceLaw {
 	c := &cfg.Workers
 	l := ServiceLaw{overhead: c.Overhead, alpha: c.Slowdown.Alpha, gamma: c.Slowdown.Gamma}
+	if l.alpha > 0 {
+		l.pow = newPressurePower(l.gamma, cfg.Queue.Buffer)
+	}
 	if c.Concurrency != nil {
 		l.law = *c.Concurrency
 	}
@@ -212,7 +253,7 @@ func NewServiceLaw(cfg *Config) ServiceLaw {
 func (l *ServiceLaw) Time(workload uint8, base, pressure float64, n int, slowdown float64) kernel.Duration {
 	svc := l.overhead + float64(l.work[workload]*base)
 	if l.alpha > 0 && pressure > 0 {
-		svc = float64(svc * (1 + float64(l.alpha*kernel.Pow(pressure, l.gamma))))
+		svc = float64(svc * (1 + float64(l.alpha*l.pow.of(pressure))))
 	}
 	switch l.law.Kind {
 	case LinearCost:
