@@ -39,6 +39,22 @@ func TestReproduceGolden(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 }
 
+// TestRunMatchesProfileGoldens: `run --json` of each published experiment
+// prints exactly the report the scenarios package pins. The command is
+// built with cmd/agentchaos/default.pgo (profile-guided optimisation: other
+// inlining than the library tests get), so this is what checks that the
+// optimised build computes the same bits — under GOAMD64=v3 and arm64 too,
+// where a product inlined next to a sum could otherwise be fused.
+func TestRunMatchesProfileGoldens(t *testing.T) {
+	for _, name := range []string{"EXP-001", "EXP-002", "EXP-003"} {
+		code, out, errOut := cli("run", name, "--json")
+		require.Equal(t, exitOK, code, errOut)
+		want, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "testdata", name+".report.golden"))
+		require.NoError(t, err)
+		require.Equal(t, string(want), out, name)
+	}
+}
+
 func TestRunIsDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	var outs []string
 	for _, procs := range []int{1, 2} {
