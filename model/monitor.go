@@ -61,7 +61,7 @@ func (m *monitor) Tick(now kernel.Time, busy float64) *Sample {
 // figures: the verdict's and the states' tallies and the chart series.
 func (m *monitor) keep(s *Sample) {
 	m.Verdict.add(s)
-	m.InState.add(s)
+	m.InState.add(s, m.Telemetry.LastEvent())
 	m.Series.Add(s)
 }
 
@@ -72,37 +72,37 @@ func (m *monitor) Periods() int { return m.Series.Periods() }
 // periods come: each period counts from the previous sample to its own,
 // cut at the run's last event (the control periods go on while the last
 // agents' final think times run out, after anything happened). It keeps
-// the whole periods' time and, apart, the part of the periods since the
-// last event so far, which a later event makes whole again.
+// the whole periods' time and, apart, the part of the periods after the
+// last event as of afterEvent, which a later event makes whole again. It
+// is told the last event's time with each period rather than seeing every
+// event: the event path, a run's most frequent, stays free of it.
 type stateClock struct {
-	whole     [numStates]kernel.Duration // every period, uncut
-	after     [numStates]kernel.Duration // the periods' time after the last event so far
-	afterAny  bool
-	from      kernel.Time // the previous sample's time
-	lastEvent kernel.Time // the last event's time: the run's end, as the report gives it
+	whole      [numStates]kernel.Duration // every period, uncut
+	after      [numStates]kernel.Duration // the periods' time after afterEvent
+	afterEvent kernel.Time                // the last event's time when after was counted
+	from       kernel.Time                // the previous sample's time
 }
 
-// event notes an event at t (in time order): every period so far ended
-// at or before it.
-func (c *stateClock) event(t kernel.Time) {
-	c.lastEvent = t
-	if c.afterAny {
-		c.after, c.afterAny = [numStates]kernel.Duration{}, false
+// add counts a period's sample; lastEvent is the time of the last event so
+// far (events come in time order, none before a period already ended).
+func (c *stateClock) add(s *Sample, lastEvent kernel.Time) {
+	if lastEvent != c.afterEvent { // an event came after the periods counted in after
+		c.after, c.afterEvent = [numStates]kernel.Duration{}, lastEvent
 	}
-}
-
-// add counts a period's sample.
-func (c *stateClock) add(s *Sample) {
 	c.whole[s.State] += s.T.Sub(c.from)
-	if s.T > c.lastEvent {
-		c.after[s.State] += s.T.Sub(max(c.from, c.lastEvent))
-		c.afterAny = true
+	if s.T > lastEvent {
+		c.after[s.State] += s.T.Sub(max(c.from, lastEvent))
 	}
 	c.from = s.T
 }
 
-// TimeInState returns the time in each state up to the last event.
-func (c *stateClock) TimeInState() TimeInState {
-	in := func(s State) float64 { return (c.whole[s] - c.after[s]).Seconds() }
+// TimeInState returns the time in each state up to the last event, at
+// lastEvent.
+func (c *stateClock) TimeInState(lastEvent kernel.Time) TimeInState {
+	after := c.after
+	if lastEvent != c.afterEvent {
+		after = [numStates]kernel.Duration{}
+	}
+	in := func(s State) float64 { return (c.whole[s] - after[s]).Seconds() }
 	return TimeInState{Stable: in(Stable), Degraded: in(Degraded), Collapsed: in(Collapsed)}
 }

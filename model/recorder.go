@@ -9,10 +9,12 @@ import "github.com/agentchaos/agentchaos/kernel"
 // come from real sockets). Not safe for concurrent use: a concurrent driver
 // serialises its calls.
 type Recorder struct {
-	cfg   *Config
-	mon   *monitor
-	slo   *sloStage // nil without a steady-state hypothesis
-	sinks []Sink
+	cfg    *Config
+	mon    *monitor
+	tel    *telemetry // mon's
+	others bool       // the events go on to slo or sinks
+	slo    *sloStage  // nil without a steady-state hypothesis
+	sinks  []Sink
 }
 
 // NewRecorder returns the recorder of a validated configuration whose
@@ -24,7 +26,9 @@ func NewRecorder(cfg *Config, sched *Schedule, sinks []Sink) *Recorder {
 
 // newRecorder is NewRecorder growing its buffers from a's (see Runner).
 func newRecorder(cfg *Config, sched *Schedule, sinks []Sink, a *arena) *Recorder {
-	return &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sinks: sinks}
+	r := &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sinks: sinks}
+	r.tel, r.others = r.mon.Telemetry, r.slo != nil || len(sinks) > 0
+	return r
 }
 
 // Observe records one lifecycle event. Events must come in time order,
@@ -36,8 +40,15 @@ func (r *Recorder) Observe(e Event) { r.observe(&e) }
 // are made to the telemetry without a copy at every level, the most
 // frequent call of a run (five or so per request).
 func (r *Recorder) observe(e *Event) {
-	r.mon.Telemetry.observe(e)
-	r.mon.InState.event(e.T)
+	r.tel.observe(e)
+	if r.others {
+		r.observeOthers(e)
+	}
+}
+
+// observeOthers passes an event on to the steady-state hypothesis and the
+// sinks, out of observe's way: most runs have neither.
+func (r *Recorder) observeOthers(e *Event) {
 	if r.slo != nil {
 		r.slo.observe(e)
 	}
@@ -99,7 +110,7 @@ type Stages struct {
 // Report assembles the report of the run so far, in the given mode, with
 // the stages' figures.
 func (r *Recorder) Report(mode string, st *Stages) Report {
-	rep := buildReport(r.cfg, r.mon, r.mon.InState.lastEvent, mode)
+	rep := buildReport(r.cfg, r.mon, r.mon.Telemetry.LastEvent(), mode)
 	reportStages(&rep, r.cfg, r.mon.Telemetry, st)
 	if r.slo != nil {
 		rep.SLO = r.slo.judge.report(kernel.Seconds(r.cfg.Detector.Period))

@@ -174,7 +174,7 @@ func buildReport(cfg *Config, m *monitor, end kernel.Time, mode string) Report {
 		r.Catalyst = &Catalyst{Rule: s.Rule, Saturation: s.Saturation, Depth: s.Depth,
 			Growth: s.Growth, P95: finite(s.P95), P95Ratio: s.P95Ratio}
 	}
-	r.TimeInState = m.InState.TimeInState()
+	r.TimeInState = m.InState.TimeInState(end)
 	r.Throttle = ThrottleUse{Enabled: cfg.Throttle.Enabled, Engagements: m.Throttle.Engagements,
 		Delayed: m.Throttle.Delayed, TotalDelay: m.Throttle.TotalDelay.Seconds()}
 	r.Little = t.Little(end)

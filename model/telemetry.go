@@ -108,7 +108,8 @@ func newTelemetry(buffer, workers int, window kernel.Duration, mode string, a *a
 // observe consumes one event. O(1) amortised; allocates only to grow its
 // buffers.
 func (t *telemetry) observe(e *Event) {
-	if dt := float64(e.T - t.lastT); dt > 0 {
+	if e.T > t.lastT {
+		dt := float64(e.T - t.lastT)
 		t.areaQ += float64(float64(t.depth) * dt)
 		t.areaN += float64(float64(t.inSys) * dt)
 		t.lastT = e.T
@@ -196,6 +197,10 @@ func (t *telemetry) Failed() uint64 {
 	}
 	return n
 }
+
+// LastEvent returns the time of the last event (0 before any): events come
+// in time order.
+func (t *telemetry) LastEvent() kernel.Time { return t.lastT }
 
 // Depth returns the queue depth after the last event.
 func (t *telemetry) Depth() int { return t.depth }
