@@ -397,7 +397,7 @@ func (a *agents) create(agent int32) int32 {
 		a.spend(st)
 	}
 	slot := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
-	a.s.emit(a.s.event(Created, slot))
+	a.s.emit(a.s.event(Created, a.s.reqs.at(slot)))
 	a.client.start(slot, a.groupOf[agent])
 	return seq
 }

@@ -495,7 +495,7 @@ func (c *client) transmit(req int32) {
 	r := c.s.reqs.at(req)
 	r.phase = phaseSent
 	c.groups[r.group].Stats.Sent++
-	c.s.emit(c.s.attemptEvent(Sent, r.att))
+	c.s.emit(c.s.attemptEvent(Sent, c.s.atts.at(r.att)))
 	c.down.send(r.att)
 }
 
@@ -640,7 +640,7 @@ func (c *client) failed(req, k int32, cause FailureKind, retryAfter kernel.Durat
 		c.finish(req, cause)
 		return
 	}
-	e := s.event(Retried, req)
+	e := s.event(Retried, r)
 	e.Failure, e.Attempt = cause, uint8(min(k, 255))
 	s.emit(e)
 	r.backoff = backoff
@@ -659,7 +659,7 @@ func (c *client) finish(req int32, outcome FailureKind) {
 	}
 	s.sim.Cancel(r.deadline)
 	r.phase = phaseIdle
-	e := s.event(Completed, req)
+	e := s.event(Completed, r)
 	if outcome != NoFailure {
 		e.Type, e.Failure = Failed, outcome
 	}

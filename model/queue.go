@@ -315,7 +315,7 @@ func (q *queue) send(att int32) {
 	a.inflight = int32(s.inSystem + 1)
 	if w, ok := q.workers.take(); ok {
 		s.inSystem++
-		s.emit(s.attemptEvent(Enqueued, att))
+		s.emit(s.attemptEvent(Enqueued, a))
 		q.workers.start(w, att)
 		return
 	}
@@ -328,7 +328,7 @@ func (q *queue) send(att int32) {
 	s.inSystem++
 	s.depth = q.waiting
 	a.ticket = ticket
-	s.emit(s.attemptEvent(Enqueued, att))
+	s.emit(s.attemptEvent(Enqueued, a))
 	if q.timeout > 0 {
 		a.timeout = s.sim.After(q.timeout, q.kTimeout, int64(att), 0)
 	}
@@ -337,10 +337,11 @@ func (q *queue) send(att int32) {
 // reject turns an arriving attempt away at once with a 503.
 func (q *queue) reject(att int32, why FailureKind) {
 	s := q.s
-	e := s.attemptEvent(Rejected, att)
+	a := s.atts.at(att)
+	e := s.attemptEvent(Rejected, a)
 	e.Failure = why
 	s.emit(e)
-	s.atts.at(att).retryAfter = q.retryAfter
+	a.retryAfter = q.retryAfter
 	q.up.reply(att, why)
 }
 
@@ -373,15 +374,15 @@ func (q *queue) answer(att, worker int32, outcome FailureKind) {
 	s := q.s
 	a := s.atts.at(att)
 	s.inSystem--
-	e := s.attemptEvent(Responded, att)
-	e.Worker, e.Failure = worker, outcome
-	e.Latency = s.sim.Now().Sub(a.arrived)
+	sojourn := s.sim.Now().Sub(a.arrived)
+	e := s.attemptEvent(Responded, a)
+	e.Worker, e.Failure, e.Latency = worker, outcome, sojourn
 	s.emit(e)
 	if outcome.Overload() {
 		a.retryAfter = q.retryAfter
 	}
 	if q.limiter != nil {
-		q.limiter.Update(e.Latency, outcome != NoFailure, int(a.inflight))
+		q.limiter.Update(sojourn, outcome != NoFailure, int(a.inflight))
 	}
 	q.up.reply(att, outcome)
 }
@@ -427,7 +428,7 @@ func (q *queue) next() (int32, bool) {
 			a := s.atts.at(att)
 			if q.dropGone && a.abandoned {
 				s.inSystem--
-				e := s.attemptEvent(Dropped, att)
+				e := s.attemptEvent(Dropped, a)
 				e.Latency = now.Sub(a.arrived)
 				s.emit(e)
 				s.leavePath(att)
@@ -447,7 +448,7 @@ func (q *queue) requeue(att int32) {
 	a.ticket = q.rooms[a.class].PutFront(att)
 	q.waiting++
 	s.depth = q.waiting
-	s.emit(s.attemptEvent(Requeued, att))
+	s.emit(s.attemptEvent(Requeued, a))
 }
 
 // expire: a waiting attempt's timeout fired: the server answers 504.

@@ -72,6 +72,7 @@ type System struct {
 	mon   *monitor // rec's
 	draws *Draws
 	hash  kernel.TraceHash
+	ev    Event // the lifecycle event being emitted (see event)
 
 	reqs     table[request] // the agents' requests, from creation to outcome
 	atts     table[attempt] // attempts, from sending until both ends let go
@@ -208,21 +209,27 @@ func (s *System) Report(mode string) Report {
 	return r
 }
 
-// emit sends one lifecycle event to the recorder.
-func (s *System) emit(e Event) { s.rec.observe(&e) }
+// emit sends lifecycle event e, from event or attemptEvent, to the
+// recorder.
+func (s *System) emit(e *Event) { s.rec.observe(e) }
 
-// event returns the lifecycle event of request slot at the current time.
-func (s *System) event(t EventType, req int32) Event {
-	r := s.reqs.at(req)
-	return Event{T: s.sim.Now(), Type: t, Workload: r.workload, Agent: r.agent, Seq: r.seq,
-		Worker: -1, Depth: int32(s.depth)}
+// event returns lifecycle event t of request r at the current time, and
+// attemptEvent that of attempt a, for emit. Both fill the System's one
+// event in place, field by field, and the recorder reads it by reference:
+// the request path emits half a dozen events a request, and building each
+// on the stack and copying it on its way cost more than the filling.
+func (s *System) event(t EventType, r *request) *Event {
+	e := &s.ev
+	e.T, e.Type, e.Failure, e.Workload, e.Attempt = s.sim.Now(), t, NoFailure, r.workload, 0
+	e.Agent, e.Seq, e.Worker, e.Depth, e.Latency = r.agent, r.seq, -1, int32(s.depth), 0
+	return e
 }
 
-// attemptEvent returns the lifecycle event of attempt att at the current time.
-func (s *System) attemptEvent(t EventType, att int32) Event {
-	a := s.atts.at(att)
-	return Event{T: s.sim.Now(), Type: t, Workload: a.workload, Attempt: uint8(min(a.k, 255)),
-		Agent: a.agent, Seq: a.seq, Worker: -1, Depth: int32(s.depth)}
+func (s *System) attemptEvent(t EventType, a *attempt) *Event {
+	e := &s.ev
+	e.T, e.Type, e.Failure, e.Workload, e.Attempt = s.sim.Now(), t, NoFailure, a.workload, uint8(min(a.k, 255))
+	e.Agent, e.Seq, e.Worker, e.Depth, e.Latency = a.agent, a.seq, -1, int32(s.depth), 0
+	return e
 }
 
 // newRequest allocates the slot of agent's request seq, created now.

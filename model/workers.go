@@ -280,7 +280,7 @@ func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Durati
 func (w *workers) start(worker int32, att int32) {
 	s := w.s
 	a := s.atts.at(att)
-	e := s.attemptEvent(Started, att)
+	e := s.attemptEvent(Started, a)
 	e.Worker = worker
 	s.emit(e)
 	w.busy.Add(s.sim.Now(), 1)
@@ -367,7 +367,7 @@ func (w *workers) drop(att int32) {
 	}
 	w.ZombieWork += s.sim.Now().Sub(started)
 	s.inSystem--
-	e := s.attemptEvent(Dropped, att)
+	e := s.attemptEvent(Dropped, a)
 	e.Worker = worker
 	e.Latency = s.sim.Now().Sub(a.arrived)
 	s.emit(e)
