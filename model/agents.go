@@ -396,8 +396,8 @@ func (a *agents) create(agent int32) int32 {
 	if a.budget > 0 && st.next >= a.budget {
 		a.spend(st)
 	}
-	slot := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
-	a.s.emit(a.s.event(Created, a.s.reqs.at(slot)))
+	slot, r := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
+	a.s.emit(a.s.event(Created, r))
 	a.client.start(slot, a.groupOf[agent])
 	return seq
 }

@@ -445,7 +445,7 @@ func (c *client) begin(req int32) {
 		return
 	}
 	r.breakerGen = gen
-	att := s.newAttempt(req, k)
+	att, _ := s.newAttempt(r, req, k)
 	r.att = att
 	if g.attempt > 0 {
 		r.timer = s.sim.After(s.draws.AttemptTimeout(r.group, r.agent, r.seq, k), c.kTimeout, int64(req), int64(att))
@@ -510,7 +510,7 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	req, k, retryAfter := a.req, a.k, a.retryAfter
 	r := s.reqs.at(req)
 	g := &c.groups[r.group]
-	s.sim.Cancel(r.timer)
+	s.cancel(r.timer)
 	c.letGo(req, outcome != ConnectionReset)
 	s.leaveClient(att)
 	s.leavePath(att)
@@ -544,7 +544,7 @@ func (c *client) letGo(req int32, reusable bool) {
 		return
 	}
 	w := s.reqs.at(waiter)
-	s.sim.Cancel(w.wait)
+	s.cancel(w.wait)
 	g.PoolWait(s.sim.Now().Sub(w.poolSince))
 	w.conn = next
 	if dial {
@@ -562,18 +562,18 @@ func (c *client) abandon(req int32) {
 	r := s.reqs.at(req)
 	att := r.att
 	g := &c.groups[r.group]
-	s.sim.Cancel(r.timer)
+	s.cancel(r.timer)
 	switch r.phase {
 	case phasePool:
 		g.Unsent(r.breakerGen)
-		s.sim.Cancel(r.wait)
+		s.cancel(r.wait)
 		g.pool.Abandon(r.poolTicket)
 		g.PoolWait(s.sim.Now().Sub(r.poolSince))
 		r.att = -1
 		s.leavePath(att) // never sent
 	case phaseDial:
 		g.Unsent(r.breakerGen)
-		s.sim.Cancel(r.wait)
+		s.cancel(r.wait)
 		c.letGo(req, false)
 		s.leavePath(att)
 	case phaseSent:
@@ -621,7 +621,7 @@ func (c *client) deadlineExceeded(ev kernel.Event) {
 	r := c.s.reqs.at(req)
 	switch r.phase {
 	case phaseBackoff:
-		c.s.sim.Cancel(r.wait)
+		c.s.cancel(r.wait)
 	case phasePool, phaseDial, phaseSent:
 		c.abandon(req)
 	}
@@ -657,7 +657,7 @@ func (c *client) finish(req int32, outcome FailureKind) {
 	if outcome == NoFailure {
 		c.groups[r.group].Stats.Succeeded++
 	}
-	s.sim.Cancel(r.deadline)
+	s.cancel(r.deadline)
 	r.phase = phaseIdle
 	e := s.event(Completed, r)
 	if outcome != NoFailure {

@@ -364,7 +364,7 @@ func (q *queue) evictFor(class uint8) bool {
 func (q *queue) left(att int32) {
 	q.waiting--
 	q.s.depth = q.waiting
-	q.s.sim.Cancel(q.s.atts.at(att).timeout)
+	q.s.cancel(q.s.atts.at(att).timeout)
 }
 
 // answer is the server's answer to attempt att (worker −1 if none served

@@ -232,19 +232,35 @@ func (s *System) attemptEvent(t EventType, a *attempt) *Event {
 	return e
 }
 
-// newRequest allocates the slot of agent's request seq, created now.
-func (s *System) newRequest(agent, seq int32, workload uint8) int32 {
+// newRequest allocates the slot of agent's request seq, created now, and
+// returns it and its record. The record is zeroed in place and its fields
+// set one by one (as in newAttempt): a composite literal would be built on
+// the stack and copied.
+func (s *System) newRequest(agent, seq int32, workload uint8) (int32, *request) {
 	slot := s.reqs.alloc()
-	*s.reqs.at(slot) = request{agent: agent, seq: seq, workload: workload, created: s.sim.Now()}
-	return slot
+	r := s.reqs.at(slot)
+	*r = request{}
+	r.agent, r.seq, r.workload, r.created = agent, seq, workload, s.sim.Now()
+	return slot, r
 }
 
-// newAttempt allocates the slot of attempt k at request req.
-func (s *System) newAttempt(req int32, k int32) int32 {
-	r := s.reqs.at(req)
+// newAttempt allocates the slot of attempt k at request r (slot req), and
+// returns it and its record.
+func (s *System) newAttempt(r *request, req, k int32) (int32, *attempt) {
 	slot := s.atts.alloc()
-	*s.atts.at(slot) = attempt{req: req, agent: r.agent, seq: r.seq, k: k, group: r.group, workload: r.workload, created: r.created}
-	return slot
+	a := s.atts.at(slot)
+	*a = attempt{}
+	a.req, a.agent, a.seq, a.k, a.group, a.workload, a.created = req, r.agent, r.seq, k, r.group, r.workload, r.created
+	return slot, a
+}
+
+// cancel cancels the event id names, if any: most of a request's timers
+// are never set (no timeout, no deadline), and their zero EventIDs need no
+// call into the kernel.
+func (s *System) cancel(id kernel.EventID) {
+	if id != (kernel.EventID{}) {
+		s.sim.Cancel(id)
+	}
 }
 
 // leaveClient: the client is done with attempt att (it has the answer or
