@@ -309,18 +309,18 @@ func (q *queue) send(att int32) {
 	a.arrived, a.worker, a.class = s.sim.Now(), -1, q.classOf[a.group]
 	if q.limiter != nil && !q.limiter.Admit(s.inSystem) {
 		q.ShedBy[shedLimit]++
-		q.reject(att, Shed)
+		q.reject(att, a, Shed)
 		return
 	}
 	a.inflight = int32(s.inSystem + 1)
 	if w, ok := q.workers.take(); ok {
 		s.inSystem++
 		s.emit(s.attemptEvent(Enqueued, a))
-		q.workers.start(w, att)
+		q.workers.start(w, att, a)
 		return
 	}
 	if q.waiting >= q.buffer && !q.evictFor(a.class) {
-		q.reject(att, QueueOverflow)
+		q.reject(att, a, QueueOverflow)
 		return
 	}
 	ticket, _ := q.rooms[a.class].Put(att)
@@ -334,10 +334,9 @@ func (q *queue) send(att int32) {
 	}
 }
 
-// reject turns an arriving attempt away at once with a 503.
-func (q *queue) reject(att int32, why FailureKind) {
+// reject turns arriving attempt att (record a) away at once with a 503.
+func (q *queue) reject(att int32, a *attempt, why FailureKind) {
 	s := q.s
-	a := s.atts.at(att)
 	e := s.attemptEvent(Rejected, a)
 	e.Failure = why
 	s.emit(e)
@@ -351,28 +350,28 @@ func (q *queue) reject(att int32, why FailureKind) {
 func (q *queue) evictFor(class uint8) bool {
 	for c := len(q.rooms) - 1; c > int(class); c-- {
 		if att, ok := q.rooms[c].TakeNewest(); ok {
-			q.left(att)
+			a := q.s.atts.at(att)
+			q.left(a)
 			q.ShedBy[shedPriority]++
-			q.answer(att, -1, Shed)
+			q.answer(att, a, -1, Shed)
 			return true
 		}
 	}
 	return false
 }
 
-// left: attempt att has left its waiting room.
-func (q *queue) left(att int32) {
+// left: attempt a has left its waiting room.
+func (q *queue) left(a *attempt) {
 	q.waiting--
 	q.s.depth = q.waiting
-	q.s.cancel(q.s.atts.at(att).timeout)
+	q.s.cancel(a.timeout)
 }
 
-// answer is the server's answer to attempt att (worker −1 if none served
-// it): it leaves the server, the concurrency limit learns from it, and the
-// answer goes up the request path.
-func (q *queue) answer(att, worker int32, outcome FailureKind) {
+// answer is the server's answer to attempt att, record a (worker −1 if
+// none served it): it leaves the server, the concurrency limit learns from
+// it, and the answer goes up the request path.
+func (q *queue) answer(att int32, a *attempt, worker int32, outcome FailureKind) {
 	s := q.s
-	a := s.atts.at(att)
 	s.inSystem--
 	sojourn := s.sim.Now().Sub(a.arrived)
 	e := s.attemptEvent(Responded, a)
@@ -387,10 +386,10 @@ func (q *queue) answer(att, worker int32, outcome FailureKind) {
 	q.up.reply(att, outcome)
 }
 
-// next hands a waiting attempt to a worker that is free — the most
-// important class first, then by the discipline — after CoDel has shed
-// what it sheds from the head; ok is false if none waits.
-func (q *queue) next() (int32, bool) {
+// next hands a waiting attempt, and its record, to a worker that is free —
+// the most important class first, then by the discipline — after CoDel has
+// shed what it sheds from the head; ok is false if none waits.
+func (q *queue) next() (int32, *attempt, bool) {
 	s := q.s
 	now := s.sim.Now()
 	for c := range q.rooms {
@@ -407,9 +406,10 @@ func (q *queue) next() (int32, bool) {
 				}
 				if q.codel[c].ShouldDrop(now, sojourn, !ok) {
 					room.Take()
-					q.left(head)
+					a := s.atts.at(head)
+					q.left(a)
 					q.ShedBy[shedCoDel]++
-					q.answer(head, -1, Shed)
+					q.answer(head, a, -1, Shed)
 					continue
 				}
 			}
@@ -424,8 +424,8 @@ func (q *queue) next() (int32, bool) {
 			default:
 				att, _ = room.Take()
 			}
-			q.left(att)
 			a := s.atts.at(att)
+			q.left(a)
 			if q.dropGone && a.abandoned {
 				s.inSystem--
 				e := s.attemptEvent(Dropped, a)
@@ -434,10 +434,10 @@ func (q *queue) next() (int32, bool) {
 				s.leavePath(att)
 				continue
 			}
-			return att, true
+			return att, a, true
 		}
 	}
-	return 0, false
+	return 0, nil, false
 }
 
 // requeue puts attempt att, whose worker crashed, back at the head of its
@@ -456,8 +456,8 @@ func (q *queue) expire(ev kernel.Event) {
 	att := int32(ev.ID)
 	a := q.s.atts.at(att)
 	q.rooms[a.class].Abandon(a.ticket)
-	q.left(att)
-	q.answer(att, -1, TimedOut)
+	q.left(a)
+	q.answer(att, a, -1, TimedOut)
 }
 
 // sample records the defences' state in the period's sample.

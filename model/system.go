@@ -282,6 +282,10 @@ func (s *System) leavePath(att int32) {
 	}
 }
 
+// leaveBoth: the client and the request path are done with attempt att at
+// once (its answer reached the client waiting for it).
+func (s *System) leaveBoth(att int32) { s.atts.free(att) }
+
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {
 	now := s.sim.Now()
