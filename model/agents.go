@@ -396,17 +396,16 @@ func (a *agents) create(agent int32) int32 {
 	if a.budget > 0 && st.next >= a.budget {
 		a.spend(st)
 	}
-	slot := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
-	a.s.emit(a.s.event(Created, slot))
-	a.client.start(slot, a.groupOf[agent])
+	slot, r := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
+	a.s.emit(a.s.event(Created, r))
+	a.client.start(slot, r, a.groupOf[agent])
 	return seq
 }
 
 // reply: a request's outcome reaches its agent. A closed-loop agent
 // schedules its next request after its pause plus the throttle's delay; the
 // request's slot is freed.
-func (a *agents) reply(slot int32, outcome FailureKind) {
-	r := a.s.reqs.at(slot)
+func (a *agents) reply(slot int32, r *request, outcome FailureKind) {
 	if a.arrival == Closed {
 		if d, think := a.pause(r.agent, r.seq, outcome); think {
 			a.wakeAfter(r.agent, d)

@@ -419,46 +419,48 @@ func newClient(s *System) *client {
 	return c
 }
 
-// start: agent's new request req enters the client.
-func (c *client) start(req int32, group int32) {
-	r := c.s.reqs.at(req)
+// start: agent's new request req (record r) enters the client.
+//
+// The client's steps take a request's slot and, where their caller has
+// it, its record (s.reqs.at(req), valid until the table next grows): the
+// path looks each up once, not in every step.
+func (c *client) start(req int32, r *request, group int32) {
 	r.group, r.att, r.conn = group, -1, -1
 	g := &c.groups[group]
 	g.Request(c.s.sim.Now())
 	if g.deadline > 0 {
 		r.deadline = c.s.sim.After(g.deadline, c.kDeadline, int64(req), 0)
 	}
-	c.begin(req)
+	c.begin(req, r)
 }
 
 // begin starts the request's next attempt.
-func (c *client) begin(req int32) {
+func (c *client) begin(req int32, r *request) {
 	s := c.s
-	r := s.reqs.at(req)
 	g := &c.groups[r.group]
 	k := r.attempts
 	r.attempts++
 	gen, refused := g.Admit(s.sim.Now(), s.draws, r.agent, r.seq, k)
 	if refused != NoFailure {
 		r.phase = phaseIdle
-		c.failed(req, k, refused, 0)
+		c.failed(req, r, k, refused, 0)
 		return
 	}
 	r.breakerGen = gen
-	att := s.newAttempt(req, k)
+	att, a := s.newAttempt(r, req, k)
 	r.att = att
 	if g.attempt > 0 {
 		r.timer = s.sim.After(s.draws.AttemptTimeout(r.group, r.agent, r.seq, k), c.kTimeout, int64(req), int64(att))
 	}
 	if g.pool == nil {
-		c.transmit(req)
+		c.transmit(r, a)
 		return
 	}
 	conn, grant, ticket := g.pool.Acquire(s.sim.Now(), req)
 	switch grant {
 	case GrantIdle:
 		r.conn = conn
-		c.transmit(req)
+		c.transmit(r, a)
 	case GrantDial:
 		r.conn = conn
 		c.dial(req)
@@ -484,20 +486,22 @@ func (c *client) dial(req int32) {
 		r.phase = phaseDial
 		r.wait = s.sim.After(d, c.kDialed, int64(req), int64(r.att))
 	default:
-		c.transmit(req)
+		c.transmitAttempt(r)
 	}
 }
 
-func (c *client) dialled(ev kernel.Event) { c.transmit(int32(ev.ID)) }
+func (c *client) dialled(ev kernel.Event) { c.transmitAttempt(c.s.reqs.at(int32(ev.ID))) }
 
-// transmit sends the request's attempt down the request path.
-func (c *client) transmit(req int32) {
-	r := c.s.reqs.at(req)
+// transmit sends request r's attempt a down the request path;
+// transmitAttempt looks the attempt up.
+func (c *client) transmit(r *request, a *attempt) {
 	r.phase = phaseSent
 	c.groups[r.group].Stats.Sent++
-	c.s.emit(c.s.attemptEvent(Sent, r.att))
+	c.s.emit(c.s.attemptEvent(Sent, a))
 	c.down.send(r.att)
 }
+
+func (c *client) transmitAttempt(r *request) { c.transmit(r, c.s.atts.at(r.att)) }
 
 // reply: the answer to attempt att comes up the request path.
 func (c *client) reply(att int32, outcome FailureKind) {
@@ -510,23 +514,21 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	req, k, retryAfter := a.req, a.k, a.retryAfter
 	r := s.reqs.at(req)
 	g := &c.groups[r.group]
-	s.sim.Cancel(r.timer)
-	c.letGo(req, outcome != ConnectionReset)
-	s.leaveClient(att)
-	s.leavePath(att)
+	s.cancel(r.timer)
+	c.letGo(r, outcome != ConnectionReset)
+	s.leaveBoth(att)
 	g.Record(s.sim.Now(), r.breakerGen, outcome)
 	if outcome == NoFailure {
-		c.finish(req, NoFailure)
+		c.finish(req, r, NoFailure)
 		return
 	}
-	c.failed(req, k, outcome, retryAfter)
+	c.failed(req, r, k, outcome, retryAfter)
 }
 
 // letGo releases the connection of the request's attempt, reusable or
 // closed, and hands it to a waiting attempt if there is one.
-func (c *client) letGo(req int32, reusable bool) {
+func (c *client) letGo(r *request, reusable bool) {
 	s := c.s
-	r := s.reqs.at(req)
 	conn := r.conn
 	r.conn, r.att = -1, -1
 	g := &c.groups[r.group]
@@ -544,13 +546,13 @@ func (c *client) letGo(req int32, reusable bool) {
 		return
 	}
 	w := s.reqs.at(waiter)
-	s.sim.Cancel(w.wait)
+	s.cancel(w.wait)
 	g.PoolWait(s.sim.Now().Sub(w.poolSince))
 	w.conn = next
 	if dial {
 		c.dial(waiter)
 	} else {
-		c.transmit(waiter)
+		c.transmitAttempt(w)
 	}
 }
 
@@ -562,24 +564,24 @@ func (c *client) abandon(req int32) {
 	r := s.reqs.at(req)
 	att := r.att
 	g := &c.groups[r.group]
-	s.sim.Cancel(r.timer)
+	s.cancel(r.timer)
 	switch r.phase {
 	case phasePool:
 		g.Unsent(r.breakerGen)
-		s.sim.Cancel(r.wait)
+		s.cancel(r.wait)
 		g.pool.Abandon(r.poolTicket)
 		g.PoolWait(s.sim.Now().Sub(r.poolSince))
 		r.att = -1
 		s.leavePath(att) // never sent
 	case phaseDial:
 		g.Unsent(r.breakerGen)
-		s.sim.Cancel(r.wait)
-		c.letGo(req, false)
+		s.cancel(r.wait)
+		c.letGo(r, false)
 		s.leavePath(att)
 	case phaseSent:
 		s.atts.at(att).abandoned = true
 		g.Stats.Abandoned++
-		c.letGo(req, false) // a connection with an answer still due cannot carry another request
+		c.letGo(r, false) // a connection with an answer still due cannot carry another request
 		g.Record(s.sim.Now(), r.breakerGen, ClientTimeout)
 		if c.propagate == PropagateService {
 			c.s.workers.drop(att)
@@ -594,7 +596,7 @@ func (c *client) timedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	k := c.s.atts.at(int32(ev.Arg)).k
 	c.abandon(req)
-	c.failed(req, k, ClientTimeout, 0)
+	c.failed(req, c.s.reqs.at(req), k, ClientTimeout, 0)
 }
 
 // poolTimedOut: an attempt waited too long for a connection.
@@ -604,7 +606,7 @@ func (c *client) poolTimedOut(ev kernel.Event) {
 	k := c.s.atts.at(r.att).k
 	c.groups[r.group].Stats.PoolExhausted++
 	c.abandon(req)
-	c.failed(req, k, PoolExhausted, 0)
+	c.failed(req, c.s.reqs.at(req), k, PoolExhausted, 0)
 }
 
 // connectTimedOut: dialling took longer than the connect timeout.
@@ -612,7 +614,7 @@ func (c *client) connectTimedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	k := c.s.atts.at(int32(ev.Arg)).k
 	c.abandon(req)
-	c.failed(req, k, ConnectTimeout, 0)
+	c.failed(req, c.s.reqs.at(req), k, ConnectTimeout, 0)
 }
 
 // deadlineExceeded: the request's deadline passed.
@@ -621,26 +623,25 @@ func (c *client) deadlineExceeded(ev kernel.Event) {
 	r := c.s.reqs.at(req)
 	switch r.phase {
 	case phaseBackoff:
-		c.s.sim.Cancel(r.wait)
+		c.s.cancel(r.wait)
 	case phasePool, phaseDial, phaseSent:
 		c.abandon(req)
 	}
-	c.finish(req, DeadlineExceeded)
+	c.finish(req, r, DeadlineExceeded)
 }
 
 // failed: attempt k of the request failed with cause; the request is tried
 // again after a backoff if the policy, the budget and the deadline allow,
 // else it fails.
-func (c *client) failed(req, k int32, cause FailureKind, retryAfter kernel.Duration) {
+func (c *client) failed(req int32, r *request, k int32, cause FailureKind, retryAfter kernel.Duration) {
 	s := c.s
-	r := s.reqs.at(req)
 	g := &c.groups[r.group]
 	d, backoff, ok := g.Retry(s.sim.Now(), s.draws, r.agent, r.seq, k, cause, retryAfter, r.backoff)
 	if !ok {
-		c.finish(req, cause)
+		c.finish(req, r, cause)
 		return
 	}
-	e := s.event(Retried, req)
+	e := s.event(Retried, r)
 	e.Failure, e.Attempt = cause, uint8(min(k, 255))
 	s.emit(e)
 	r.backoff = backoff
@@ -648,25 +649,24 @@ func (c *client) failed(req, k int32, cause FailureKind, retryAfter kernel.Durat
 	r.wait = s.sim.After(d, c.kRetry, int64(req), 0)
 }
 
-func (c *client) retryDue(ev kernel.Event) { c.begin(int32(ev.ID)) }
+func (c *client) retryDue(ev kernel.Event) { c.begin(int32(ev.ID), c.s.reqs.at(int32(ev.ID))) }
 
 // finish: the request ends with outcome; its agent hears of it.
-func (c *client) finish(req int32, outcome FailureKind) {
+func (c *client) finish(req int32, r *request, outcome FailureKind) {
 	s := c.s
-	r := s.reqs.at(req)
 	if outcome == NoFailure {
 		c.groups[r.group].Stats.Succeeded++
 	}
-	s.sim.Cancel(r.deadline)
+	s.cancel(r.deadline)
 	r.phase = phaseIdle
-	e := s.event(Completed, req)
+	e := s.event(Completed, r)
 	if outcome != NoFailure {
 		e.Type, e.Failure = Failed, outcome
 	}
 	e.Attempt = uint8(min(max(r.attempts-1, 0), 255))
 	e.Latency = s.sim.Now().Sub(r.created)
 	s.emit(e)
-	c.agents.reply(req, outcome)
+	c.agents.reply(req, r, outcome)
 }
 
 // ClientStats is what a client's policies did.

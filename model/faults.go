@@ -137,26 +137,28 @@ func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
 	return spike
 }
 
-// respond: worker finished attempt att; its answer leaves the server now,
-// or after the spike in the response.
-func (f *faults) respond(worker, att int32) {
-	if d := f.s.atts.at(att).delay; d > 0 {
+// respond: worker finished attempt att (record a); its answer leaves the
+// server now, or after the spike in the response.
+func (f *faults) respond(worker, att int32, a *attempt) {
+	if d := a.delay; d > 0 {
 		f.s.sim.After(d, f.kRespond, int64(worker), int64(att))
 		return
 	}
-	f.deliver(worker, att)
+	f.deliver(worker, att, a)
 }
 
-func (f *faults) delayed(ev kernel.Event) { f.deliver(int32(ev.ID), int32(ev.Arg)) }
+func (f *faults) delayed(ev kernel.Event) {
+	f.deliver(int32(ev.ID), int32(ev.Arg), f.s.atts.at(int32(ev.Arg)))
+}
 
-// deliver: the answer to attempt att, served by worker, leaves the server:
-// a success, or a 500 if the fault injector decided so.
-func (f *faults) deliver(worker, att int32) {
+// deliver: the answer to attempt att (record a), served by worker, leaves
+// the server: a success, or a 500 if the fault injector decided so.
+func (f *faults) deliver(worker, att int32, a *attempt) {
 	outcome := NoFailure
-	if f.s.atts.at(att).fail {
+	if a.fail {
 		outcome = FaultError
 	}
-	f.s.queue.answer(att, worker, outcome)
+	f.s.queue.answer(att, a, worker, outcome)
 }
 
 // schedulesSpikes reports whether a schedule action turns spikes on.

@@ -309,18 +309,18 @@ func (q *queue) send(att int32) {
 	a.arrived, a.worker, a.class = s.sim.Now(), -1, q.classOf[a.group]
 	if q.limiter != nil && !q.limiter.Admit(s.inSystem) {
 		q.ShedBy[shedLimit]++
-		q.reject(att, Shed)
+		q.reject(att, a, Shed)
 		return
 	}
 	a.inflight = int32(s.inSystem + 1)
 	if w, ok := q.workers.take(); ok {
 		s.inSystem++
-		s.emit(s.attemptEvent(Enqueued, att))
-		q.workers.start(w, att)
+		s.emit(s.attemptEvent(Enqueued, a))
+		q.workers.start(w, att, a)
 		return
 	}
 	if q.waiting >= q.buffer && !q.evictFor(a.class) {
-		q.reject(att, QueueOverflow)
+		q.reject(att, a, QueueOverflow)
 		return
 	}
 	ticket, _ := q.rooms[a.class].Put(att)
@@ -328,19 +328,19 @@ func (q *queue) send(att int32) {
 	s.inSystem++
 	s.depth = q.waiting
 	a.ticket = ticket
-	s.emit(s.attemptEvent(Enqueued, att))
+	s.emit(s.attemptEvent(Enqueued, a))
 	if q.timeout > 0 {
 		a.timeout = s.sim.After(q.timeout, q.kTimeout, int64(att), 0)
 	}
 }
 
-// reject turns an arriving attempt away at once with a 503.
-func (q *queue) reject(att int32, why FailureKind) {
+// reject turns arriving attempt att (record a) away at once with a 503.
+func (q *queue) reject(att int32, a *attempt, why FailureKind) {
 	s := q.s
-	e := s.attemptEvent(Rejected, att)
+	e := s.attemptEvent(Rejected, a)
 	e.Failure = why
 	s.emit(e)
-	s.atts.at(att).retryAfter = q.retryAfter
+	a.retryAfter = q.retryAfter
 	q.up.reply(att, why)
 }
 
@@ -350,46 +350,46 @@ func (q *queue) reject(att int32, why FailureKind) {
 func (q *queue) evictFor(class uint8) bool {
 	for c := len(q.rooms) - 1; c > int(class); c-- {
 		if att, ok := q.rooms[c].TakeNewest(); ok {
-			q.left(att)
+			a := q.s.atts.at(att)
+			q.left(a)
 			q.ShedBy[shedPriority]++
-			q.answer(att, -1, Shed)
+			q.answer(att, a, -1, Shed)
 			return true
 		}
 	}
 	return false
 }
 
-// left: attempt att has left its waiting room.
-func (q *queue) left(att int32) {
+// left: attempt a has left its waiting room.
+func (q *queue) left(a *attempt) {
 	q.waiting--
 	q.s.depth = q.waiting
-	q.s.sim.Cancel(q.s.atts.at(att).timeout)
+	q.s.cancel(a.timeout)
 }
 
-// answer is the server's answer to attempt att (worker −1 if none served
-// it): it leaves the server, the concurrency limit learns from it, and the
-// answer goes up the request path.
-func (q *queue) answer(att, worker int32, outcome FailureKind) {
+// answer is the server's answer to attempt att, record a (worker −1 if
+// none served it): it leaves the server, the concurrency limit learns from
+// it, and the answer goes up the request path.
+func (q *queue) answer(att int32, a *attempt, worker int32, outcome FailureKind) {
 	s := q.s
-	a := s.atts.at(att)
 	s.inSystem--
-	e := s.attemptEvent(Responded, att)
-	e.Worker, e.Failure = worker, outcome
-	e.Latency = s.sim.Now().Sub(a.arrived)
+	sojourn := s.sim.Now().Sub(a.arrived)
+	e := s.attemptEvent(Responded, a)
+	e.Worker, e.Failure, e.Latency = worker, outcome, sojourn
 	s.emit(e)
 	if outcome.Overload() {
 		a.retryAfter = q.retryAfter
 	}
 	if q.limiter != nil {
-		q.limiter.Update(e.Latency, outcome != NoFailure, int(a.inflight))
+		q.limiter.Update(sojourn, outcome != NoFailure, int(a.inflight))
 	}
 	q.up.reply(att, outcome)
 }
 
-// next hands a waiting attempt to a worker that is free — the most
-// important class first, then by the discipline — after CoDel has shed
-// what it sheds from the head; ok is false if none waits.
-func (q *queue) next() (int32, bool) {
+// next hands a waiting attempt, and its record, to a worker that is free —
+// the most important class first, then by the discipline — after CoDel has
+// shed what it sheds from the head; ok is false if none waits.
+func (q *queue) next() (int32, *attempt, bool) {
 	s := q.s
 	now := s.sim.Now()
 	for c := range q.rooms {
@@ -406,9 +406,10 @@ func (q *queue) next() (int32, bool) {
 				}
 				if q.codel[c].ShouldDrop(now, sojourn, !ok) {
 					room.Take()
-					q.left(head)
+					a := s.atts.at(head)
+					q.left(a)
 					q.ShedBy[shedCoDel]++
-					q.answer(head, -1, Shed)
+					q.answer(head, a, -1, Shed)
 					continue
 				}
 			}
@@ -423,20 +424,20 @@ func (q *queue) next() (int32, bool) {
 			default:
 				att, _ = room.Take()
 			}
-			q.left(att)
 			a := s.atts.at(att)
+			q.left(a)
 			if q.dropGone && a.abandoned {
 				s.inSystem--
-				e := s.attemptEvent(Dropped, att)
+				e := s.attemptEvent(Dropped, a)
 				e.Latency = now.Sub(a.arrived)
 				s.emit(e)
 				s.leavePath(att)
 				continue
 			}
-			return att, true
+			return att, a, true
 		}
 	}
-	return 0, false
+	return 0, nil, false
 }
 
 // requeue puts attempt att, whose worker crashed, back at the head of its
@@ -447,7 +448,7 @@ func (q *queue) requeue(att int32) {
 	a.ticket = q.rooms[a.class].PutFront(att)
 	q.waiting++
 	s.depth = q.waiting
-	s.emit(s.attemptEvent(Requeued, att))
+	s.emit(s.attemptEvent(Requeued, a))
 }
 
 // expire: a waiting attempt's timeout fired: the server answers 504.
@@ -455,8 +456,8 @@ func (q *queue) expire(ev kernel.Event) {
 	att := int32(ev.ID)
 	a := q.s.atts.at(att)
 	q.rooms[a.class].Abandon(a.ticket)
-	q.left(att)
-	q.answer(att, -1, TimedOut)
+	q.left(a)
+	q.answer(att, a, -1, TimedOut)
 }
 
 // sample records the defences' state in the period's sample.

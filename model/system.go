@@ -72,6 +72,7 @@ type System struct {
 	mon   *monitor // rec's
 	draws *Draws
 	hash  kernel.TraceHash
+	ev    Event // the lifecycle event being emitted (see event)
 
 	reqs     table[request] // the agents' requests, from creation to outcome
 	atts     table[attempt] // attempts, from sending until both ends let go
@@ -208,36 +209,58 @@ func (s *System) Report(mode string) Report {
 	return r
 }
 
-// emit sends one lifecycle event to the recorder.
-func (s *System) emit(e Event) { s.rec.observe(&e) }
+// emit sends lifecycle event e, from event or attemptEvent, to the
+// recorder.
+func (s *System) emit(e *Event) { s.rec.observe(e) }
 
-// event returns the lifecycle event of request slot at the current time.
-func (s *System) event(t EventType, req int32) Event {
-	r := s.reqs.at(req)
-	return Event{T: s.sim.Now(), Type: t, Workload: r.workload, Agent: r.agent, Seq: r.seq,
-		Worker: -1, Depth: int32(s.depth)}
+// event returns lifecycle event t of request r at the current time, and
+// attemptEvent that of attempt a, for emit. Both fill the System's one
+// event in place, field by field, and the recorder reads it by reference:
+// the request path emits half a dozen events a request, and building each
+// on the stack and copying it on its way cost more than the filling.
+func (s *System) event(t EventType, r *request) *Event {
+	e := &s.ev
+	e.T, e.Type, e.Failure, e.Workload, e.Attempt = s.sim.Now(), t, NoFailure, r.workload, 0
+	e.Agent, e.Seq, e.Worker, e.Depth, e.Latency = r.agent, r.seq, -1, int32(s.depth), 0
+	return e
 }
 
-// attemptEvent returns the lifecycle event of attempt att at the current time.
-func (s *System) attemptEvent(t EventType, att int32) Event {
-	a := s.atts.at(att)
-	return Event{T: s.sim.Now(), Type: t, Workload: a.workload, Attempt: uint8(min(a.k, 255)),
-		Agent: a.agent, Seq: a.seq, Worker: -1, Depth: int32(s.depth)}
+func (s *System) attemptEvent(t EventType, a *attempt) *Event {
+	e := &s.ev
+	e.T, e.Type, e.Failure, e.Workload, e.Attempt = s.sim.Now(), t, NoFailure, a.workload, uint8(min(a.k, 255))
+	e.Agent, e.Seq, e.Worker, e.Depth, e.Latency = a.agent, a.seq, -1, int32(s.depth), 0
+	return e
 }
 
-// newRequest allocates the slot of agent's request seq, created now.
-func (s *System) newRequest(agent, seq int32, workload uint8) int32 {
+// newRequest allocates the slot of agent's request seq, created now, and
+// returns it and its record. The record is zeroed in place and its fields
+// set one by one (as in newAttempt): a composite literal would be built on
+// the stack and copied.
+func (s *System) newRequest(agent, seq int32, workload uint8) (int32, *request) {
 	slot := s.reqs.alloc()
-	*s.reqs.at(slot) = request{agent: agent, seq: seq, workload: workload, created: s.sim.Now()}
-	return slot
+	r := s.reqs.at(slot)
+	*r = request{}
+	r.agent, r.seq, r.workload, r.created = agent, seq, workload, s.sim.Now()
+	return slot, r
 }
 
-// newAttempt allocates the slot of attempt k at request req.
-func (s *System) newAttempt(req int32, k int32) int32 {
-	r := s.reqs.at(req)
+// newAttempt allocates the slot of attempt k at request r (slot req), and
+// returns it and its record.
+func (s *System) newAttempt(r *request, req, k int32) (int32, *attempt) {
 	slot := s.atts.alloc()
-	*s.atts.at(slot) = attempt{req: req, agent: r.agent, seq: r.seq, k: k, group: r.group, workload: r.workload, created: r.created}
-	return slot
+	a := s.atts.at(slot)
+	*a = attempt{}
+	a.req, a.agent, a.seq, a.k, a.group, a.workload, a.created = req, r.agent, r.seq, k, r.group, r.workload, r.created
+	return slot, a
+}
+
+// cancel cancels the event id names, if any: most of a request's timers
+// are never set (no timeout, no deadline), and their zero EventIDs need no
+// call into the kernel.
+func (s *System) cancel(id kernel.EventID) {
+	if id != (kernel.EventID{}) {
+		s.sim.Cancel(id)
+	}
 }
 
 // leaveClient: the client is done with attempt att (it has the answer or
@@ -258,6 +281,10 @@ func (s *System) leavePath(att int32) {
 		s.atts.free(att)
 	}
 }
+
+// leaveBoth: the client and the request path are done with attempt att at
+// once (its answer reached the client waiting for it).
+func (s *System) leaveBoth(att int32) { s.atts.free(att) }
 
 // tick ends a control period; ticks continue while anything can still happen.
 func (s *System) tick(ev kernel.Event) {

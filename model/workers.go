@@ -275,12 +275,12 @@ func (w *workers) serviceTime(a *attempt, pressure float64, n int) kernel.Durati
 	return w.law.Time(a.workload, base, pressure, n, w.s.sched.SlowdownAt(w.s.sim.Now()))
 }
 
-// start puts worker on attempt att. The service time and the fault
-// injector's decisions depend on the queue's pressure as service starts.
-func (w *workers) start(worker int32, att int32) {
+// start puts worker on attempt att (record a). The service time and the
+// fault injector's decisions depend on the queue's pressure as service
+// starts.
+func (w *workers) start(worker int32, att int32, a *attempt) {
 	s := w.s
-	a := s.atts.at(att)
-	e := s.attemptEvent(Started, att)
+	e := s.attemptEvent(Started, a)
 	e.Worker = worker
 	s.emit(e)
 	w.busy.Add(s.sim.Now(), 1)
@@ -328,14 +328,14 @@ func (w *workers) done(ev kernel.Event) {
 		w.Zombies++
 		w.ZombieWork += w.s.sim.Now().Sub(a.startedAt)
 	}
-	w.faults.respond(worker, att)
+	w.faults.respond(worker, att, a)
 	w.free(worker)
 }
 
 // free: worker takes the next waiting attempt, or goes idle.
 func (w *workers) free(worker int32) {
-	if next, ok := w.queue.next(); ok {
-		w.start(worker, next)
+	if next, a, ok := w.queue.next(); ok {
+		w.start(worker, next, a)
 		return
 	}
 	w.idle.Put(worker)
@@ -367,7 +367,7 @@ func (w *workers) drop(att int32) {
 	}
 	w.ZombieWork += s.sim.Now().Sub(started)
 	s.inSystem--
-	e := s.attemptEvent(Dropped, att)
+	e := s.attemptEvent(Dropped, a)
 	e.Worker = worker
 	e.Latency = s.sim.Now().Sub(a.arrived)
 	s.emit(e)
@@ -396,7 +396,7 @@ func (w *workers) crash(k int, requeue bool) {
 			w.queue.requeue(att)
 			continue
 		}
-		w.queue.answer(att, worker, Crashed)
+		w.queue.answer(att, w.s.atts.at(att), worker, Crashed)
 	}
 }
 
