@@ -229,7 +229,7 @@ type ClientPolicy struct {
 	retry      RetryPolicy
 	backoff    Backoff
 	retryAfter bool
-	budget     RetryBudget
+	budget     RetryBudget // nil: no budget, every retry allowed (no call per attempt)
 	breaker    *Breaker
 	throttle   *AdaptiveThrottle
 	breakerOn  [numFailureKinds]bool
@@ -244,7 +244,7 @@ type ClientPolicy struct {
 // client section.
 func NewClientPolicy(name string, cc *ClientConfig) *ClientPolicy {
 	p := &ClientPolicy{name: name, retry: NewRetryPolicy(cc.Retry), backoff: NewBackoff(cc.Retry.Backoff),
-		retryAfter: cc.Retry.RetryAfter, budget: unlimited{}}
+		retryAfter: cc.Retry.RetryAfter}
 	switch cc.Budget.Kind {
 	case TokenBucketBudget:
 		p.budget = NewTokenBucket(cc.Budget.MaxTokens, cc.Budget.TokenRatio)
@@ -276,7 +276,11 @@ func NewClientPolicy(name string, cc *ClientConfig) *ClientPolicy {
 }
 
 // Request records that a request starts at now (the budget counts it).
-func (p *ClientPolicy) Request(now kernel.Time) { p.budget.Request(now) }
+func (p *ClientPolicy) Request(now kernel.Time) {
+	if p.budget != nil {
+		p.budget.Request(now)
+	}
+}
 
 // Admit decides at now whether attempt k of agent's request seq may be
 // sent: the adaptive throttle first (its draw from d), then the breaker. It
@@ -309,7 +313,9 @@ func (p *ClientPolicy) Admit(now kernel.Time, d *Draws, agent, seq, k int32) (ge
 // breaker generation gen) to the budget, the adaptive throttle and the
 // breaker. A client that gives up on an attempt records ClientTimeout.
 func (p *ClientPolicy) Record(now kernel.Time, gen uint64, outcome FailureKind) {
-	p.budget.Outcome(now, outcome == NoFailure)
+	if p.budget != nil {
+		p.budget.Outcome(now, outcome == NoFailure)
+	}
 	if p.throttle != nil && outcome != ClientTimeout && !outcome.Overload() {
 		p.throttle.Accept(now)
 	}
@@ -336,7 +342,7 @@ func (p *ClientPolicy) Retry(now kernel.Time, d *Draws, agent, seq, k int32, cau
 	if !p.retry.Retries(k, cause) {
 		return 0, 0, false
 	}
-	if !p.budget.Retry(now) {
+	if p.budget != nil && !p.budget.Retry(now) {
 		p.Stats.BudgetDenied++
 		return 0, 0, false
 	}

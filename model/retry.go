@@ -4,8 +4,8 @@ import "github.com/agentchaos/agentchaos/kernel"
 
 // RetryBudget bounds how much a client retries, whatever its retry policy
 // allows, so that retries cannot multiply the load without limit. A
-// clock-free policy value: the methods that need the time take it. The
-// zero value allows every retry.
+// clock-free policy value: the methods that need the time take it. A
+// ClientPolicy without one (nil) allows every retry.
 type RetryBudget interface {
 	// Request records that a request was sent at now (its first attempt).
 	Request(now kernel.Time)
@@ -70,13 +70,6 @@ func (b *RatioBudget) Retry(now kernel.Time) bool {
 	b.window.add(now, 0, 1)
 	return true
 }
-
-// unlimited is the budget of a client without one.
-type unlimited struct{}
-
-func (unlimited) Request(kernel.Time)       {}
-func (unlimited) Outcome(kernel.Time, bool) {}
-func (unlimited) Retry(kernel.Time) bool    { return true }
 
 // RetryPolicy decides whether a failed attempt is tried again: the
 // outcome's kind is among those retried and attempts remain. A clock-free
