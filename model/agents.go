@@ -244,6 +244,7 @@ type agents struct {
 	arrival string
 	burst   int
 	backoff Backoff
+	paced   bool // the schedule paces the load (else a gap is just a gap)
 	draws   *Draws
 	trace   []kernel.Time // the trace's creation times, for arrival "trace"
 }
@@ -259,7 +260,7 @@ func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
 	a := &agents{s: s, state: zeroed(s.spare.agentState, c.Count), active: c.Count,
 		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
-		backoff: NewBackoff(c.Backoff), draws: s.draws}
+		backoff: NewBackoff(c.Backoff), paced: s.sched.Paced(), draws: s.draws}
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
 	}
@@ -342,10 +343,13 @@ func (a *agents) spend(st *agentState) {
 // wakeAfter schedules agent's next wake-up after a gap of think time,
 // taken at the scheduled load's pace, plus the throttle's delay.
 func (a *agents) wakeAfter(agent int32, gap kernel.Duration) {
-	at, ok := a.s.sched.Advance(a.s.sim.Now(), gap)
-	if !ok { // the load stays at 0: the agent never wakes again
-		a.retire(agent)
-		return
+	at := a.s.sim.Now().Add(gap)
+	if a.paced {
+		var ok bool
+		if at, ok = a.s.sched.Advance(a.s.sim.Now(), gap); !ok { // the load stays at 0: the agent never wakes again
+			a.retire(agent)
+			return
+		}
 	}
 	a.s.sim.At(at.Add(a.s.rec.ThrottleDelay()), a.kWake, int64(agent), 0)
 }

@@ -106,11 +106,13 @@ type faults struct {
 	s          *System
 	inj        *FaultInjector
 	inResponse bool
+	scheduled  bool // the schedule sets fault probabilities (else no need to ask it)
 	kRespond   kernel.Kind
 }
 
 func newFaults(s *System) *faults {
-	f := &faults{s: s, inj: NewFaultInjector(s.cfg), inResponse: s.cfg.Faults.SpikeInResponse}
+	f := &faults{s: s, inj: NewFaultInjector(s.cfg), inResponse: s.cfg.Faults.SpikeInResponse,
+		scheduled: s.sched.SetsFaults()}
 	f.kRespond = s.sim.Register(f.delayed)
 	return f
 }
@@ -119,13 +121,15 @@ func newFaults(s *System) *faults {
 // at the given pressure, and returns how much the spike adds to the service
 // (0 when spikes delay the response instead).
 func (f *faults) decide(a *attempt, pressure float64) kernel.Duration {
-	now := f.s.sim.Now()
 	errP, spikeP := f.inj.errP, f.inj.spikeP
-	if p, ok := f.s.sched.ErrorProbability(now); ok {
-		errP = p
-	}
-	if p, ok := f.s.sched.SpikeProbability(now); ok {
-		spikeP = p
+	if f.scheduled {
+		now := f.s.sim.Now()
+		if p, ok := f.s.sched.ErrorProbability(now); ok {
+			errP = p
+		}
+		if p, ok := f.s.sched.SpikeProbability(now); ok {
+			spikeP = p
+		}
 	}
 	a.fail = f.inj.Fails(a.agent, a.seq, a.k, pressure, errP)
 	spike := f.inj.Spike(a.agent, a.seq, a.k, spikeP)

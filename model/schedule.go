@@ -565,11 +565,17 @@ func (sc *Schedule) Advance(t0 kernel.Time, work kernel.Duration) (kernel.Time, 
 }
 
 // ActiveFrom returns the first instant from t on when closed agent a may
-// be active under the agent cap; false if never again.
+// be active under the agent cap; false if never again. Without a cap it is
+// small enough to be inlined: closed agents ask on every request.
 func (sc *Schedule) ActiveFrom(t kernel.Time, a int32) (kernel.Time, bool) {
 	if sc.agentCap == nil {
 		return t, true
 	}
+	return sc.capped(t, a)
+}
+
+// capped is ActiveFrom under an agent cap.
+func (sc *Schedule) capped(t kernel.Time, a int32) (kernel.Time, bool) {
 	for {
 		if float64(a) < sc.agentCap.at(t) {
 			return t, true
@@ -596,6 +602,14 @@ func (sc *Schedule) ErrorProbability(t kernel.Time) (p float64, ok bool) { retur
 func (sc *Schedule) SpikeProbability(t kernel.Time) (p float64, ok bool) {
 	return override(sc.spikeP, t)
 }
+
+// SetsFaults reports whether the schedule sets a fault probability at any
+// time.
+func (sc *Schedule) SetsFaults() bool { return sc.errP != nil || sc.spikeP != nil }
+
+// Paced reports whether the schedule paces the load (Advance is not
+// simply t0 + work).
+func (sc *Schedule) Paced() bool { return sc.load != nil }
 
 // override returns the scheduled value of p at t; ok is false when there is none.
 func override(p *profile, t kernel.Time) (float64, bool) {
