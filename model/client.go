@@ -398,6 +398,10 @@ type clientGroup struct {
 	attempt, deadline, connect, wait kernel.Duration
 	pool                             *Pool
 	handoffs                         uint64
+	// admits: the policy has a throttle or a breaker for Admit to ask;
+	// records: it has those or a budget for Record to tell. Most clients
+	// have none, and the stage skips both calls on every attempt.
+	admits, records bool
 }
 
 func newClient(s *System) *client {
@@ -406,6 +410,9 @@ func newClient(s *System) *client {
 		cc := g.client
 		grp := clientGroup{ClientPolicy: NewClientPolicy(g.name, cc), attempt: kernel.Seconds(cc.Timeouts.Attempt),
 			deadline: kernel.Seconds(cc.Timeouts.Deadline), connect: kernel.Seconds(cc.Timeouts.Connect)}
+		p := grp.ClientPolicy
+		grp.admits = p.throttle != nil || p.breaker != nil
+		grp.records = grp.admits || p.budget != nil
 		if cc.Pool.MaxConnections > 0 {
 			grp.pool = NewPool(cc.Pool)
 			grp.wait = kernel.Seconds(cc.Pool.AcquireTimeout)
@@ -446,13 +453,15 @@ func (c *client) begin(req int32, r *request) {
 	g := &c.groups[r.group]
 	k := r.attempts
 	r.attempts++
-	gen, refused := g.Admit(s.sim.Now(), s.draws, r.agent, r.seq, k)
-	if refused != NoFailure {
-		r.phase = phaseIdle
-		c.failed(req, r, k, refused, 0)
-		return
+	if g.admits {
+		gen, refused := g.Admit(s.sim.Now(), s.draws, r.agent, r.seq, k)
+		if refused != NoFailure {
+			r.phase = phaseIdle
+			c.failed(req, r, k, refused, 0)
+			return
+		}
+		r.breakerGen = gen
 	}
-	r.breakerGen = gen
 	att, a := s.newAttempt(r, req, k)
 	r.att = att
 	if g.attempt > 0 {
@@ -523,7 +532,9 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	s.cancel(r.timer)
 	c.letGo(r, outcome != ConnectionReset)
 	s.leaveBoth(att)
-	g.Record(s.sim.Now(), r.breakerGen, outcome)
+	if g.records {
+		g.Record(s.sim.Now(), r.breakerGen, outcome)
+	}
 	if outcome == NoFailure {
 		c.finish(req, r, NoFailure)
 		return
@@ -588,7 +599,9 @@ func (c *client) abandon(req int32) {
 		s.atts.at(att).abandoned = true
 		g.Stats.Abandoned++
 		c.letGo(r, false) // a connection with an answer still due cannot carry another request
-		g.Record(s.sim.Now(), r.breakerGen, ClientTimeout)
+		if g.records {
+			g.Record(s.sim.Now(), r.breakerGen, ClientTimeout)
+		}
 		if c.propagate == PropagateService {
 			c.s.workers.drop(att)
 		}
