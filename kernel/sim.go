@@ -70,6 +70,7 @@ type Sim struct {
 	fired     uint64
 	stopped   bool
 	trace     func(Event)
+	hash      *TraceHash
 }
 
 // New returns an empty simulator at time zero (the same as a zero Sim).
@@ -103,6 +104,11 @@ func (s *Sim) Register(h Handler) Kind {
 // Trace sets a sink that sees every event as it fires, before its handler;
 // nil removes it. See [TraceHash].
 func (s *Sim) Trace(sink func(Event)) { s.trace = sink }
+
+// HashTrace folds every event, as it fires and before its handler, into h
+// (nil: none), as Trace(h.Add) would, without a call through a function
+// value per event: the trace hash of a run costs next to nothing.
+func (s *Sim) HashTrace(h *TraceHash) { s.hash = h }
 
 // Now returns the current virtual time.
 func (s *Sim) Now() Time { return s.now }
@@ -143,8 +149,15 @@ func (s *Sim) After(d Duration, k Kind, id, arg int64) EventID {
 // it was pending. Cancelling an event that has fired or was already
 // cancelled, or the zero EventID, does nothing and returns false. O(1).
 func (s *Sim) Cancel(id EventID) bool {
+	if id.key == 0 {
+		return false // inlined: a timer never set costs its caller a compare
+	}
+	return s.cancel(id)
+}
+
+func (s *Sim) cancel(id EventID) bool {
 	seq := id.key >> 16
-	if seq == 0 || seq > s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
+	if seq > s.seq || !(id.at > s.last.at || (id.at == s.last.at && id.key > s.last.key)) {
 		return false // never scheduled, or already fired
 	}
 	if s.cancelled.has(seq) {
@@ -180,6 +193,9 @@ func (s *Sim) fire(now Time) bool {
 	s.last = EventID{at: e.at, key: e.key}
 	s.fired++
 	ev := Event{At: e.at, Kind: Kind(e.key), ID: e.id, Arg: e.arg}
+	if s.hash != nil {
+		s.hash.Add(ev)
+	}
 	if s.trace != nil {
 		s.trace(ev)
 	}

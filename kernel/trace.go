@@ -3,10 +3,11 @@ package kernel
 // TraceHash is a running hash over the fired events' (time, kind, id, arg),
 // in firing order: each word is folded in FNV-1a style (xor, multiply by the
 // 64-bit FNV prime) and the sum is finalised by an avalanche mix. Two runs with the same hash fired the same events at
-// the same instants: it identifies a run bit for bit. Use it as a trace sink:
+// the same instants: it identifies a run bit for bit. Hash a run's events
+// with [Sim.HashTrace] (or use Add as a trace sink):
 //
 //	var h kernel.TraceHash
-//	sim.Trace(h.Add)
+//	sim.HashTrace(&h)
 type TraceHash struct{ h uint64 }
 
 const (

@@ -152,7 +152,7 @@ func newSystem(cfg *Config, opt Options, spare *arena) (*System, error) {
 	s := &System{cfg: cfg, sim: sim, rec: rec, mon: rec.mon, draws: NewDraws(cfg), sched: sched,
 		period: kernel.Seconds(cfg.Detector.Period), maxPeriods: maxPeriods, interrupt: opt.Interrupt,
 		reqs: spare.reqs, atts: spare.atts, spare: spare}
-	s.sim.Trace(s.hash.Add)
+	s.sim.HashTrace(&s.hash)
 	s.kTick = s.sim.Register(s.tick)
 
 	a, q, w, f := newAgents(s), newQueue(s), newWorkers(s), newFaults(s)
