@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -199,6 +200,24 @@ func TestSecondsConversion(t *testing.T) {
 	require.Equal(t, 0.25, (250 * Millisecond).Seconds())
 	require.Equal(t, "0.05s", (50 * Millisecond).String())
 	require.Panics(t, func() { Seconds(1e300) })
+	require.Panics(t, func() { Seconds(math.NaN()) })
+}
+
+// Seconds' truncation fast path rounds exactly as math.Round (half away
+// from zero) does, on the edges and on random times over 18 decades.
+func TestSecondsRoundsAsMathRound(t *testing.T) {
+	xs := []float64{0, math.Copysign(0, -1), 1e-9, 0.5e-9, 1.5e-9, 2.5e-9, 0.49999999999999994e-9,
+		math.Nextafter(0.5e-9, 0), math.Nextafter(0.5e-9, 1), 1, 0.1, 123.456789123, 4.5e6, 4.503599627370495e6,
+		math.Nextafter(float64(1<<52)/1e9, 0), float64(1<<52) / 1e9, -1e-9, -0.3, -2.5e-9, 1e9, 9.2e9}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		xs = append(xs, r.Float64()*math.Pow(10, float64(r.IntN(18)-9)), float64(r.IntN(1<<20))/2e9, -r.Float64())
+	}
+	for _, x := range xs {
+		if want := Duration(math.Round(float64(x * 1e9))); Seconds(x) != want {
+			t.Fatalf("Seconds(%v) = %d, math.Round gives %d", x, Seconds(x), want)
+		}
+	}
 }
 
 // A cancelled entry at the top of the heap must not let RunUntil fire an

@@ -98,11 +98,11 @@ func (b *Backoff) Delay(k int32, u float64, prev kernel.Duration) kernel.Duratio
 			p = b.base
 		}
 		d := b.base + float64(u*(float64(3*p)-b.base))
-		return seconds(min(d, b.max))
+		return kernel.Seconds(min(d, b.max))
 	}
 	d := float64(b.base * kernel.Pow(b.multiplier, float64(k-1)))
 	if d > b.max {
 		d = b.max
 	}
-	return seconds(float64(d * (1 - float64(b.jitter*u))))
+	return kernel.Seconds(float64(d * (1 - float64(b.jitter*u))))
 }

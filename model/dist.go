@@ -239,39 +239,7 @@ func (v *validator) timeDist(path string, d Dist, allowZero bool) {
 // lognormal of CV 100) or a steep slowdown can reach beyond the int64
 // nanoseconds. One such wait ends the run at MaxPeriods, with an error,
 // rather than in a panic.
-func drawnSeconds(x float64) kernel.Duration {
-	if d, ok := fastSeconds(x); ok {
-		return d
-	}
-	return kernel.Seconds(min(x, maxValue))
-}
-
-// seconds is kernel.Seconds(x), through fastSeconds where it can.
-func seconds(x float64) kernel.Duration {
-	if d, ok := fastSeconds(x); ok {
-		return d
-	}
-	return kernel.Seconds(x)
-}
-
-// fastSeconds is kernel.Seconds(x), to the nanosecond, for the times the
-// request path draws and computes several of a request: x·10⁹ in
-// [0, 2⁵²). There the integer part is exact and so is the fraction left,
-// so rounding half away from zero (math.Round) is a truncation, which the
-// CPU does in one instruction, and a comparison; math.Round itself is
-// bit manipulation. ok is false for any other x (kernel.Seconds then
-// rounds it, or panics).
-func fastSeconds(x float64) (d kernel.Duration, ok bool) {
-	ns := float64(x * 1e9)
-	if !(ns >= 0 && ns < 1<<52) {
-		return 0, false
-	}
-	i := int64(ns)
-	if ns-float64(i) >= 0.5 {
-		i++
-	}
-	return kernel.Duration(i), true
-}
+func drawnSeconds(x float64) kernel.Duration { return kernel.Seconds(min(x, maxValue)) }
 
 // dist validates a Dist at path; allowZero admits a zero mean.
 func (v *validator) dist(path string, d Dist, allowZero bool) {
