@@ -77,6 +77,12 @@ type telemetry struct {
 	window   rollingWindow
 	lastTick kernel.Time
 	busyAt   float64 // the workers' busy time up to lastTick, worker·ns
+
+	// next, when the run has a steady-state hypothesis or sinks, is the
+	// Recorder that passes every event on to them after the telemetry
+	// (nil otherwise): calling it from here keeps Recorder.observe small
+	// enough to inline.
+	next *Recorder
 }
 
 type periodCounts struct {
@@ -165,6 +171,9 @@ func (t *telemetry) observe(e *Event) {
 		if e.Failure == FaultError {
 			t.finished(e)
 		}
+	}
+	if t.next != nil {
+		t.next.observeOthers(e)
 	}
 }
 
