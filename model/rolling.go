@@ -54,17 +54,17 @@ func (w *rollingWindow) Add(t kernel.Time, lat kernel.Duration, ranked bool) {
 // (now − length, now].
 func (w *rollingWindow) Advance(now kernel.Time) {
 	cut := now.Add(-w.length)
-	for w.head < len(w.ends) && w.ends[w.head].t <= cut {
-		e := &w.ends[w.head]
-		if e.ranked {
-			w.ranked.expire(rank{int64(e.lat), w.expired})
+	ends, head, expired := w.ends, w.head, w.expired // kept in registers
+	for ; head < len(ends) && ends[head].t <= cut; head++ {
+		if e := &ends[head]; e.ranked {
+			w.ranked.expire(rank{int64(e.lat), expired})
 		} else {
 			w.unranked--
 		}
-		w.head++
-		w.expired++
+		expired++
 	}
-	w.ranked.forget(w.expired)
+	w.head, w.expired = head, expired
+	w.ranked.forget(expired)
 	if w.head > 4096 && w.head*2 > len(w.ends) {
 		w.ends = append(w.ends[:0], w.ends[w.head:]...)
 		w.head = 0
