@@ -9,12 +9,11 @@ import "github.com/agentchaos/agentchaos/kernel"
 // come from real sockets). Not safe for concurrent use: a concurrent driver
 // serialises its calls.
 type Recorder struct {
-	cfg    *Config
-	mon    *monitor
-	tel    *telemetry // mon's
-	others bool       // the events go on to slo or sinks
-	slo    *sloStage  // nil without a steady-state hypothesis
-	sinks  []Sink
+	cfg   *Config
+	mon   *monitor
+	tel   *telemetry // mon's
+	slo   *sloStage  // nil without a steady-state hypothesis
+	sinks []Sink
 }
 
 // NewRecorder returns the recorder of a validated configuration whose
@@ -27,7 +26,10 @@ func NewRecorder(cfg *Config, sched *Schedule, sinks []Sink) *Recorder {
 // newRecorder is NewRecorder growing its buffers from a's (see Runner).
 func newRecorder(cfg *Config, sched *Schedule, sinks []Sink, a *arena) *Recorder {
 	r := &Recorder{cfg: cfg, mon: newMonitor(cfg, a), slo: newSLO(cfg, sched, a), sinks: sinks}
-	r.tel, r.others = r.mon.Telemetry, r.slo != nil || len(sinks) > 0
+	r.tel = r.mon.Telemetry
+	if r.slo != nil || len(sinks) > 0 {
+		r.tel.next = r
+	}
 	return r
 }
 
@@ -38,16 +40,13 @@ func (r *Recorder) Observe(e Event) { r.observe(&e) }
 
 // observe is Observe by reference: the System's events go from where they
 // are made to the telemetry without a copy at every level, the most
-// frequent call of a run (five or so per request).
-func (r *Recorder) observe(e *Event) {
-	r.tel.observe(e)
-	if r.others {
-		r.observeOthers(e)
-	}
-}
+// frequent call of a run (five or so per request). The telemetry passes
+// the event on to observeOthers (see telemetry.next): with one call in it,
+// this is inlined into the System's emit, a call less per event.
+func (r *Recorder) observe(e *Event) { r.tel.observe(e) }
 
 // observeOthers passes an event on to the steady-state hypothesis and the
-// sinks, out of observe's way: most runs have neither.
+// sinks, after the telemetry and out of its way: most runs have neither.
 func (r *Recorder) observeOthers(e *Event) {
 	if r.slo != nil {
 		r.slo.observe(e)

@@ -18,7 +18,8 @@ import (
 // average; Quantile is O(log n) per end that crossed the percentile since
 // the last call, with n the ends in the window. Memory is O(n): the FIFO
 // is compacted once half of it has expired (at most max(2n, n+4096)
-// entries) and each heap is rebuilt once over half of it has expired.
+// entries) and each heap is rebuilt once over two thirds of it have
+// expired (at most 3n+64 ranks).
 // Once grown to its working size it allocates nothing. The zero value
 // with a length is an empty window.
 type rollingWindow struct {
@@ -53,17 +54,17 @@ func (w *rollingWindow) Add(t kernel.Time, lat kernel.Duration, ranked bool) {
 // (now − length, now].
 func (w *rollingWindow) Advance(now kernel.Time) {
 	cut := now.Add(-w.length)
-	for w.head < len(w.ends) && w.ends[w.head].t <= cut {
-		e := &w.ends[w.head]
-		if e.ranked {
-			w.ranked.expire(rank{int64(e.lat), w.expired})
+	ends, head, expired := w.ends, w.head, w.expired // kept in registers
+	for ; head < len(ends) && ends[head].t <= cut; head++ {
+		if e := &ends[head]; e.ranked {
+			w.ranked.expire(rank{int64(e.lat), expired})
 		} else {
 			w.unranked--
 		}
-		w.head++
-		w.expired++
+		expired++
 	}
-	w.ranked.forget(w.expired)
+	w.head, w.expired = head, expired
+	w.ranked.forget(expired)
 	if w.head > 4096 && w.head*2 > len(w.ends) {
 		w.ends = append(w.ends[:0], w.ends[w.head:]...)
 		w.head = 0
@@ -106,13 +107,15 @@ func (a rank) less(b rank) bool { return a.lat < b.lat || (a.lat == b.lat && a.s
 // order statistics either side of the split. An end that expires is not
 // looked for: it is dead once its sequence number is below the window's
 // first (forget), its heap's live count is decremented at once, and it is
-// dropped when it reaches its heap's top, or when over half of its heap is
-// dead and the heap is rebuilt. Moving the split moves tops across.
+// dropped when it reaches its heap's top, or when over two thirds of its
+// heap are dead and the heap is rebuilt. Moving the split moves tops across.
 //
 // The lower heap holds its ranks as {−lat, ^seq}, so that both heaps are
-// min-heaps of rank.
+// min-heaps of rank. Which rank is at a heap's top, and so every answer
+// and every heap's length, depends only on the ranks held, not on how the
+// heaps arrange them.
 type quantileHeaps struct {
-	lower, upper         []rank
+	lower, upper         rankHeap
 	liveLower, liveUpper int
 	dead                 uint64 // ranks with seq below it have expired
 }
@@ -125,11 +128,11 @@ func flip(r rank) rank { return rank{-r.lat, ^r.seq} }
 // random order, O(log n) at worst.
 func (q *quantileHeaps) add(r rank) {
 	if len(q.lower) > 0 && !flip(q.lower[0]).less(r) { // r ≤ the lower part's largest
-		q.lower = pushRank(q.lower, flip(r))
+		q.lower.push(flip(r))
 		q.liveLower++
 		return
 	}
-	q.upper = pushRank(q.upper, r)
+	q.upper.push(r)
 	q.liveUpper++
 }
 
@@ -145,55 +148,55 @@ func (q *quantileHeaps) expire(r rank) {
 }
 
 // forget declares the ranks with seq below dead expired, and rebuilds a
-// heap over half of which is dead.
+// heap over two thirds of which are dead: a rebuild scans the whole heap
+// and heapifies its live part, so letting the dead pile up that far
+// (rather than to half) halves how often it runs for a third more ranks
+// scanned each time.
 func (q *quantileHeaps) forget(dead uint64) {
 	q.dead = dead
-	if len(q.lower) > 2*q.liveLower+64 {
-		q.lower = q.rebuild(q.lower, true)
+	if len(q.lower) > 3*q.liveLower+64 {
+		q.rebuild(&q.lower, true)
 	}
-	if len(q.upper) > 2*q.liveUpper+64 {
-		q.upper = q.rebuild(q.upper, false)
+	if len(q.upper) > 3*q.liveUpper+64 {
+		q.rebuild(&q.upper, false)
 	}
 }
 
 // rebuild drops the dead ranks of heap h (the lower one if lower) and
 // restores its heap order. O(n).
-func (q *quantileHeaps) rebuild(h []rank, lower bool) []rank {
-	out := h[:0]
-	for _, r := range h {
+func (q *quantileHeaps) rebuild(h *rankHeap, lower bool) {
+	s := *h
+	n := 0
+	for _, r := range s {
 		if q.alive(r, lower) {
-			out = append(out, r)
+			s[n] = r
+			n++
 		}
 	}
-	for i := len(out)/2 - 1; i >= 0; i-- {
-		siftDown(out, i)
+	*h = (*h)[:n]
+	s = s[:n]
+	for i := n / 2; i > 0; i-- {
+		s.siftDown(uint(i - 1))
 	}
-	return out
 }
 
 // split moves ranks across until the lower part holds the k smallest live
 // ones (0 < k ≤ live), and clears dead ranks off both tops.
 func (q *quantileHeaps) split(k int) {
 	for q.liveLower > k {
-		q.moveTop(&q.lower, &q.upper, true)
+		q.clean(&q.lower, true)
+		q.upper.push(flip(q.lower.pop()))
 		q.liveLower--
 		q.liveUpper++
 	}
 	for q.liveLower < k {
-		q.moveTop(&q.upper, &q.lower, false)
+		q.clean(&q.upper, false)
+		q.lower.push(flip(q.upper.pop()))
 		q.liveUpper--
 		q.liveLower++
 	}
-	q.lower = q.clean(q.lower, true)
-	q.upper = q.clean(q.upper, false)
-}
-
-// moveTop moves the live top of heap *from (the lower one if fromLower) to
-// the other heap, *to.
-func (q *quantileHeaps) moveTop(from, to *[]rank, fromLower bool) {
-	h, r := popRank(q.clean(*from, fromLower))
-	*from = h
-	*to = pushRank(*to, flip(r))
+	q.clean(&q.lower, true)
+	q.clean(&q.upper, false)
 }
 
 // alive reports whether r, held in the lower heap if lower, has not
@@ -206,11 +209,10 @@ func (q *quantileHeaps) alive(r rank, lower bool) bool {
 }
 
 // clean pops the dead ranks off the top of heap h (the lower one if lower).
-func (q *quantileHeaps) clean(h []rank, lower bool) []rank {
-	for len(h) > 0 && !q.alive(h[0], lower) {
-		h, _ = popRank(h)
+func (q *quantileHeaps) clean(h *rankHeap, lower bool) {
+	for len(*h) > 0 && !q.alive((*h)[0], lower) {
+		h.pop()
 	}
-	return h
 }
 
 // at returns the order statistic k of the live ranks, for k the last
@@ -222,38 +224,70 @@ func (q *quantileHeaps) at(k int) int64 {
 	return q.upper[0].lat
 }
 
-// pushRank adds r to the min-heap h.
-func pushRank(h []rank, r rank) []rank {
-	h = append(h, r)
-	i := len(h) - 1
+// rankHeap is a min-heap of ranks. Its methods change its length in the
+// forms (*h = append(*h, r), *h = (*h)[:n]) that store the length alone
+// unless the array grows: no pointer is stored, so no GC write barrier
+// runs, on the way of every end.
+type rankHeap []rank
+
+// push adds r to the heap. (Indices are unsigned: halving is a shift, and
+// fewer bounds are checked.)
+func (h *rankHeap) push(r rank) {
+	*h = append(*h, r)
+	s := *h
+	i := uint(len(s) - 1)
 	for i > 0 {
 		p := (i - 1) / 2
-		if !r.less(h[p]) {
+		if !r.less(s[p]) {
 			break
 		}
-		h[i] = h[p]
+		s[i] = s[p]
 		i = p
 	}
-	h[i] = r
-	return h
+	s[i] = r
 }
 
-// popRank removes and returns the least rank of the non-empty min-heap h.
-func popRank(h []rank) ([]rank, rank) {
-	top := h[0]
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	if n > 0 {
-		siftDown(h, 0)
+// pop removes and returns the least rank of the non-empty heap. The hole
+// at the top sinks to a leaf along the lesser children, one comparison a
+// level, and the last rank, which belongs near the bottom, rises from
+// there: fewer comparisons than sifting the last rank down from the top.
+func (h *rankHeap) pop() rank {
+	s := *h
+	top := s[0]
+	n := uint(len(s) - 1)
+	last := s[n]
+	*h = (*h)[:n]
+	s = s[:n]
+	i := uint(0)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && s[c+1].less(s[c]) {
+			c++
+		}
+		s[i] = s[c]
+		i = c
 	}
-	return h, top
+	for i > 0 {
+		p := (i - 1) / 2
+		if !last.less(s[p]) {
+			break
+		}
+		s[i] = s[p]
+		i = p
+	}
+	if i < n { // else the heap is now empty: last was the top
+		s[i] = last
+	}
+	return top
 }
 
-// siftDown moves h[i] down to its place in the min-heap h.
-func siftDown(h []rank, i int) {
+// siftDown moves h[i] down to its place in the heap h.
+func (h rankHeap) siftDown(i uint) {
 	r := h[i]
-	n := len(h)
+	n := uint(len(h))
 	for {
 		c := 2*i + 1
 		if c >= n {

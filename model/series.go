@@ -76,17 +76,20 @@ func (s *Span) DepthMean() float64 { return s.depthSum / float64(s.Periods) }
 // limit at a period's end (0 without one).
 func (s *Span) LimitMean() float64 { return s.limitSum / float64(s.Periods) }
 
-// spanOf returns the span of one period.
-func spanOf(t0 kernel.Time, smp *Sample) Span {
-	sp := Span{T0: t0, T1: smp.T, Periods: 1, Created: smp.Created, Completed: smp.Completed, FailedBy: smp.FailedBy,
-		LatMax: math.NaN(), P95: math.NaN(), DepthMax: smp.Depth, State: smp.State, Rule: smp.Rule,
-		Throttle: smp.Throttle, depthSum: float64(smp.Depth),
-		Sent: smp.Sent, Retried: smp.Retried, Answered: smp.Answered, Goodput: smp.Goodput,
-		SLOP99: math.NaN(), SLOErrorRate: math.NaN(), CoDelDropping: smp.CoDelDropping, ClientThrottle: smp.ClientThrottle,
-		limitSum: smp.Limit}
+// setPeriod makes sp the span of one period, field by field in place:
+// built whole and copied, its 288 bytes cost more than the filling.
+func (sp *Span) setPeriod(t0 kernel.Time, smp *Sample) {
+	sp.T0, sp.T1, sp.Periods = t0, smp.T, 1
+	sp.Created, sp.Completed, sp.FailedBy = smp.Created, smp.Completed, smp.FailedBy
+	sp.LatMax, sp.P95 = math.NaN(), math.NaN()
+	sp.DepthMax, sp.State, sp.Rule, sp.Throttle = smp.Depth, smp.State, smp.Rule, smp.Throttle
+	sp.Sent, sp.Retried, sp.Answered, sp.Goodput = smp.Sent, smp.Retried, smp.Answered, smp.Goodput
+	sp.SLOP99, sp.SLOErrorRate = math.NaN(), math.NaN()
 	if smp.SLO.Evaluated {
 		sp.SLOP99, sp.SLOErrorRate = smp.SLO.P99, smp.SLO.ErrorRate
 	}
+	sp.CoDelDropping, sp.ClientThrottle = smp.CoDelDropping, smp.ClientThrottle
+	sp.latSum, sp.lastMean, sp.withLat = 0, 0, 0
 	if smp.Completed > 0 {
 		// float64(x*y): no fused multiply-add, the same bits everywhere.
 		sp.latSum = float64(smp.MeanLatency * float64(smp.Completed))
@@ -95,7 +98,7 @@ func spanOf(t0 kernel.Time, smp *Sample) Span {
 	if smp.WindowCount > 0 && smp.P95 > 0 && !math.IsInf(smp.P95, 0) {
 		sp.P95 = smp.P95
 	}
-	return sp
+	sp.depthSum, sp.limitSum = float64(smp.Depth), smp.Limit
 }
 
 // merge adds the span b, which follows s.
@@ -145,21 +148,26 @@ func (s *Series) Add(smp *Sample) {
 	if n := len(s.spans); n > 0 {
 		t0 = s.spans[n-1].T1
 		if last := &s.spans[n-1]; last.Periods < s.per {
-			sp := spanOf(t0, smp)
+			var sp Span
+			sp.setPeriod(t0, smp)
 			last.merge(&sp)
 			return
 		}
 	}
 	if len(s.spans) == SeriesSpans {
+		// Merge pairs in place: span i is written after spans 2i and
+		// 2i+1 are read (and span 0 is its own first).
 		for i := 0; i < SeriesSpans/2; i++ {
-			a := s.spans[2*i]
-			a.merge(&s.spans[2*i+1])
-			s.spans[i] = a
+			if i > 0 {
+				s.spans[i] = s.spans[2*i]
+			}
+			s.spans[i].merge(&s.spans[2*i+1])
 		}
 		s.spans = s.spans[:SeriesSpans/2]
 		s.per *= 2
 	}
-	s.spans = append(s.spans, spanOf(t0, smp))
+	s.spans = append(s.spans, Span{})
+	s.spans[len(s.spans)-1].setPeriod(t0, smp)
 }
 
 // Periods returns the number of control periods added.
