@@ -1,5 +1,16 @@
 // Command agentchaos runs deterministic discrete-event simulations of
 // asynchronous queue-based systems and reports whether they collapse.
+//
+// default.pgo, beside this file, is a CPU profile of the scenarios
+// package's run benchmarks, which go build and go run use for
+// profile-guided optimisation (hotter inlining: a run about 10% faster, a
+// sweep about 1.5× with the rest of the speed work). Remake it, from the
+// repository's root, when the hot path changes:
+//
+//	go test -run '^$' -bench . -benchtime 20x -cpuprofile cmd/agentchaos/default.pgo ./scenarios
+//
+// It changes no result: TestRunMatchesProfileGoldens checks the optimised
+// command against the library's golden reports, on arm64 and GOAMD64=v3 too.
 package main
 
 import (
