@@ -435,8 +435,8 @@ func newClient(s *System) *client {
 // start: agent's new request req (record r) enters the client.
 //
 // The client's steps take a request's slot and, where their caller has
-// it, its record (s.reqs.at(req), valid until the table next grows): the
-// path looks each up once, not in every step.
+// them, its record (s.reqs.at(req), valid until the table next grows) and
+// its group (c.group(r)): the path looks each up once, not in every step.
 func (c *client) start(req int32, r *request, group int32) {
 	r.group, r.att, r.conn = group, -1, -1
 	g := &c.groups[group]
@@ -444,20 +444,22 @@ func (c *client) start(req int32, r *request, group int32) {
 	if g.deadline > 0 {
 		r.deadline = c.s.sim.After(g.deadline, c.kDeadline, int64(req), 0)
 	}
-	c.begin(req, r)
+	c.begin(req, r, g)
 }
 
+// group is the client group of request r.
+func (c *client) group(r *request) *clientGroup { return &c.groups[r.group] }
+
 // begin starts the request's next attempt.
-func (c *client) begin(req int32, r *request) {
+func (c *client) begin(req int32, r *request, g *clientGroup) {
 	s := c.s
-	g := &c.groups[r.group]
 	k := r.attempts
 	r.attempts++
 	if g.admits {
 		gen, refused := g.Admit(s.sim.Now(), s.draws, r.agent, r.seq, k)
 		if refused != NoFailure {
 			r.phase = phaseIdle
-			c.failed(req, r, k, refused, 0)
+			c.failed(req, r, g, k, refused, 0)
 			return
 		}
 		r.breakerGen = gen
@@ -468,14 +470,14 @@ func (c *client) begin(req int32, r *request) {
 		r.timer = s.sim.After(s.draws.AttemptTimeout(r.group, r.agent, r.seq, k), c.kTimeout, int64(req), int64(att))
 	}
 	if g.pool == nil {
-		c.transmit(r, a)
+		c.transmit(r, a, g)
 		return
 	}
 	conn, grant, ticket := g.pool.Acquire(s.sim.Now(), req)
 	switch grant {
 	case GrantIdle:
 		r.conn = conn
-		c.transmit(r, a)
+		c.transmit(r, a, g)
 	case GrantDial:
 		r.conn = conn
 		c.dial(req)
@@ -491,7 +493,7 @@ func (c *client) begin(req int32, r *request) {
 func (c *client) dial(req int32) {
 	s := c.s
 	r := s.reqs.at(req)
-	g := &c.groups[r.group]
+	g := c.group(r)
 	d := s.draws.Dial(r.group, r.agent, r.seq, r.attempts-1)
 	switch {
 	case g.connect > 0 && d > g.connect:
@@ -509,14 +511,14 @@ func (c *client) dialled(ev kernel.Event) { c.transmitAttempt(c.s.reqs.at(int32(
 
 // transmit sends request r's attempt a down the request path;
 // transmitAttempt looks the attempt up.
-func (c *client) transmit(r *request, a *attempt) {
+func (c *client) transmit(r *request, a *attempt, g *clientGroup) {
 	r.phase = phaseSent
-	c.groups[r.group].Stats.Sent++
+	g.Stats.Sent++
 	c.s.emit(c.s.attemptEvent(Sent, a))
 	c.down.send(r.att)
 }
 
-func (c *client) transmitAttempt(r *request) { c.transmit(r, c.s.atts.at(r.att)) }
+func (c *client) transmitAttempt(r *request) { c.transmit(r, c.s.atts.at(r.att), c.group(r)) }
 
 // reply: the answer to attempt att comes up the request path.
 func (c *client) reply(att int32, outcome FailureKind) {
@@ -528,27 +530,26 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	}
 	req, k, retryAfter := a.req, a.k, a.retryAfter
 	r := s.reqs.at(req)
-	g := &c.groups[r.group]
+	g := c.group(r)
 	s.cancel(r.timer)
-	c.letGo(r, outcome != ConnectionReset)
+	c.letGo(r, g, outcome != ConnectionReset)
 	s.leaveBoth(att)
 	if g.records {
 		g.Record(s.sim.Now(), r.breakerGen, outcome)
 	}
 	if outcome == NoFailure {
-		c.finish(req, r, NoFailure)
+		c.finish(req, r, g, NoFailure)
 		return
 	}
-	c.failed(req, r, k, outcome, retryAfter)
+	c.failed(req, r, g, k, outcome, retryAfter)
 }
 
 // letGo releases the connection of the request's attempt, reusable or
 // closed, and hands it to a waiting attempt if there is one.
-func (c *client) letGo(r *request, reusable bool) {
+func (c *client) letGo(r *request, g *clientGroup, reusable bool) {
 	s := c.s
 	conn := r.conn
 	r.conn, r.att = -1, -1
-	g := &c.groups[r.group]
 	if g.pool == nil || conn < 0 {
 		return
 	}
@@ -580,7 +581,7 @@ func (c *client) abandon(req int32) {
 	s := c.s
 	r := s.reqs.at(req)
 	att := r.att
-	g := &c.groups[r.group]
+	g := c.group(r)
 	s.cancel(r.timer)
 	switch r.phase {
 	case phasePool:
@@ -593,12 +594,12 @@ func (c *client) abandon(req int32) {
 	case phaseDial:
 		g.Unsent(r.breakerGen)
 		s.cancel(r.wait)
-		c.letGo(r, false)
+		c.letGo(r, g, false)
 		s.leavePath(att)
 	case phaseSent:
 		s.atts.at(att).abandoned = true
 		g.Stats.Abandoned++
-		c.letGo(r, false) // a connection with an answer still due cannot carry another request
+		c.letGo(r, g, false) // a connection with an answer still due cannot carry another request
 		if g.records {
 			g.Record(s.sim.Now(), r.breakerGen, ClientTimeout)
 		}
@@ -615,7 +616,8 @@ func (c *client) timedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	k := c.s.atts.at(int32(ev.Arg)).k
 	c.abandon(req)
-	c.failed(req, c.s.reqs.at(req), k, ClientTimeout, 0)
+	r := c.s.reqs.at(req)
+	c.failed(req, r, c.group(r), k, ClientTimeout, 0)
 }
 
 // poolTimedOut: an attempt waited too long for a connection.
@@ -623,9 +625,10 @@ func (c *client) poolTimedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	r := c.s.reqs.at(req)
 	k := c.s.atts.at(r.att).k
-	c.groups[r.group].Stats.PoolExhausted++
+	c.group(r).Stats.PoolExhausted++
 	c.abandon(req)
-	c.failed(req, c.s.reqs.at(req), k, PoolExhausted, 0)
+	r = c.s.reqs.at(req)
+	c.failed(req, r, c.group(r), k, PoolExhausted, 0)
 }
 
 // connectTimedOut: dialling took longer than the connect timeout.
@@ -633,7 +636,8 @@ func (c *client) connectTimedOut(ev kernel.Event) {
 	req := int32(ev.ID)
 	k := c.s.atts.at(int32(ev.Arg)).k
 	c.abandon(req)
-	c.failed(req, c.s.reqs.at(req), k, ConnectTimeout, 0)
+	r := c.s.reqs.at(req)
+	c.failed(req, r, c.group(r), k, ConnectTimeout, 0)
 }
 
 // deadlineExceeded: the request's deadline passed.
@@ -646,18 +650,17 @@ func (c *client) deadlineExceeded(ev kernel.Event) {
 	case phasePool, phaseDial, phaseSent:
 		c.abandon(req)
 	}
-	c.finish(req, r, DeadlineExceeded)
+	c.finish(req, r, c.group(r), DeadlineExceeded)
 }
 
 // failed: attempt k of the request failed with cause; the request is tried
 // again after a backoff if the policy, the budget and the deadline allow,
 // else it fails.
-func (c *client) failed(req int32, r *request, k int32, cause FailureKind, retryAfter kernel.Duration) {
+func (c *client) failed(req int32, r *request, g *clientGroup, k int32, cause FailureKind, retryAfter kernel.Duration) {
 	s := c.s
-	g := &c.groups[r.group]
 	d, backoff, ok := g.Retry(s.sim.Now(), s.draws, r.agent, r.seq, k, cause, retryAfter, r.backoff)
 	if !ok {
-		c.finish(req, r, cause)
+		c.finish(req, r, g, cause)
 		return
 	}
 	e := s.event(Retried, r)
@@ -668,13 +671,16 @@ func (c *client) failed(req int32, r *request, k int32, cause FailureKind, retry
 	r.wait = s.sim.After(d, c.kRetry, int64(req), 0)
 }
 
-func (c *client) retryDue(ev kernel.Event) { c.begin(int32(ev.ID), c.s.reqs.at(int32(ev.ID))) }
+func (c *client) retryDue(ev kernel.Event) {
+	r := c.s.reqs.at(int32(ev.ID))
+	c.begin(int32(ev.ID), r, c.group(r))
+}
 
 // finish: the request ends with outcome; its agent hears of it.
-func (c *client) finish(req int32, r *request, outcome FailureKind) {
+func (c *client) finish(req int32, r *request, g *clientGroup, outcome FailureKind) {
 	s := c.s
 	if outcome == NoFailure {
-		c.groups[r.group].Stats.Succeeded++
+		g.Stats.Succeeded++
 	}
 	s.cancel(r.deadline)
 	r.phase = phaseIdle
