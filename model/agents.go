@@ -241,13 +241,26 @@ type agents struct {
 	spent   int // agents done or with their budget used up
 	budget  int32
 	horizon kernel.Time // 0: none
-	arrival string
+	arrival arrivalMode
 	burst   int
 	backoff Backoff
 	paced   bool // the schedule paces the load (else a gap is just a gap)
 	draws   *Draws
 	trace   []kernel.Time // the trace's creation times, for arrival "trace"
 }
+
+// arrivalMode is AgentConfig.Arrival as a small integer: the agents switch
+// on it at every wake-up and reply, where comparing strings costs more.
+type arrivalMode uint8
+
+const (
+	arriveClosed arrivalMode = iota
+	arrivePoisson
+	arriveBurst
+	arriveTrace
+)
+
+var arrivalModes = map[string]arrivalMode{Closed: arriveClosed, Poisson: arrivePoisson, Burst: arriveBurst, TraceArrivals: arriveTrace}
 
 type agentState struct {
 	next     int32 // index of its next request
@@ -259,7 +272,7 @@ type agentState struct {
 func newAgents(s *System) *agents {
 	c := &s.cfg.Agents
 	a := &agents{s: s, state: zeroed(s.spare.agentState, c.Count), active: c.Count,
-		budget: int32(c.RequestsPerAgent), arrival: c.Arrival, burst: c.BurstSize,
+		budget: int32(c.RequestsPerAgent), arrival: arrivalModes[c.Arrival], burst: c.BurstSize,
 		backoff: NewBackoff(c.Backoff), paced: s.sched.Paced(), draws: s.draws}
 	if c.Horizon > 0 {
 		a.horizon = kernel.Time(kernel.Seconds(c.Horizon))
@@ -288,7 +301,7 @@ func newAgents(s *System) *agents {
 		return a
 	}
 	if c.Arrival == TraceArrivals { // rates: Poisson agents of rate 1/count each, paced by the rates
-		a.arrival = Poisson
+		a.arrival = arrivePoisson
 	}
 	for i := range a.state {
 		s.sim.At(kernel.Time(a.draws.Start(int32(i))), a.kWake, int64(i), 0)
@@ -362,7 +375,7 @@ func (a *agents) wake(ev kernel.Event) {
 		return
 	}
 	switch a.arrival {
-	case Closed:
+	case arriveClosed:
 		now := a.s.sim.Now()
 		at, ok := a.s.sched.ActiveFrom(now, agent)
 		switch {
@@ -373,15 +386,15 @@ func (a *agents) wake(ev kernel.Event) {
 		default:
 			a.create(agent)
 		}
-	case Poisson:
+	case arrivePoisson:
 		a.wakeAfter(agent, a.draws.Think(agent, a.create(agent)))
-	case Burst:
+	case arriveBurst:
 		var gap kernel.Duration
 		for i := 0; i < a.burst && !a.exhausted(agent); i++ {
 			gap = a.draws.Think(agent, a.create(agent))
 		}
 		a.wakeAfter(agent, gap)
-	case TraceArrivals:
+	case arriveTrace:
 		a.create(agent)
 		if next := int(agent) + int(a.state[agent].next)*len(a.state); next < len(a.trace) {
 			a.s.sim.At(a.trace[next], a.kWake, int64(agent), 0)
@@ -410,7 +423,7 @@ func (a *agents) create(agent int32) int32 {
 // schedules its next request after its pause plus the throttle's delay; the
 // request's slot is freed.
 func (a *agents) reply(slot int32, r *request, outcome FailureKind) {
-	if a.arrival == Closed {
+	if a.arrival == arriveClosed {
 		if d, think := a.pause(r.agent, r.seq, outcome); think {
 			a.wakeAfter(r.agent, d)
 		} else {
