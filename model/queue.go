@@ -116,8 +116,16 @@ func (w *WaitingRoom) Take() (slot int32, ok bool) {
 	return e.slot, true
 }
 
-// skipGone drops the abandoned entries at the front.
+// skipGone drops the abandoned entries at the front. Most of the time
+// there are none: the test inlines into Take and Peek, the loop stays out
+// of line.
 func (w *WaitingRoom) skipGone() {
+	if w.head < len(w.entries) && w.entries[w.head].gone {
+		w.dropGone()
+	}
+}
+
+func (w *WaitingRoom) dropGone() {
 	for w.head < len(w.entries) && w.entries[w.head].gone {
 		w.pop()
 	}
@@ -235,21 +243,23 @@ type serverAttempt struct {
 // whose client has given up. Every answer the server gives leaves through
 // answer.
 type queue struct {
-	s          *System
-	up         replier
-	workers    *workers
-	rooms      []WaitingRoom // by class, most important first; their places are shared
-	classOf    []uint8       // by agent group
-	codel      []*CoDel      // by class, when CoDel is on
-	limiter    *Limiter
-	buffer     int
-	waiting    int
-	discipline string
-	lifoAfter  kernel.Duration
-	timeout    kernel.Duration
-	retryAfter kernel.Duration
-	dropGone   bool
-	kTimeout   kernel.Kind
+	s       *System
+	up      replier
+	workers *workers
+	rooms   []WaitingRoom // by class, most important first; their places are shared
+	classOf []uint8       // by agent group
+	codel   []*CoDel      // by class, when CoDel is on
+	limiter *Limiter
+	buffer  int
+	waiting int
+	// lifo, adaptive: the discipline, as flags for next to test rather
+	// than strings to compare at every dequeue.
+	lifo, adaptive bool
+	lifoAfter      kernel.Duration
+	timeout        kernel.Duration
+	retryAfter     kernel.Duration
+	dropGone       bool
+	kTimeout       kernel.Kind
 
 	ShedBy [shedReasons]uint64
 }
@@ -264,7 +274,8 @@ const (
 
 func newQueue(s *System) *queue {
 	c := &s.cfg.Queue
-	q := &queue{s: s, buffer: c.Buffer, discipline: c.Discipline, lifoAfter: kernel.Seconds(c.LIFOAfter),
+	q := &queue{s: s, buffer: c.Buffer, lifo: c.Discipline == DisciplineLIFO,
+		adaptive: c.Discipline == DisciplineAdaptiveLIFO, lifoAfter: kernel.Seconds(c.LIFOAfter),
 		timeout: kernel.Seconds(c.Timeout), retryAfter: kernel.Seconds(c.RetryAfter)}
 	// One class per distinct priority, most important (lowest) first.
 	groups := s.cfg.groups()
@@ -346,8 +357,13 @@ func (q *queue) reject(att int32, a *attempt, why FailureKind) {
 
 // evictFor makes a place for an arrival of the given class by shedding the
 // newest waiting attempt of the least important class below it; false if
-// there is none.
+// there is none. With one class there is never one: the test inlines
+// into send, the search stays out of line.
 func (q *queue) evictFor(class uint8) bool {
+	return int(class) < len(q.rooms)-1 && q.evict(class)
+}
+
+func (q *queue) evict(class uint8) bool {
 	for c := len(q.rooms) - 1; c > int(class); c-- {
 		if att, ok := q.rooms[c].TakeNewest(); ok {
 			a := q.s.atts.at(att)
@@ -395,7 +411,7 @@ func (q *queue) next() (int32, *attempt, bool) {
 	for c := range q.rooms {
 		room := &q.rooms[c]
 		for {
-			if q.codel == nil && q.discipline != DisciplineAdaptiveLIFO && room.Len() == 0 {
+			if q.codel == nil && !q.adaptive && room.Len() == 0 {
 				break
 			}
 			head, ok := room.Peek()
@@ -418,8 +434,7 @@ func (q *queue) next() (int32, *attempt, bool) {
 			}
 			var att int32
 			switch {
-			case q.discipline == DisciplineLIFO,
-				q.discipline == DisciplineAdaptiveLIFO && now.Sub(s.atts.at(head).arrived) > q.lifoAfter:
+			case q.lifo, q.adaptive && now.Sub(s.atts.at(head).arrived) > q.lifoAfter:
 				att, _ = room.TakeNewest()
 			default:
 				att, _ = room.Take()
