@@ -413,7 +413,8 @@ func (a *agents) create(agent int32) int32 {
 	if a.budget > 0 && st.next >= a.budget {
 		a.spend(st)
 	}
-	slot, r := a.s.newRequest(agent, seq, a.draws.Workload(agent, seq))
+	slot := a.s.reqs.alloc()
+	r := a.s.reqs.at(slot).init(agent, seq, a.draws.Workload(agent, seq), a.s.sim.Now())
 	a.s.emit(a.s.event(Created, r))
 	a.client.start(slot, r, a.groupOf[agent])
 	return seq

@@ -464,7 +464,8 @@ func (c *client) begin(req int32, r *request, g *clientGroup) {
 		}
 		r.breakerGen = gen
 	}
-	att, a := s.newAttempt(r, req, k)
+	att := s.atts.alloc()
+	a := s.atts.at(att).init(r, req, k)
 	r.att = att
 	if g.attempt > 0 {
 		r.timer = s.sim.After(s.draws.AttemptTimeout(r.group, r.agent, r.seq, k), c.kTimeout, int64(req), int64(att))

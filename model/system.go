@@ -232,26 +232,24 @@ func (s *System) attemptEvent(t EventType, a *attempt) *Event {
 	return e
 }
 
-// newRequest allocates the slot of agent's request seq, created now, and
-// returns it and its record. The record is zeroed in place and its fields
-// set one by one (as in newAttempt): a composite literal would be built on
-// the stack and copied.
-func (s *System) newRequest(agent, seq int32, workload uint8) (int32, *request) {
-	slot := s.reqs.alloc()
-	r := s.reqs.at(slot)
+// init makes r, a newly allocated slot's record, agent's request seq,
+// created at the given time, and returns it. The record is zeroed in
+// place and its fields set one by one (as in attempt.init): a composite
+// literal would be built on the stack and copied. The caller allocates the
+// slot (s.reqs.alloc()): alloc and init both inline there, where a
+// function doing both would be too large to inline.
+func (r *request) init(agent, seq int32, workload uint8, created kernel.Time) *request {
 	*r = request{}
-	r.agent, r.seq, r.workload, r.created = agent, seq, workload, s.sim.Now()
-	return slot, r
+	r.agent, r.seq, r.workload, r.created = agent, seq, workload, created
+	return r
 }
 
-// newAttempt allocates the slot of attempt k at request r (slot req), and
-// returns it and its record.
-func (s *System) newAttempt(r *request, req, k int32) (int32, *attempt) {
-	slot := s.atts.alloc()
-	a := s.atts.at(slot)
+// init makes a, a newly allocated slot's record, attempt k at request r
+// (slot req), and returns it; as request.init.
+func (a *attempt) init(r *request, req, k int32) *attempt {
 	*a = attempt{}
 	a.req, a.agent, a.seq, a.k, a.group, a.workload, a.created = req, r.agent, r.seq, k, r.group, r.workload, r.created
-	return slot, a
+	return a
 }
 
 // cancel cancels the event id names, if any: most of a request's timers
