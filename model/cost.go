@@ -55,10 +55,11 @@ const exactLatencyBytes = 16
 const agentBytes = 16
 
 // windowEndBytes is what a rolling window keeps per request in it: its end
-// in the FIFO, which holds up to twice the window before it is compacted,
-// and its rank in a heap, which holds up to three times its live ranks
-// before it is rebuilt.
-const windowEndBytes = float64(2*unsafe.Sizeof(windowEnd{}) + 3*unsafe.Sizeof(rank{}))
+// in the FIFO and its rank in a heap, with room for either to hold twice
+// the window before it is compacted (the heaps are rebuilt once over half
+// of them is dead). It bounds which runs Validate accepts: counting more
+// here refuses configurations that used to run.
+const windowEndBytes = 2 * float64(unsafe.Sizeof(windowEnd{})+unsafe.Sizeof(rank{}))
 
 // defaultPeriod is the usual control period: a length that is too long at
 // it is too long for any sensible period.

@@ -18,8 +18,8 @@ import (
 // average; Quantile is O(log n) per end that crossed the percentile since
 // the last call, with n the ends in the window. Memory is O(n): the FIFO
 // is compacted once half of it has expired (at most max(2n, n+4096)
-// entries) and each heap is rebuilt once over two thirds of it have
-// expired (at most 3n+64 ranks).
+// entries) and each heap is rebuilt once over half of it has expired
+// (at most 2n+64 ranks, as the cost estimate counts them).
 // Once grown to its working size it allocates nothing. The zero value
 // with a length is an empty window.
 type rollingWindow struct {
@@ -107,8 +107,8 @@ func (a rank) less(b rank) bool { return a.lat < b.lat || (a.lat == b.lat && a.s
 // order statistics either side of the split. An end that expires is not
 // looked for: it is dead once its sequence number is below the window's
 // first (forget), its heap's live count is decremented at once, and it is
-// dropped when it reaches its heap's top, or when over two thirds of its
-// heap are dead and the heap is rebuilt. Moving the split moves tops across.
+// dropped when it reaches its heap's top, or when over half of its heap
+// is dead and the heap is rebuilt. Moving the split moves tops across.
 //
 // The lower heap holds its ranks as {−lat, ^seq}, so that both heaps are
 // min-heaps of rank. Which rank is at a heap's top, and so every answer
@@ -148,16 +148,14 @@ func (q *quantileHeaps) expire(r rank) {
 }
 
 // forget declares the ranks with seq below dead expired, and rebuilds a
-// heap over two thirds of which are dead: a rebuild scans the whole heap
-// and heapifies its live part, so letting the dead pile up that far
-// (rather than to half) halves how often it runs for a third more ranks
-// scanned each time.
+// heap over half of which is dead (not later: the memory estimate, and so
+// which runs Validate accepts, counts two ranks per end in the window).
 func (q *quantileHeaps) forget(dead uint64) {
 	q.dead = dead
-	if len(q.lower) > 3*q.liveLower+64 {
+	if len(q.lower) > 2*q.liveLower+64 {
 		q.rebuild(&q.lower, true)
 	}
-	if len(q.upper) > 3*q.liveUpper+64 {
+	if len(q.upper) > 2*q.liveUpper+64 {
 		q.rebuild(&q.upper, false)
 	}
 }

@@ -53,7 +53,7 @@ func TestRollingWindowFixedPercentile(t *testing.T) {
 			require.Equal(t, math.Float64bits(want), math.Float64bits(got), "period %d", period)
 		}
 		q := &w.ranked
-		require.LessOrEqual(t, len(q.lower)+len(q.upper), 3*len(lats)+2*64+2, "period %d", period)
+		require.LessOrEqual(t, len(q.lower)+len(q.upper), 2*len(lats)+2*64+2, "period %d", period)
 	}
 }
 
