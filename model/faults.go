@@ -38,7 +38,8 @@ func (f *FaultConfig) validate(v *validator, _ *Config) {
 // FaultInjector makes the fault decisions, a clock-free value. Each comes
 // from its own keyed stream: the spike of attempt k of agent's request seq
 // from ("spike", agent, seq, k) (a hit uniform, then the duration), its
-// error draw from ("fault", agent, seq, k).
+// error draw from ("fault", agent, seq, k). Not safe for concurrent use:
+// it remembers the powers of the pressures it has met.
 type FaultInjector struct {
 	spikeP, errP, pressureErr float64
 	pow                       pressurePower // pressure^PressureExponent

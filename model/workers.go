@@ -185,15 +185,16 @@ func Pressure(depth, buffer int) float64 {
 }
 
 // pressurePower is pressure^exponent for the pressures a queue of buffer
-// places can have, Pressure(d, buffer) for d = 0 … buffer, computed once:
-// the service law and the fault injector raise the pressure to a power as
-// every attempt starts, and kernel.Pow is the costliest arithmetic of a
-// run. Any other pressure is computed as before, so the result is
-// kernel.Pow's to the bit either way.
+// places can have, Pressure(d, buffer) for d = 0 … buffer, each computed
+// once, when first needed (a large buffer costs no setup): the service law
+// and the fault injector raise the pressure to a power as every attempt
+// starts, and kernel.Pow is the costliest arithmetic of a run. Any other
+// pressure is computed as before, so the result is kernel.Pow's to the bit
+// either way.
 type pressurePower struct {
 	exponent float64
 	buffer   int
-	table    []float64 // nil: no table (no buffer, or too large a one)
+	table    []float64 // −1 where not computed yet; nil: no table (no buffer, or too large a one)
 }
 
 // maxPressureTable bounds the table: 64 Ki places, 512 KiB.
@@ -204,7 +205,7 @@ func newPressurePower(exponent float64, buffer int) pressurePower {
 	if buffer > 0 && buffer <= maxPressureTable {
 		p.table = make([]float64, buffer+1)
 		for d := range p.table {
-			p.table[d] = kernel.Pow(Pressure(d, buffer), exponent)
+			p.table[d] = -1 // a power of a pressure is never negative
 		}
 	}
 	return p
@@ -215,13 +216,18 @@ func (p *pressurePower) of(pressure float64) float64 {
 	if p.table != nil {
 		d := int(float64(pressure*float64(p.buffer)) + 0.5)
 		if d >= 0 && d < len(p.table) && Pressure(d, p.buffer) == pressure {
+			if p.table[d] < 0 {
+				p.table[d] = kernel.Pow(pressure, p.exponent)
+			}
 			return p.table[d]
 		}
 	}
 	return kernel.Pow(pressure, p.exponent)
 }
 
-// ServiceLaw is the workers' service-time law as a clock-free value.
+// ServiceLaw is the workers' service-time law as a clock-free value. Not
+// safe for concurrent use: it remembers the powers of the pressures it has
+// met (one per run, or a driver's lock around it).
 type ServiceLaw struct {
 	overhead, alpha, gamma float64
 	pow                    pressurePower // pressure^gamma
