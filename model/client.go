@@ -532,7 +532,7 @@ func (c *client) reply(att int32, outcome FailureKind) {
 	req, k, retryAfter := a.req, a.k, a.retryAfter
 	r := s.reqs.at(req)
 	g := c.group(r)
-	s.cancel(r.timer)
+	s.sim.Cancel(r.timer)
 	c.letGo(r, g, outcome != ConnectionReset)
 	s.leaveBoth(att)
 	if g.records {
@@ -565,7 +565,7 @@ func (c *client) letGo(r *request, g *clientGroup, reusable bool) {
 		return
 	}
 	w := s.reqs.at(waiter)
-	s.cancel(w.wait)
+	s.sim.Cancel(w.wait)
 	g.PoolWait(s.sim.Now().Sub(w.poolSince))
 	w.conn = next
 	if dial {
@@ -583,18 +583,18 @@ func (c *client) abandon(req int32) {
 	r := s.reqs.at(req)
 	att := r.att
 	g := c.group(r)
-	s.cancel(r.timer)
+	s.sim.Cancel(r.timer)
 	switch r.phase {
 	case phasePool:
 		g.Unsent(r.breakerGen)
-		s.cancel(r.wait)
+		s.sim.Cancel(r.wait)
 		g.pool.Abandon(r.poolTicket)
 		g.PoolWait(s.sim.Now().Sub(r.poolSince))
 		r.att = -1
 		s.leavePath(att) // never sent
 	case phaseDial:
 		g.Unsent(r.breakerGen)
-		s.cancel(r.wait)
+		s.sim.Cancel(r.wait)
 		c.letGo(r, g, false)
 		s.leavePath(att)
 	case phaseSent:
@@ -647,7 +647,7 @@ func (c *client) deadlineExceeded(ev kernel.Event) {
 	r := c.s.reqs.at(req)
 	switch r.phase {
 	case phaseBackoff:
-		c.s.cancel(r.wait)
+		c.s.sim.Cancel(r.wait)
 	case phasePool, phaseDial, phaseSent:
 		c.abandon(req)
 	}
@@ -683,7 +683,7 @@ func (c *client) finish(req int32, r *request, g *clientGroup, outcome FailureKi
 	if outcome == NoFailure {
 		g.Stats.Succeeded++
 	}
-	s.cancel(r.deadline)
+	s.sim.Cancel(r.deadline)
 	r.phase = phaseIdle
 	e := s.event(Completed, r)
 	if outcome != NoFailure {

@@ -380,7 +380,7 @@ func (q *queue) evict(class uint8) bool {
 func (q *queue) left(a *attempt) {
 	q.waiting--
 	q.s.depth = q.waiting
-	q.s.cancel(a.timeout)
+	q.s.sim.Cancel(a.timeout)
 }
 
 // answer is the server's answer to attempt att, record a (worker −1 if

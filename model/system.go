@@ -252,15 +252,6 @@ func (a *attempt) init(r *request, req, k int32) *attempt {
 	return a
 }
 
-// cancel cancels the event id names, if any: most of a request's timers
-// are never set (no timeout, no deadline), and their zero EventIDs need no
-// call into the kernel.
-func (s *System) cancel(id kernel.EventID) {
-	if id != (kernel.EventID{}) {
-		s.sim.Cancel(id)
-	}
-}
-
 // leaveClient: the client is done with attempt att (it has the answer or
 // gave up on it); leavePath: nothing on the request path refers to it any
 // more. The slot is freed when both have happened.
