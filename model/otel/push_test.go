@@ -72,20 +72,28 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(resp)
 }
 
-// TestPushOTLPHTTP pushes a run to a receiver started here on 127.0.0.1
-// and finds in it exactly what the files hold.
-func TestPushOTLPHTTP(t *testing.T) {
+// startReceiver starts a receiver on 127.0.0.1 for the test, with the
+// environment's OTLP settings cleared, and returns it and its endpoint.
+func startReceiver(t *testing.T) (*receiver, string) {
+	t.Helper()
 	for _, v := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_HEADERS"} {
 		t.Setenv(v, "")
 	}
 	rc := &receiver{spans: map[pcommon.SpanID]ptrace.Span{}}
 	srv := httptest.NewServer(rc)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return rc, srv.URL + "/otlp"
+}
+
+// TestPushOTLPHTTP pushes a run to a receiver started here on 127.0.0.1
+// and finds in it exactly what the files hold.
+func TestPushOTLPHTTP(t *testing.T) {
+	rc, url := startReceiver(t)
 
 	dir := t.TempDir()
 	cfg := small()
-	dest, err := otel.Open(dir, srv.URL+"/otlp", false)
+	dest, err := otel.Open(dir, url, false)
 	require.NoError(t, err)
 	rec, err := otel.NewRecorder(cfg, dest, otel.Options{Ratio: 1})
 	require.NoError(t, err)
@@ -179,16 +187,10 @@ func TestLiveThroughSDK(t *testing.T) {
 // TestLivePushOTLPHTTP: a live run on the wall clock pushes through the
 // SDK's batch processor and periodic reader to a receiver on 127.0.0.1.
 func TestLivePushOTLPHTTP(t *testing.T) {
-	for _, v := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-		"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_HEADERS"} {
-		t.Setenv(v, "")
-	}
-	rc := &receiver{spans: map[pcommon.SpanID]ptrace.Span{}}
-	srv := httptest.NewServer(rc)
-	defer srv.Close()
+	rc, url := startReceiver(t)
 	cfg := small()
 	cfg.Agents.Count, cfg.Agents.RequestsPerAgent = 3, 3
-	dest, err := otel.Open("", srv.URL+"/otlp", false)
+	dest, err := otel.Open("", url, false)
 	require.NoError(t, err)
 	before := time.Now()
 	rec, err := otel.NewRecorder(cfg, dest, otel.Options{Ratio: 1, Clock: time.Now, ExportInterval: 100 * time.Millisecond})
